@@ -1,0 +1,338 @@
+import { SecureMeetingError, invalidOption, PREFIX } from '../../core/errors.js';
+import {
+  CLOSE_BAD_TOPIC as BAD_TOPIC,
+  CLOSE_RATE_LIMIT as RATE_LIMIT,
+  CLOSE_TOO_BIG as TOO_BIG,
+  CLOSE_TOPIC_FULL as TOPIC_FULL,
+  CLOSE_UNAUTHORIZED as UNAUTHORIZED,
+} from './codes.js';
+import type {
+  RelayAdapter,
+  RelayConnection,
+  RelayHandlers,
+  RelayState,
+  RelayTarget,
+} from '../../core/relay.js';
+
+/**
+ * The part of the WebSocket API this client uses. The browser's `WebSocket`
+ * and the `ws` package's both fit, so Node (20 has no global WebSocket) and
+ * tests can pass their own.
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: SocketEvent, listener: (event: object) => void): void;
+  removeEventListener(type: SocketEvent, listener: (event: object) => void): void;
+}
+
+type SocketEvent = 'open' | 'message' | 'close' | 'error';
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface ReconnectOptions {
+  /** Upper bound of the first retry delay (full jitter picks 0..bound). Default 500. */
+  initialDelayMs?: number;
+  /** The bound doubles per failed attempt up to this. Default 10 000. */
+  maxDelayMs?: number;
+}
+
+export interface WebSocketRelayOptions {
+  /**
+   * URL template: `[TOPIC]` becomes the blinded topic, `[CHANNEL_ID]` the
+   * plain channel (for relays that want a number) and `[API_KEY]` the apiKey,
+   * each URI-encoded. ws://, wss://, http(s):// (mapped to ws(s)://), or, in
+   * a browser, relative to the page, e.g. `/relay/[TOPIC]`.
+   */
+  url: string;
+  apiKey?: string;
+  /** Constructor to use; defaults to `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+  /** `false` closes for good on the first disconnect. */
+  reconnect?: ReconnectOptions | false;
+}
+
+
+/** A connection open this long counts as healthy: the next outage starts from the first delay again. */
+const STABLE_MS = 5000;
+
+const OPEN = 1;
+const CONNECTING = 0;
+
+const URL_ERROR =
+  'websocketRelay: url must be a ws://, wss://, http:// or https:// URL (relative URLs only in a browser)';
+
+/** A relay adapter for any WebSocket server that broadcasts each frame to the other sockets on the same URL. */
+export function websocketRelay(options: WebSocketRelayOptions): RelayAdapter {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption('websocketRelay: options must be an object with a url');
+  }
+  const { url: template, apiKey } = options;
+  if (typeof template !== 'string' || template.trim() === '') {
+    throw invalidOption('websocketRelay: url must be a non-empty string');
+  }
+  if (apiKey !== undefined && typeof apiKey !== 'string') {
+    throw invalidOption('websocketRelay: apiKey must be a string');
+  }
+  if (template.includes('[API_KEY]') && !apiKey) {
+    throw invalidOption('websocketRelay: url uses [API_KEY] but no apiKey was given');
+  }
+  if (resolveUrl(fill(template, 'topic', '1', apiKey)) === null) throw invalidOption(URL_ERROR);
+  const reconnect = readReconnect(options.reconnect);
+
+  const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (options.WebSocket !== undefined && typeof options.WebSocket !== 'function') {
+    throw invalidOption('websocketRelay: WebSocket must be a WebSocket constructor');
+  }
+  if (typeof Ctor !== 'function') {
+    throw new SecureMeetingError(
+      'unsupported',
+      'no WebSocket implementation here; pass the WebSocket option (in Node, the "ws" package)',
+    );
+  }
+
+  return {
+    kind: 'websocket',
+    connect(target: RelayTarget, handlers: RelayHandlers): RelayConnection {
+      if (typeof target?.topic !== 'string' || target.topic === '') {
+        throw invalidOption('websocketRelay: connect() needs a non-empty topic');
+      }
+      const url = resolveUrl(fill(template, target.topic, String(target.channel), apiKey));
+      if (url === null) throw invalidOption(URL_ERROR);
+      return new WebSocketConnection(url, Ctor, reconnect, handlers);
+    },
+  };
+}
+
+function readReconnect(value: WebSocketRelayOptions['reconnect']): Required<ReconnectOptions> | false {
+  if (value === false) return false;
+  const initialDelayMs = value?.initialDelayMs ?? 500;
+  const maxDelayMs = value?.maxDelayMs ?? 10_000;
+  if (
+    (value !== undefined && (typeof value !== 'object' || value === null)) ||
+    !(Number.isFinite(initialDelayMs) && initialDelayMs > 0) ||
+    !(Number.isFinite(maxDelayMs) && maxDelayMs >= initialDelayMs)
+  ) {
+    throw invalidOption(
+      'websocketRelay: reconnect must be false or { initialDelayMs, maxDelayMs } with 0 < initialDelayMs <= maxDelayMs',
+    );
+  }
+  return { initialDelayMs, maxDelayMs };
+}
+
+function fill(template: string, topic: string, channel: string, apiKey: string | undefined): string {
+  // Function replacers: a `$&` inside a value must not be read as a replacement pattern.
+  return template
+    .replaceAll('[TOPIC]', () => encodeURIComponent(topic))
+    .replaceAll('[CHANNEL_ID]', () => encodeURIComponent(channel))
+    .replaceAll('[API_KEY]', () => encodeURIComponent(apiKey ?? ''));
+}
+
+function resolveUrl(url: string): string | null {
+  let parsed: URL;
+  try {
+    const base = (globalThis as { location?: { href?: unknown } }).location?.href;
+    parsed = typeof base === 'string' ? new URL(url, base) : new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
+  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
+  else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') return null;
+  return parsed.href;
+}
+
+const utf8 = new TextDecoder();
+
+/** Generic relays may forward our text frames as binary, so every frame kind is read as UTF-8. */
+function decode(data: unknown): string | Promise<string> | null {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return utf8.decode(data);
+  // A Node Buffer, when the implementation ignored binaryType.
+  if (ArrayBuffer.isView(data)) return utf8.decode(data);
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return data.text();
+  return null;
+}
+
+/** An app handler that throws must not leave the connection half-way through a transition. */
+function call<T>(fn: (value: T) => void, value: T): void {
+  try {
+    fn(value);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+// Kept on every socket for good: `ws` emits 'error' when a socket still
+// connecting is closed, and an EventEmitter 'error' with no listener throws.
+const ignore = (): void => {};
+
+function reasonSuffix(reason: unknown): string {
+  if (typeof reason !== 'string' || reason === '') return '';
+  return ': ' + (reason.startsWith(PREFIX) ? reason.slice(PREFIX.length) : reason);
+}
+
+class WebSocketConnection implements RelayConnection {
+  #state: RelayState = 'connecting';
+  #socket: WebSocketLike | null = null;
+  #detach: () => void = ignore;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Attempts since the last stable connection; drives the backoff. */
+  #failures = 0;
+  #everOpened = false;
+  #outageReported = false;
+  /** Set while a Blob is being read, so later frames wait their turn. */
+  #inbound: Promise<void> | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly Ctor: WebSocketConstructor,
+    private readonly reconnect: Required<ReconnectOptions> | false,
+    private readonly handlers: RelayHandlers,
+  ) {
+    call(handlers.state, 'connecting');
+    this.#dial();
+  }
+
+  get state(): RelayState {
+    return this.#state;
+  }
+
+  publish(data: string): boolean {
+    if (typeof data !== 'string') throw invalidOption('publish() takes a string');
+    const socket = this.#socket;
+    if (this.#state !== 'open' || socket === null || socket.readyState !== OPEN) return false;
+    try {
+      socket.send(data);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const socket = this.#socket;
+    this.#detach();
+    this.#socket = null;
+    if (socket !== null && (socket.readyState === OPEN || socket.readyState === CONNECTING)) {
+      try {
+        socket.close(1000);
+      } catch {
+        // Already failing; nothing left to release.
+      }
+    }
+    this.#setState('closed');
+  }
+
+  #setState(state: RelayState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    call(this.handlers.state, state);
+  }
+
+  #dial(): void {
+    let socket: WebSocketLike;
+    try {
+      socket = new this.Ctor(this.url);
+    } catch (cause) {
+      // Thrown synchronously for mixed content or a CSP block: retrying cannot help.
+      call(this.handlers.error, new SecureMeetingError('unreachable', 'cannot open the relay WebSocket', { cause }));
+      this.close();
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    let openedAt: number | null = null;
+
+    const onOpen = (): void => {
+      openedAt = Date.now();
+      this.#everOpened = true;
+      this.#outageReported = false;
+      this.#setState('open');
+    };
+    const onMessage = (event: object): void => this.#receive(socket, (event as { data?: unknown }).data);
+    const onClose = (closeEvent: object): void => {
+      const event = closeEvent as { code?: number; reason?: string };
+      this.#detach();
+      this.#socket = null;
+      if (openedAt !== null && Date.now() - openedAt >= STABLE_MS) this.#failures = 0;
+      this.#closed(event.code ?? 1006, event.reason, openedAt !== null);
+    };
+    socket.addEventListener('open', onOpen);
+    socket.addEventListener('message', onMessage);
+    socket.addEventListener('close', onClose);
+    socket.addEventListener('error', ignore);
+    this.#socket = socket;
+    this.#detach = () => {
+      socket.removeEventListener('open', onOpen);
+      socket.removeEventListener('message', onMessage);
+      socket.removeEventListener('close', onClose);
+      this.#detach = ignore;
+    };
+  }
+
+  #closed(code: number, reason: string | undefined, wasOpen: boolean): void {
+    const why = reasonSuffix(reason);
+    const fatal = (error: SecureMeetingError): void => {
+      call(this.handlers.error, error);
+      this.close();
+    };
+    switch (code) {
+      case UNAUTHORIZED:
+        return fatal(new SecureMeetingError('unauthorized', `relay refused access (close ${code})${why}`));
+      case TOPIC_FULL:
+      case BAD_TOPIC:
+        return fatal(new SecureMeetingError('rejected', `relay refused the topic (close ${code})${why}`));
+      case RATE_LIMIT:
+      case TOO_BIG:
+        call(this.handlers.error, new SecureMeetingError('rejected', `relay closed the connection (close ${code})${why}`));
+        break;
+      default:
+        // One report per outage: the app learns the relay is down, not every retry.
+        if (!wasOpen && !this.#outageReported) {
+          this.#outageReported = true;
+          call(this.handlers.error, new SecureMeetingError('unreachable', `cannot reach the relay (close ${code})${why}`));
+        }
+    }
+    // An error handler may have closed us.
+    if (this.#state === 'closed') return;
+    if (this.reconnect === false) return this.close();
+    if (this.#everOpened) this.#setState('reconnecting');
+    // Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"):
+    // members that lost the same relay do not come back in lockstep.
+    const { initialDelayMs, maxDelayMs } = this.reconnect;
+    const bound = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.#failures, 30));
+    this.#failures += 1;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#dial();
+    }, Math.random() * bound);
+  }
+
+  #receive(socket: WebSocketLike, data: unknown): void {
+    const text = decode(data);
+    if (text === null) return;
+    if (typeof text === 'string' && this.#inbound === null) {
+      call(this.handlers.message, text);
+      return;
+    }
+    const next = (this.#inbound ?? Promise.resolve())
+      .then(() => text)
+      .then(
+        (value) => {
+          if (this.#socket === socket) call(this.handlers.message, value);
+        },
+        ignore,
+      )
+      .then(() => {
+        if (this.#inbound === next) this.#inbound = null;
+      });
+    this.#inbound = next;
+  }
+}

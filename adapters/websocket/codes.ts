@@ -1,0 +1,10 @@
+/**
+ * Close codes of our relay (server.ts), which the client (client.ts) maps to
+ * typed errors. 4000–4999 is the range RFC 6455 §7.4.2 leaves to applications.
+ */
+export const CLOSE_BAD_TOPIC = 4000;
+export const CLOSE_UNAUTHORIZED = 4001;
+export const CLOSE_TOPIC_FULL = 4003;
+export const CLOSE_RATE_LIMIT = 4008;
+/** RFC 6455 §7.4.1 "message too big": `ws` sends it when a frame exceeds maxPayload. */
+export const CLOSE_TOO_BIG = 1009;

@@ -1,0 +1,280 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { invalidOption, PREFIX } from '../../core/errors.js';
+
+/**
+ * The relay: every frame sent on `<path><topic>` goes to every *other* socket
+ * on the same topic, text or binary as sent. It stores nothing and logs
+ * nothing; it only ever sees blinded topics and sealed envelopes.
+ */
+export interface RelayServerOptions {
+  /** An existing HTTP(S) server to attach to; only upgrades under `path` are handled, and close() leaves it running. */
+  server?: HttpServer | HttpsServer;
+  /** Port to listen on when no `server` is given. Default 0 (a free port; see address()). */
+  port?: number;
+  /** Default 127.0.0.1: put a TLS-terminating proxy in front for the outside world. */
+  host?: string;
+  /** Path prefix; the rest of the path is the topic (1–128 of [A-Za-z0-9_-]). Default `/relay/`. */
+  path?: string;
+  /** When given, the `apiKey` query parameter must be one of these. */
+  apiKeys?: readonly string[];
+  /** Largest frame in bytes; bigger ones close the socket with 1009. Default 64 KiB. */
+  maxPayload?: number;
+  /** Token bucket per connection; going over closes it with 4008. Default 50 messages/s, burst 100. */
+  rateLimit?: { messagesPerSecond?: number; burst?: number } | false;
+  /** Ping period; a socket that has not answered the previous ping is terminated. Default 15 000; 0 turns it off. */
+  heartbeatMs?: number;
+  /** Members per topic; one more is closed with 4003. Default 50. */
+  maxMembersPerTopic?: number;
+}
+
+export interface RelayServer {
+  /** Resolves once listening (at once when attached to an existing server); rejects if listen fails. */
+  readonly ready: Promise<void>;
+  address(): AddressInfo;
+  /** Terminates every client and stops the timers. Idempotent. */
+  close(): Promise<void>;
+  /** Open members of one topic, or of all topics. */
+  connections(topic?: string): number;
+}
+
+import { CLOSE_BAD_TOPIC, CLOSE_RATE_LIMIT, CLOSE_TOPIC_FULL, CLOSE_UNAUTHORIZED } from './codes.js';
+export { CLOSE_BAD_TOPIC, CLOSE_RATE_LIMIT, CLOSE_TOO_BIG, CLOSE_TOPIC_FULL, CLOSE_UNAUTHORIZED } from './codes.js';
+
+const TOPIC = /^[A-Za-z0-9_-]{1,128}$/;
+
+interface Member {
+  readonly socket: WebSocket;
+  alive: boolean;
+  tokens: number;
+  refilledAt: number;
+}
+
+interface Settings {
+  server: HttpServer | HttpsServer | undefined;
+  port: number;
+  host: string;
+  path: string;
+  apiKeys: readonly string[] | undefined;
+  maxPayload: number;
+  rate: { perSecond: number; burst: number } | false;
+  heartbeatMs: number;
+  maxMembers: number;
+}
+
+function readOptions(options: RelayServerOptions): Settings {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption('createRelayServer: options must be an object');
+  }
+  const count = (name: string, value: number | undefined, fallback: number, min = 1): number => {
+    const n = value ?? fallback;
+    if (!Number.isInteger(n) || n < min) throw invalidOption(`createRelayServer: ${name} must be an integer >= ${min}`);
+    return n;
+  };
+  if (options.server !== undefined && options.port !== undefined) {
+    throw invalidOption('createRelayServer: give either server or port, not both');
+  }
+  const path = options.path ?? '/relay/';
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw invalidOption('createRelayServer: path must start with "/"');
+  }
+  const { apiKeys } = options;
+  if (
+    apiKeys !== undefined &&
+    (!Array.isArray(apiKeys) || apiKeys.length === 0 || !apiKeys.every((k) => typeof k === 'string' && k !== ''))
+  ) {
+    throw invalidOption('createRelayServer: apiKeys must be a non-empty array of non-empty strings');
+  }
+  const rate = options.rateLimit ?? {};
+  return {
+    server: options.server,
+    port: count('port', options.port, 0, 0),
+    host: options.host ?? '127.0.0.1',
+    path: path.endsWith('/') ? path : path + '/',
+    apiKeys,
+    maxPayload: count('maxPayload', options.maxPayload, 64 * 1024),
+    rate:
+      rate === false
+        ? false
+        : {
+            perSecond: count('rateLimit.messagesPerSecond', rate.messagesPerSecond, 50),
+            burst: count('rateLimit.burst', rate.burst, 100),
+          },
+    heartbeatMs: count('heartbeatMs', options.heartbeatMs, 15_000, 0),
+    maxMembers: count('maxMembersPerTopic', options.maxMembersPerTopic, 50),
+  };
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+// Registered on every socket: `ws` reports protocol errors (oversized frame,
+// bad UTF-8) as 'error' and then closes with the right code itself; an
+// EventEmitter 'error' without a listener would take the process down.
+const ignore = (): void => {};
+
+export function createRelayServer(options: RelayServerOptions = {}): RelayServer {
+  const o = readOptions(options);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: o.maxPayload,
+    clientTracking: false,
+    perMessageDeflate: false,
+  });
+  const owned = o.server === undefined;
+  const http =
+    o.server ??
+    createServer((req, res) => {
+      res.writeHead(parse(req)?.pathname.startsWith(o.path) ? 426 : 404, { connection: 'close' }).end();
+    });
+  // Hashing first makes the comparison constant-time whatever the lengths.
+  const keyDigests = o.apiKeys?.map(sha256);
+  const rooms = new Map<string, Set<Member>>();
+  /** Every upgraded socket, refused ones included, so close() can end them all. */
+  const sockets = new Set<WebSocket>();
+  let closed = false;
+
+  function parse(req: IncomingMessage): URL | null {
+    try {
+      return new URL(req.url ?? '/', 'http://relay.invalid');
+    } catch {
+      return null;
+    }
+  }
+
+  function keyAccepted(key: string | null): boolean {
+    if (keyDigests === undefined) return true;
+    if (key === null) return false;
+    const digest = sha256(key);
+    let ok = false;
+    for (const candidate of keyDigests) ok = timingSafeEqual(candidate, digest) || ok;
+    return ok;
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = parse(req);
+    if (url === null || !url.pathname.startsWith(o.path) || closed) {
+      // On a shared server, other paths belong to other upgrade listeners.
+      if (owned || closed) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.on('error', ignore);
+    // Refusals happen after the upgrade: a browser never sees the HTTP status of a
+    // failed handshake (only 1006), but it does see a close code and reason.
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, url));
+  }
+
+  function accept(ws: WebSocket, url: URL): void {
+    sockets.add(ws);
+    ws.on('error', ignore);
+    ws.once('close', () => sockets.delete(ws));
+    if (!keyAccepted(url.searchParams.get('apiKey'))) {
+      return ws.close(CLOSE_UNAUTHORIZED, PREFIX + 'invalid API key');
+    }
+    const topic = url.pathname.slice(o.path.length);
+    if (!TOPIC.test(topic)) return ws.close(CLOSE_BAD_TOPIC, 'bad topic');
+    const room = rooms.get(topic) ?? new Set<Member>();
+    if (room.size >= o.maxMembers) return ws.close(CLOSE_TOPIC_FULL, 'topic full');
+    rooms.set(topic, room);
+
+    const member: Member = { socket: ws, alive: true, tokens: o.rate ? o.rate.burst : 0, refilledAt: Date.now() };
+    room.add(member);
+    ws.once('close', () => {
+      room.delete(member);
+      if (room.size === 0 && rooms.get(topic) === room) rooms.delete(topic);
+    });
+    ws.on('pong', () => {
+      member.alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      // After we start closing, `ws` still delivers frames that were in flight.
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (!takeToken(member)) return ws.close(CLOSE_RATE_LIMIT, 'rate limit');
+      for (const peer of room) {
+        if (peer !== member && peer.socket.readyState === WebSocket.OPEN) {
+          peer.socket.send(data, { binary: isBinary });
+        }
+      }
+    });
+  }
+
+  function takeToken(member: Member): boolean {
+    if (o.rate === false) return true;
+    const now = Date.now();
+    member.tokens = Math.min(o.rate.burst, member.tokens + ((now - member.refilledAt) / 1000) * o.rate.perSecond);
+    member.refilledAt = now;
+    if (member.tokens < 1) return false;
+    member.tokens -= 1;
+    return true;
+  }
+
+  // ws README, "How to detect and close broken connections": a peer whose
+  // network vanished never sends a FIN, so only a missed pong reveals it.
+  const heartbeat =
+    o.heartbeatMs > 0
+      ? setInterval(() => {
+          for (const room of rooms.values()) {
+            for (const member of room) {
+              if (member.socket.readyState !== WebSocket.OPEN) continue;
+              if (!member.alive) {
+                member.socket.terminate();
+                continue;
+              }
+              member.alive = false;
+              member.socket.ping();
+            }
+          }
+        }, o.heartbeatMs)
+      : undefined;
+  heartbeat?.unref();
+
+  http.on('upgrade', onUpgrade);
+
+  const ready = owned
+    ? new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(o.port, o.host, () => {
+          http.off('error', reject);
+          resolve();
+        });
+      })
+    : Promise.resolve();
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    ready,
+    address(): AddressInfo {
+      const address = http.address();
+      if (address === null || typeof address === 'string') {
+        throw new Error(PREFIX + 'relay server is not listening on a TCP port');
+      }
+      return address;
+    },
+    connections(topic?: string): number {
+      if (topic !== undefined) return rooms.get(topic)?.size ?? 0;
+      let total = 0;
+      for (const room of rooms.values()) total += room.size;
+      return total;
+    },
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        clearInterval(heartbeat);
+        http.off('upgrade', onUpgrade);
+        for (const ws of sockets) ws.terminate();
+        sockets.clear();
+        rooms.clear();
+        wss.close();
+        if (!owned) return resolve();
+        // The callback also runs (with an error) when listen never succeeded.
+        (http as HttpServer).close(() => resolve());
+        (http as HttpServer).closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

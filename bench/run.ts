@@ -1,0 +1,191 @@
+/**
+ * `npm run bench`: join time against the WebRTC floor, key-derivation time,
+ * and bundle sizes, measured in one run on this machine. Prints a table and
+ * writes bench/results/latest.json. Runs in the loopback-only namespace like
+ * the tests (test/hermetic.sh). Figures, not pass/fail: see README, Benchmarks.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { rollup } from 'rollup';
+import esbuild from 'rollup-plugin-esbuild';
+import terser from '@rollup/plugin-terser';
+import type { Browser, Page } from 'playwright-core';
+import { startDemoServer, type DemoServer } from '../demo/server.js';
+import { joinThroughGate, launchBrowser, openMember } from '../test/e2e/browser.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** Installed in a member's page before it presses Join: records when keys are derived and when frames first decode. */
+function instrument(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    type M = { state: string; peers: Map<string, unknown>; addEventListener(t: string, f: (e: { state: string }) => void): void; getPeerStats(id: string): Promise<{ framesDecoded: number }> };
+    const el = document.querySelector('secure-meeting') as unknown as { meeting: M | null };
+    const marks: { derived?: number; first?: number; all?: number } = {};
+    Object.assign(window, { marks });
+    const watch = () => {
+      const meeting = el.meeting;
+      // The element creates its meeting synchronously on Join, long before the ≈0.2 s derivation ends.
+      if (!meeting) return void setTimeout(watch, 1);
+      meeting.addEventListener('state', (e) => {
+        if (e.state === 'connecting') marks.derived = performance.now();
+      });
+      const poll = async () => {
+        const frames = await Promise.all([...meeting.peers.keys()].map(async (id) => (await meeting.getPeerStats(id)).framesDecoded));
+        const decoding = frames.filter((f) => f > 0).length;
+        if (decoding > 0 && marks.first === undefined) marks.first = performance.now();
+        if (decoding > 0 && decoding === (window as unknown as { expect: number }).expect) marks.all = performance.now();
+        if (marks.all === undefined) setTimeout(poll, 10);
+      };
+      void poll();
+    };
+    watch();
+  });
+}
+
+async function joinTime(browser: Browser, demo: DemoServer, members: number, channel: number) {
+  const pages: Page[] = [];
+  try {
+    for (let i = 0; i < members; i++) {
+      const page = await openMember(browser, demo.url);
+      pages.push(page);
+      const last = i === members - 1;
+      if (last) {
+        await page.evaluate((n) => Object.assign(window, { expect: n }), members - 1);
+        await instrument(page);
+      }
+      await joinThroughGate(page, { channel, password: `bench-${channel}`, name: `M${i}` });
+      // Everyone before the last is fully in, so the last join is what we time.
+      if (!last) await page.waitForFunction((n) => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { connectionState: string }> } }).meeting?.peers.size === n && [...(document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { connectionState: string }> } }).meeting.peers.values()].every((p) => p.connectionState === 'connected'), i, { timeout: 30_000 });
+    }
+    const last = pages.at(-1)!;
+    await last.waitForFunction(() => (window as unknown as { marks: { all?: number } }).marks.all !== undefined, null, { timeout: 30_000 });
+    const marks = await last.evaluate(() => (window as unknown as { marks: { derived: number; first: number; all: number } }).marks);
+    return { first: marks.first - marks.derived, all: marks.all - marks.derived };
+  } finally {
+    await Promise.all(pages.map((p) => p.context().close()));
+  }
+}
+
+/** Two RTCPeerConnections in one page, wired directly: the least any signaling path can cost. */
+async function floor(browser: Browser, demo: DemoServer): Promise<number> {
+  const page = await openMember(browser, demo.url);
+  try {
+    return await page.evaluate(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } } });
+      const t0 = performance.now();
+      const a = new RTCPeerConnection();
+      const b = new RTCPeerConnection();
+      a.onicecandidate = (e) => void b.addIceCandidate(e.candidate ?? undefined);
+      b.onicecandidate = (e) => void a.addIceCandidate(e.candidate ?? undefined);
+      a.createDataChannel('control', { negotiated: true, id: 0 });
+      b.createDataChannel('control', { negotiated: true, id: 0 });
+      stream.getTracks().forEach((t) => a.addTrack(t, stream));
+      await a.setLocalDescription();
+      await b.setRemoteDescription(a.localDescription!);
+      stream.getTracks().forEach((t) => b.addTrack(t, stream));
+      await b.setLocalDescription();
+      await a.setRemoteDescription(b.localDescription!);
+      for (;;) {
+        let frames = 0;
+        (await b.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number }) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded ?? 0;
+        });
+        if (frames > 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const ms = performance.now() - t0;
+      a.close();
+      b.close();
+      stream.getTracks().forEach((t) => t.stop());
+      return ms;
+    });
+  } finally {
+    await page.context().close();
+  }
+}
+
+async function keyDerivation(browser: Browser, demo: DemoServer): Promise<number[]> {
+  const page = await openMember(browser, demo.url);
+  try {
+    return await page.evaluate(async (runs) => {
+      const { deriveRoomKeys } = await import('/dist/core/index.js' as string);
+      const out: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await deriveRoomKeys({ password: `pw${i}`, channel: i + 1 });
+        out.push(performance.now() - t0);
+      }
+      return out;
+    }, RUNS);
+  } finally {
+    await page.context().close();
+  }
+}
+
+async function bundleSizes() {
+  // Our own code (components + core + WebSocket adapter), minified, with Lit left out as a shared dependency.
+  const build = await rollup({
+    input: 'components/index.ts',
+    external: (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/'),
+    plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' }), terser({ format: { comments: false } })],
+    onwarn: () => undefined,
+  });
+  const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
+  const own = output.map((o) => ('code' in o ? o.code : '')).join('');
+  const bundle = await readFile('dist/secure-meeting.bundle.js');
+  const kb = (n: number) => Math.round((n / 1024) * 10) / 10;
+  return {
+    ownMinGzipKB: kb(gzipSync(own, { level: 9 }).length),
+    selfContainedMinKB: kb(bundle.length),
+    selfContainedMinGzipKB: kb(gzipSync(bundle, { level: 9 }).length),
+  };
+}
+
+const demo = await startDemoServer({ port: 0 });
+const browser = await launchBrowser();
+try {
+  const results: Record<string, unknown> = {};
+  const floors: number[] = [];
+  const join2: { first: number; all: number }[] = [];
+  const join4: { first: number; all: number }[] = [];
+  // Interleaved, so drift on the machine touches both sides alike.
+  for (let i = 0; i < RUNS; i++) {
+    floors.push(await floor(browser, demo));
+    join2.push(await joinTime(browser, demo, 2, 100 + i));
+    if (i < Math.ceil(RUNS / 2) + 1) join4.push(await joinTime(browser, demo, 4, 200 + i));
+  }
+  const floorMs = median(floors);
+  const two = median(join2.map((r) => r.first));
+  results['floorMs'] = floorMs;
+  results['join2FirstFrameMs'] = two;
+  results['join4FirstFrameMs'] = median(join4.map((r) => r.first));
+  results['join4AllFramesMs'] = median(join4.map((r) => r.all));
+  results['ratio2'] = Math.round((two / floorMs) * 100) / 100;
+  results['keyDerivationMs'] = median(await keyDerivation(browser, demo));
+  Object.assign(results, await bundleSizes());
+  results['runs'] = { floor: floors.length, join2: join2.length, join4: join4.length };
+
+  const rows: Array<[string, string]> = [
+    ['Floor: two bare RTCPeerConnections, first decoded frame', `${floorMs.toFixed(0)} ms`],
+    ['Join → first decoded remote frame, 2 members', `${two.toFixed(0)} ms`],
+    ['Ratio (2 members / floor), target ≤ 1.3', `${results['ratio2']}`],
+    ['Join → first decoded remote frame, 4th of 4 members', `${(results['join4FirstFrameMs'] as number).toFixed(0)} ms`],
+    ['Join → frames decoding from all 3 others, 4th of 4', `${(results['join4AllFramesMs'] as number).toFixed(0)} ms`],
+    ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
+    ['components+core+websocket, min+gzip (Lit excluded), target ≤ 25 KB', `${results['ownMinGzipKB']} KB`],
+    ['Self-contained bundle (with Lit), min / min+gzip', `${results['selfContainedMinKB']} KB / ${results['selfContainedMinGzipKB']} KB`],
+  ];
+  console.log(`\nsecure-meeting benchmarks (medians; ${RUNS} runs; ${new Date().toISOString()})\n`);
+  console.log('| measure | value |\n| --- | --- |');
+  for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+  await mkdir('bench/results', { recursive: true });
+  await writeFile('bench/results/latest.json', JSON.stringify(results, null, 2));
+} finally {
+  await browser.close();
+  await demo.close();
+}

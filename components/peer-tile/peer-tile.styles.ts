@@ -1,0 +1,114 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: block;
+    position: relative;
+    color: var(--_fg);
+    border-radius: var(--_radius);
+    overflow: hidden;
+    aspect-ratio: 16 / 9;
+    background: var(--_surface);
+  }
+
+  :host([hidden]) {
+    display: none;
+  }
+
+  [part='base'] {
+    position: relative;
+    margin: 0;
+    width: 100%;
+    height: 100%;
+  }
+
+  video {
+    display: block;
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+    background: #000;
+  }
+
+  /* Mirrored like a mirror: people expect to see themselves that way. */
+  :host([local]) video {
+    transform: scaleX(-1);
+  }
+
+  /*
+   * Hidden, never removed: a remote member's audio plays through this same
+   * element, so it must keep playing while their camera is off.
+   */
+  .no-video video {
+    visibility: hidden;
+  }
+
+  .placeholder {
+    position: absolute;
+    inset: 0;
+    display: none;
+    place-items: center;
+  }
+
+  .no-video .placeholder {
+    display: grid;
+  }
+
+  .initial {
+    display: grid;
+    place-items: center;
+    width: min(30%, 6rem);
+    aspect-ratio: 1;
+    border-radius: 50%;
+    background: var(--_accent);
+    color: var(--_accent-fg);
+    font-size: 2rem;
+    font-weight: 600;
+    user-select: none;
+  }
+
+  .bar {
+    position: absolute;
+    inset-inline: 0;
+    inset-block-end: 0;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 6px 10px;
+    /* A dark band keeps the name readable over any video. */
+    background: rgb(0 0 0 / 0.7);
+    color: #fff;
+  }
+
+  [part='name'] {
+    flex: 1;
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+
+  [part='status'] {
+    display: flex;
+    gap: 6px;
+  }
+
+  .indicator svg {
+    display: block;
+    width: 1.1em;
+    height: 1.1em;
+    fill: currentColor;
+  }
+
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+    border: 0;
+  }
+`;

@@ -1,0 +1,95 @@
+import { LitElement, html, nothing, svg, type PropertyValues } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import { theme } from '../theme.styles.js';
+import { styles } from './peer-tile.styles.js';
+
+const micOffIcon = svg`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M19 11h-1.7c0 .74-.16 1.43-.43 2.05l1.23 1.23c.56-.98.9-2.09.9-3.28zm-4.02.17c0-.06.02-.11.02-.17V5c0-1.66-1.34-3-3-3S9 3.34 9 5v.18l5.98 5.99zM4.27 3 3 4.27l6.01 6.01V11c0 1.66 1.33 3 2.99 3 .22 0 .44-.03.65-.08l1.66 1.66c-.71.33-1.5.52-2.31.52-2.76 0-5.3-2.1-5.3-5.1H5c0 3.41 2.72 6.23 6 6.72V21h2v-3.28c.91-.13 1.77-.45 2.54-.9L19.73 21 21 19.73 4.27 3z"/></svg>`;
+const camOffIcon = svg`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M21 6.5l-4 4V7c0-.55-.45-1-1-1H9.82L21 17.18V6.5zM3.27 2 2 3.27 4.73 6H4c-.55 0-1 .45-1 1v10c0 .55.45 1 1 1h12c.21 0 .39-.08.54-.18L19.73 21 21 19.73 3.27 2z"/></svg>`;
+
+const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+
+/** The first user-perceived character, so "Émile" gives "É" and a flag emoji stays whole. */
+export function initialOf(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '') return '?';
+  const first = graphemes ? graphemes.segment(trimmed)[Symbol.iterator]().next().value?.segment : [...trimmed][0];
+  return (first ?? '?').toLocaleUpperCase();
+}
+
+/**
+ * The `<video>` element always stays in the tile, hidden while the camera is off,
+ * because a remote member's audio plays through it.
+ *
+ * @summary One member of a meeting: their video (and audio), name, and microphone/camera state.
+ *
+ * @csspart base - The tile's figure.
+ * @csspart video - The `<video>` element.
+ * @csspart placeholder - The initial shown when there is no video.
+ * @csspart name - The member's name.
+ * @csspart status - The microphone/camera indicators.
+ *
+ * @cssproperty [--sm-accent=#4f7cff] - Background of the initial placeholder.
+ * @cssproperty [--sm-accent-fg=#0b0d12] - The initial's colour.
+ * @cssproperty [--sm-surface=#1c1f26] - Tile background.
+ * @cssproperty [--sm-fg=#f3f4f6] - Text colour.
+ * @cssproperty [--sm-radius=12px] - Corner radius.
+ */
+@customElement('peer-tile')
+export class PeerTile extends LitElement {
+  static override styles = [theme, styles];
+
+  /** The member's audio and video. */
+  @property({ attribute: false }) stream: MediaStream | null = null;
+
+  /** Display name. */
+  @property() name = '';
+
+  /** This tile shows the local member: mirrored and muted (no echo of your own voice). */
+  @property({ type: Boolean, reflect: true }) local = false;
+
+  /** The member's microphone is off. */
+  @property({ type: Boolean, reflect: true, attribute: 'audio-muted' }) audioMuted = false;
+
+  /** The member's camera is off; the placeholder shows instead of the video. */
+  @property({ type: Boolean, reflect: true, attribute: 'camera-off' }) cameraOff = false;
+
+  @query('video') private video!: HTMLVideoElement;
+
+  protected override render() {
+    const hasVideo = this.stream !== null && !this.cameraOff;
+    // A removed `name` attribute sets null, whatever the declared type says.
+    const name = (this.name ?? '').trim() || (this.local ? 'You' : 'Guest');
+    return html`
+      <figure part="base" class=${hasVideo ? 'video' : 'no-video'}>
+        <video part="video" autoplay playsinline .muted=${this.local}></video>
+        <div part="placeholder" class="placeholder" aria-hidden="true">
+          <span class="initial">${initialOf(name)}</span>
+        </div>
+        <figcaption class="bar">
+          <span part="name">${name}${this.local ? html`<span class="sr-only"> (you)</span>` : nothing}</span>
+          <span part="status">
+            ${this.audioMuted
+              ? html`<span class="indicator">${micOffIcon}<span class="sr-only">Microphone off</span></span>`
+              : nothing}
+            ${this.cameraOff
+              ? html`<span class="indicator">${camOffIcon}<span class="sr-only">Camera off</span></span>`
+              : nothing}
+          </span>
+        </figcaption>
+      </figure>
+    `;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // srcObject has no attribute form, so it cannot be bound in the template.
+    if (changed.has('stream') && this.video.srcObject !== this.stream) {
+      this.video.srcObject = this.stream;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'peer-tile': PeerTile;
+  }
+}

@@ -1,0 +1,277 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { createMeeting, type Meeting, type MeetingOptions } from '../../core/index.js';
+import { PREFIX, SecureMeetingError } from '../../core/errors.js';
+import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, type RemotePeer } from '../../core/events.js';
+import type { RelayAdapter } from '../../core/relay.js';
+
+/** What the controller tells its element; the element turns these into DOM events. */
+export interface MeetingCallbacks {
+  joined(meeting: Meeting): void;
+  /** The member is leaving a joined meeting; `cancelable` only for a person's own request. */
+  leaving(error: Error | null, cancelable: boolean): boolean;
+  peerJoin(peer: RemotePeer): void;
+  peerLeave(peer: RemotePeer): void;
+  error(error: Error): void;
+}
+
+type Host = ReactiveControllerHost & HTMLElement;
+
+/** The message a person should read: no library prefix, a capital letter first. */
+export function plainMessage(error: unknown): string {
+  const raw = error instanceof Error ? error.message : '';
+  const text = (raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw).trim();
+  if (text === '') return 'Something went wrong.';
+  const sentence = text[0]!.toUpperCase() + text.slice(1);
+  return /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
+/**
+ * Core's join() resolves once the relay is being dialled; a person is only
+ * "in" when it opens. Settles on 'joined', fails if the relay closes for good first.
+ */
+function untilJoined(meeting: Meeting): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (meeting.state === 'joined') done();
+      else if (meeting.state === 'left' || meeting.relayState === 'closed') {
+        done(new SecureMeetingError('closed', 'the relay closed before the meeting was joined'));
+      }
+    };
+    const done = (error?: Error) => {
+      meeting.removeEventListener('state', check);
+      meeting.removeEventListener('relaystate', check);
+      if (error) reject(error);
+      else resolve();
+    };
+    meeting.addEventListener('state', check);
+    meeting.addEventListener('relaystate', check);
+    check();
+  });
+}
+
+/**
+ * Drives one core Meeting for `<secure-meeting>`: starts and ends it, follows
+ * its events, and works out what the element should show. No rendering here.
+ */
+export class MeetingController implements ReactiveController {
+  meeting: Meeting | null = null;
+  /** Why the last attempt or meeting ended; shown in the gate. */
+  error = '';
+  /** A problem that did not end the meeting (the relay dropped, no camera); shown in the status line. */
+  notice = '';
+  private noticeCode = '';
+
+  private attempt: AbortController | null = null;
+  private joining: Promise<void> | null = null;
+  private hasJoined = false;
+  private unsubscribe: (() => void) | null = null;
+  // The same error can arrive as an `error` event and as join()'s rejection; report it once.
+  private reported = new WeakSet<object>();
+
+  constructor(
+    private readonly host: Host,
+    private readonly callbacks: MeetingCallbacks,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {}
+
+  hostDisconnected(): void {
+    // Moving an element (insertBefore, a framework re-parenting it) disconnects
+    // and reconnects it in the same task; only a real removal ends the meeting.
+    void Promise.resolve().then(() => {
+      if (!this.host.isConnected) void this.leave();
+    });
+  }
+
+  /** Which screen to show: the meeting as soon as media and keys are ready and the relay is being dialled. */
+  get view(): 'gate' | 'meeting' {
+    const state = this.meeting?.state;
+    return state === 'connecting' || state === 'joined' ? 'meeting' : 'gate';
+  }
+
+  /** A join is under way but the meeting view is not up yet. */
+  get busy(): boolean {
+    return this.attempt !== null && this.view === 'gate';
+  }
+
+  get gateStatus(): string {
+    if (!this.busy) return '';
+    return this.meeting?.state === 'deriving' ? 'Deriving key…' : 'Joining…';
+  }
+
+  get statusText(): string {
+    const m = this.meeting;
+    if (!m || this.view !== 'meeting') return '';
+    const others = m.peers.size;
+    let text: string;
+    if (m.relayState === 'reconnecting') text = 'Reconnecting to relay…';
+    else if (m.state === 'connecting') text = 'Connecting to relay…';
+    else if (others === 0) text = m.relayState === 'closed' ? 'Disconnected from the relay.' : 'Waiting for others…';
+    else text = others === 1 ? 'In the meeting with 1 other person.' : `In the meeting with ${others} others.`;
+    return this.notice ? `${text} ${this.notice}` : text;
+  }
+
+  get peers(): RemotePeer[] {
+    return this.meeting ? [...this.meeting.peers.values()] : [];
+  }
+
+  /**
+   * Starts a meeting. Rejects with the failure (already reported through the
+   * `error` callback and `this.error`), or with an AbortError when `leave()`
+   * or removal cut it short.
+   */
+  join(options: Omit<MeetingOptions, 'relay'>, relay: () => RelayAdapter | Promise<RelayAdapter>): Promise<void> {
+    if (this.attempt || this.meeting) {
+      return Promise.reject(new DOMException(`${PREFIX}already in a meeting; leave() first`, 'InvalidStateError'));
+    }
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    this.joining = this.run(attempt, options, relay);
+    return this.joining;
+  }
+
+  private async run(
+    attempt: AbortController,
+    options: Omit<MeetingOptions, 'relay'>,
+    relay: () => RelayAdapter | Promise<RelayAdapter>,
+  ): Promise<void> {
+    this.error = '';
+    this.notice = '';
+    this.noticeCode = '';
+    this.hasJoined = false;
+    this.host.requestUpdate();
+
+    const aborted = new Promise<never>((_, reject) => {
+      attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
+    });
+    try {
+      const adapter = await Promise.race([relay(), aborted]);
+      const meeting = createMeeting({ ...options, relay: adapter });
+      this.meeting = meeting;
+      this.subscribe(meeting);
+      await Promise.race([meeting.join().then(() => untilJoined(meeting)), aborted]);
+      this.attempt = null;
+      this.hasJoined = true;
+      this.callbacks.joined(meeting);
+    } catch (error) {
+      this.attempt = null;
+      await this.teardown();
+      if (!isAbort(error)) this.fail(error);
+      throw error;
+    } finally {
+      this.joining = null;
+      this.host.requestUpdate();
+    }
+  }
+
+  /**
+   * Leaves the meeting, or abandons a join under way. Resolves once core has
+   * let go of camera, microphone and connections. With `cancelable`, a
+   * listener may veto it (a person pressed Leave) and this returns false.
+   */
+  async leave(cancelable = false, error: Error | null = null): Promise<boolean> {
+    if (this.attempt) {
+      this.attempt.abort(new DOMException(`${PREFIX}left before the meeting was joined`, 'AbortError'));
+      await this.joining?.catch(() => {});
+      return true;
+    }
+    if (!this.meeting) return true;
+    if (this.hasJoined && !this.callbacks.leaving(error, cancelable)) return false;
+    this.hasJoined = false;
+    await this.teardown();
+    this.host.requestUpdate();
+    return true;
+  }
+
+  setAudioEnabled(on: boolean): void {
+    this.meeting?.setAudioEnabled(on);
+    this.host.requestUpdate();
+  }
+
+  setVideoEnabled(on: boolean): void {
+    this.meeting?.setVideoEnabled(on);
+    this.host.requestUpdate();
+  }
+
+  private fail(error: unknown): void {
+    this.error = plainMessage(error);
+    const err = error instanceof Error ? error : new Error(this.error);
+    if (this.reported.has(err)) return;
+    this.reported.add(err);
+    this.callbacks.error(err);
+  }
+
+  private subscribe(meeting: Meeting): void {
+    const update = () => this.host.requestUpdate();
+    const onState = (e: Event) => {
+      if (e instanceof MeetingStateEvent && e.state === 'left' && this.hasJoined) {
+        // Core ended the meeting on its own (e.g. a fatal relay error): back to the gate, saying why.
+        const reason = this.notice || 'The meeting ended.';
+        void this.leave(false, new Error(reason)).then(() => {
+          this.error = reason;
+          this.host.requestUpdate();
+        });
+      }
+      update();
+    };
+    const onRelayState = () => {
+      // Back online: relay trouble is over, but a missing camera is not.
+      if (meeting.relayState === 'open' && this.noticeCode !== 'media') this.notice = '';
+      update();
+    };
+    const onPeerJoin = (e: Event) => {
+      if (e instanceof PeerEvent) this.callbacks.peerJoin(e.peer);
+      update();
+    };
+    const onPeerLeave = (e: Event) => {
+      if (e instanceof PeerEvent) this.callbacks.peerLeave(e.peer);
+      update();
+    };
+    const onError = (e: Event) => {
+      if (!(e instanceof MeetingErrorEvent)) return;
+      if (this.attempt && e.error.code !== 'media') {
+        // Not in yet: rather than let the adapter retry behind a spinner, give
+        // the person the reason at once and the form back.
+        this.attempt.abort(e.error);
+        return;
+      }
+      // Core joins without camera/microphone when they fail (to watch and listen); that is worth saying.
+      this.notice = plainMessage(e.error);
+      this.noticeCode = e.error.code;
+      this.reported.add(e.error);
+      this.callbacks.error(e.error);
+      update();
+    };
+    const listeners: [string, (e: Event) => void][] = [
+      ['state', onState],
+      ['relaystate', onRelayState],
+      ['peerjoin', onPeerJoin],
+      ['peerupdate', update],
+      ['peerleave', onPeerLeave],
+      ['error', onError],
+    ];
+    for (const [type, fn] of listeners) meeting.addEventListener(type, fn);
+    this.unsubscribe = () => {
+      for (const [type, fn] of listeners) meeting.removeEventListener(type, fn);
+    };
+  }
+
+  private async teardown(): Promise<void> {
+    const meeting = this.meeting;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.meeting = null;
+    if (!meeting) return;
+    try {
+      await meeting.leave();
+    } catch {
+      // Already gone; there is nothing left to release.
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: block;
+    color: var(--_fg);
+    background: var(--_bg);
+    border-radius: var(--_radius);
+    font: inherit;
+  }
+
+  :host([hidden]) {
+    display: none;
+  }
+
+  [part='base'] {
+    display: grid;
+    gap: var(--_gap);
+    padding: var(--_gap);
+  }
+
+  [part='status'] {
+    margin: 0;
+    color: var(--_muted);
+    text-align: center;
+  }
+
+  [part='grid'] {
+    display: grid;
+    gap: var(--_gap);
+    /* min() keeps one tile from overflowing a container narrower than --sm-tile-min. */
+    grid-template-columns: repeat(auto-fit, minmax(min(var(--_tile-min), 100%), 1fr));
+    align-content: start;
+  }
+
+  [part~='toolbar'] {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: center;
+    gap: var(--_gap);
+  }
+
+  button {
+    font: inherit;
+    cursor: pointer;
+    min-height: 44px;
+    padding: 8px 16px;
+    border-radius: calc(var(--_radius) / 2);
+    border: 1px solid var(--_border);
+    color: var(--_fg);
+    background: var(--_surface);
+    display: inline-flex;
+    align-items: center;
+    gap: 8px;
+  }
+
+  button[aria-pressed='true'] {
+    border-color: var(--_accent);
+  }
+
+  /* Off is the state to notice: a struck-through icon and a warning border. */
+  button[aria-pressed='false'] {
+    border-color: var(--_danger);
+  }
+
+  button[aria-pressed='false'] .on,
+  button[aria-pressed='true'] .off {
+    display: none;
+  }
+
+  button.leave {
+    background: var(--_danger);
+    border-color: var(--_danger);
+    color: #0b0d12;
+    font-weight: 600;
+  }
+
+  button:disabled {
+    cursor: not-allowed;
+    opacity: 0.6;
+  }
+
+  button:focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+
+  svg {
+    width: 1.25em;
+    height: 1.25em;
+    fill: currentColor;
+  }
+
+  @media (forced-colors: active) {
+    button[aria-pressed='true'] {
+      border-width: 3px;
+    }
+  }
+`;

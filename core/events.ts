@@ -1,0 +1,51 @@
+import type { SecureMeetingError } from './errors.js';
+import type { RelayState } from './relay.js';
+
+/** Where a meeting is in its life. `connecting` starts once the keys are derived. */
+export type MeetingState = 'idle' | 'deriving' | 'connecting' | 'joined' | 'left';
+
+/** A remote member as core knows it; the same object is updated in place. */
+export interface RemotePeer {
+  readonly id: string;
+  /** Display name the member chose (travels only inside sealed envelopes). */
+  readonly name: string;
+  /** Their audio+video, once the first track arrives. */
+  readonly stream: MediaStream | null;
+  readonly audioEnabled: boolean;
+  readonly videoEnabled: boolean;
+  readonly connectionState: RTCPeerConnectionState;
+}
+
+export class MeetingStateEvent extends Event {
+  constructor(readonly state: MeetingState) {
+    super('state');
+  }
+}
+
+export class RelayStateEvent extends Event {
+  constructor(readonly state: RelayState) {
+    super('relaystate');
+  }
+}
+
+/** `peerjoin`, `peerupdate` (stream, name or mic/camera state changed) and `peerleave`. */
+export class PeerEvent extends Event {
+  constructor(type: 'peerjoin' | 'peerupdate' | 'peerleave', readonly peer: RemotePeer) {
+    super(type);
+  }
+}
+
+export class MeetingErrorEvent extends Event {
+  constructor(readonly error: SecureMeetingError) {
+    super('error');
+  }
+}
+
+export interface MeetingEventMap {
+  state: MeetingStateEvent;
+  relaystate: RelayStateEvent;
+  peerjoin: PeerEvent;
+  peerupdate: PeerEvent;
+  peerleave: PeerEvent;
+  error: MeetingErrorEvent;
+}

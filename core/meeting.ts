@@ -1,0 +1,295 @@
+import { deriveRoomKeys, DEFAULT_NAMESPACE } from './crypto.js';
+import { randomId } from './encoding.js';
+import { EnvelopeCodec, type DropReason, type Inbound } from './envelope.js';
+import { invalidOption, SecureMeetingError } from './errors.js';
+import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
+import { DEFAULT_MEDIA, openLocalMedia } from './media.js';
+import { Peer } from './peer.js';
+import { MAX_NAME_LENGTH, type Signal, type StateBody } from './protocol.js';
+import type { RelayAdapter, RelayConnection, RelayState } from './relay.js';
+
+export interface MeetingOptions {
+  /** The channel people agreed on (the kit's UI uses 1–1000). */
+  channel: string | number;
+  /** The shared password. Used once to derive the keys, then dropped. */
+  password: string;
+  /** Display name shown to the others (sealed; the relay never sees it). Default "Guest". */
+  name?: string;
+  /** How envelopes reach the others, e.g. `websocketRelay({ url })`. */
+  relay: RelayAdapter;
+  /** Separates sites that share a relay: part of the key-derivation salt. */
+  namespace?: string;
+  /** STUN/TURN servers. Default none: no third party learns who meets. */
+  iceServers?: RTCIceServer[];
+  /** Constraints for camera and microphone, a stream you opened yourself, or false to only receive. */
+  media?: MediaStreamConstraints | MediaStream | false;
+}
+
+export interface PeerStats {
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  videoBytesReceived: number;
+}
+
+export function createMeeting(options: MeetingOptions): Meeting {
+  return new Meeting(options);
+}
+
+/**
+ * A meeting without any UI: join, see who is there and their streams, leave.
+ * Every signaling message is sealed with a key derived from the channel and
+ * password; the relay carries only ciphertext on a blinded topic.
+ *
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, error
+ */
+export class Meeting extends EventTarget {
+  /** Our id for this session (random; changes each join). */
+  readonly id = randomId();
+  readonly name: string;
+  readonly #channel: string;
+  readonly #namespace: string;
+  readonly #adapter: RelayAdapter;
+  readonly #iceServers: RTCIceServer[];
+  readonly #media: MediaStreamConstraints | MediaStream | false;
+  #password: string | null;
+  #state: MeetingState = 'idle';
+  #relayState: RelayState | 'idle' = 'idle';
+  #localStream: MediaStream | null = null;
+  #ownsStream = false;
+  #audio = true;
+  #video = true;
+  #certificate: RTCCertificate | undefined;
+  #codec: EnvelopeCodec | null = null;
+  #relay: RelayConnection | null = null;
+  readonly #peers = new Map<string, Peer>();
+  /** Envelopes are sealed and opened one at a time, so order on the wire is call order. */
+  #outbound: Promise<void> = Promise.resolve();
+  #inbound: Promise<void> = Promise.resolve();
+  readonly #controlDropped = { malformed: 0 };
+
+  constructor(options: MeetingOptions) {
+    super();
+    if (!options || typeof options !== 'object') throw invalidOption('createMeeting needs an options object');
+    const { channel, password, relay, namespace = DEFAULT_NAMESPACE } = options;
+    if (typeof password !== 'string' || password.length === 0) throw invalidOption('password must be a non-empty string');
+    if ((typeof channel !== 'string' && typeof channel !== 'number') || String(channel).trim() === '') {
+      throw invalidOption('channel must be a non-empty string or a number');
+    }
+    if (!relay || typeof relay.connect !== 'function') throw invalidOption('relay must be a relay adapter, e.g. websocketRelay({ url })');
+    const name = (options.name ?? 'Guest').trim();
+    if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw invalidOption(`name must be 1–${MAX_NAME_LENGTH} characters`);
+    this.name = name;
+    this.#channel = String(channel).trim();
+    this.#namespace = namespace;
+    this.#password = password;
+    this.#adapter = relay;
+    this.#iceServers = options.iceServers ?? [];
+    this.#media = options.media ?? DEFAULT_MEDIA;
+  }
+
+  get state(): MeetingState { return this.#state; }
+  get relayState(): RelayState | 'idle' { return this.#relayState; }
+  get localStream(): MediaStream | null { return this.#localStream; }
+  get peers(): ReadonlyMap<string, RemotePeer> { return this.#peers; }
+  get audioEnabled(): boolean { return this.#audio; }
+  get videoEnabled(): boolean { return this.#video; }
+
+  /** Dropped inbound messages by reason (relay envelopes, plus malformed control messages). */
+  get dropped(): Readonly<Record<DropReason, number>> {
+    const counts = { ...(this.#codec?.dropped ?? ({} as Record<DropReason, number>)) };
+    counts.malformed = (counts.malformed ?? 0) + this.#controlDropped.malformed;
+    return counts;
+  }
+
+  /**
+   * Opens camera and microphone, derives the keys (≈0.2 s of PBKDF2), then
+   * connects to the relay and says hello. Resolves once the relay is
+   * connecting; `state` becomes 'joined' when it opens.
+   */
+  async join(): Promise<void> {
+    if (this.#state !== 'idle') throw new SecureMeetingError('closed', 'join() can be called once per meeting; create a new one to join again');
+    this.#setState('deriving');
+    try {
+      // One DTLS certificate for all of this session's connections, made
+      // while the camera opens, instead of one per connection on the join path.
+      const certificate = this.#generateCertificate();
+      await this.#openMedia();
+      const password = this.#password as string;
+      this.#password = null;
+      const keys = await deriveRoomKeys({ password, channel: this.#channel, namespace: this.#namespace });
+      this.#certificate = await certificate;
+      if ((this.#state as MeetingState) === 'left') return; // left while deriving
+      this.#codec = new EnvelopeCodec(keys, this.id);
+      this.#setState('connecting');
+      this.#relay = this.#adapter.connect({ topic: keys.topic, channel: this.#channel }, {
+        message: (data) => this.#receive(data),
+        state: (state) => this.#onRelayState(state),
+        error: (error) => this.dispatchEvent(new MeetingErrorEvent(error)),
+      });
+    } catch (error) {
+      this.#teardown();
+      throw error;
+    }
+  }
+
+  setAudioEnabled(on: boolean): void {
+    this.#audio = on;
+    this.#localStream?.getAudioTracks().forEach((t) => (t.enabled = on));
+    this.#broadcastState();
+  }
+
+  setVideoEnabled(on: boolean): void {
+    this.#video = on;
+    this.#localStream?.getVideoTracks().forEach((t) => (t.enabled = on));
+    this.#broadcastState();
+  }
+
+  /** Per-member receive statistics (for diagnostics and tests). */
+  async getPeerStats(id: string): Promise<PeerStats | undefined> {
+    return this.#peers.get(id)?.stats();
+  }
+
+  /** Says bye on the relay and to every member, then closes everything. Idempotent. */
+  async leave(): Promise<void> {
+    if (this.#state === 'left') return;
+    for (const peer of this.#peers.values()) peer.sendControl({ type: 'bye', body: {} });
+    if (this.#relay?.state === 'open') {
+      this.#send({ type: 'bye', body: {} });
+      await this.#outbound;
+    }
+    this.#teardown();
+  }
+
+  #teardown(): void {
+    this.#password = null;
+    this.#relay?.close();
+    this.#relay = null;
+    for (const peer of [...this.#peers.values()]) peer.close();
+    if (this.#ownsStream) this.#localStream?.getTracks().forEach((t) => t.stop());
+    this.#setState('left');
+  }
+
+  async #generateCertificate(): Promise<RTCCertificate | undefined> {
+    try {
+      return await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
+    } catch {
+      return undefined; // each connection makes its own, as by default
+    }
+  }
+
+  async #openMedia(): Promise<void> {
+    if (this.#media === false) return;
+    const media = this.#media;
+    if (typeof MediaStream !== 'undefined' && media instanceof MediaStream) {
+      this.#localStream = media;
+      return;
+    }
+    try {
+      this.#localStream = await openLocalMedia(media as MediaStreamConstraints);
+      this.#ownsStream = true;
+    } catch (error) {
+      // Joining to watch and listen is still worth it; say why we are silent.
+      if (error instanceof SecureMeetingError) this.dispatchEvent(new MeetingErrorEvent(error));
+      else throw error;
+    }
+  }
+
+  #setState(state: MeetingState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.dispatchEvent(new MeetingStateEvent(state));
+  }
+
+  #onRelayState(state: RelayState): void {
+    this.#relayState = state;
+    if (state === 'open') {
+      if (this.#state === 'connecting') this.#setState('joined');
+      // Every (re)connection announces us; members already here answer by offering.
+      this.#send({ type: 'hello', body: { name: this.name } });
+    }
+    this.dispatchEvent(new RelayStateEvent(state));
+  }
+
+  #send(signal: Signal, to?: string): void {
+    const codec = this.#codec;
+    if (!codec) return;
+    this.#outbound = this.#outbound
+      .then(async () => {
+        const frame = await codec.seal(signal, to);
+        this.#relay?.publish(frame);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof SecureMeetingError) this.dispatchEvent(new MeetingErrorEvent(error));
+      });
+  }
+
+  #receive(frame: string): void {
+    const codec = this.#codec;
+    if (!codec) return;
+    this.#inbound = this.#inbound.then(async () => {
+      const message = await codec.open(frame);
+      if (message && this.#state !== 'left') this.#handle(message);
+    });
+  }
+
+  #handle(message: Inbound): void {
+    const existing = this.#peers.get(message.from);
+    switch (message.type) {
+      case 'hello':
+        // A member we already know re-announces after a relay reconnect.
+        if (!existing) this.#addPeer(message.from, message.body.name, true);
+        return;
+      case 'description': {
+        const peer = existing ?? (message.body.description.type === 'offer'
+          ? this.#addPeer(message.from, message.body.name, false)
+          : undefined);
+        return peer?.receive(message);
+      }
+      case 'candidate':
+        return existing?.receive(message);
+      case 'bye':
+        return existing?.close();
+    }
+  }
+
+  #addPeer(id: string, name: string, initiator: boolean): Peer {
+    const peer = new Peer({
+      id,
+      name,
+      initiator,
+      // Lower id yields on glare; both sides compute the same answer.
+      polite: this.id < id,
+      rtc: { iceServers: this.#iceServers, ...(this.#certificate ? { certificates: [this.#certificate] } : {}) },
+      localStream: this.#localStream,
+      localState: () => this.#localState(),
+      relay: (message) => this.#send(message, id),
+      changed: (p) => this.dispatchEvent(new PeerEvent('peerupdate', p)),
+      closed: (p) => {
+        if (this.#peers.get(p.id) !== p) return;
+        this.#peers.delete(p.id);
+        this.dispatchEvent(new PeerEvent('peerleave', p));
+      },
+      malformed: () => this.#controlDropped.malformed++,
+    });
+    this.#peers.set(id, peer);
+    this.dispatchEvent(new PeerEvent('peerjoin', peer));
+    return peer;
+  }
+
+  #localState(): StateBody {
+    return { name: this.name, audio: this.#audio, video: this.#video };
+  }
+
+  #broadcastState(): void {
+    const state = this.#localState();
+    for (const peer of this.#peers.values()) peer.sendControl({ type: 'state', body: state });
+  }
+}
+
+// Typed addEventListener for the headless API.
+export interface Meeting {
+  addEventListener<K extends keyof MeetingEventMap>(type: K, listener: (this: Meeting, ev: MeetingEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof MeetingEventMap>(type: K, listener: (this: Meeting, ev: MeetingEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}

@@ -1,0 +1,228 @@
+import type { RemotePeer } from './events.js';
+import { parseControl, type CandidateBody, type Control, type DescriptionBody, type StateBody } from './protocol.js';
+
+/** What a peer sends towards its member: a signal for the relay, or a control message. */
+export type PeerMessage = Control;
+
+export interface PeerInit {
+  id: string;
+  /** The polite side of perfect negotiation yields on glare. */
+  polite: boolean;
+  /** True when we start negotiation (we answered their hello); false when their offer created us. */
+  initiator: boolean;
+  name: string;
+  /** ICE servers and the meeting's DTLS certificate. */
+  rtc: RTCConfiguration;
+  localStream: MediaStream | null;
+  /** Our current name and mic/camera state, sent when the control channel opens. */
+  localState(): StateBody;
+  /** Sends a signal over the relay, sealed and addressed to this member. */
+  relay(message: Extract<Control, { type: 'description' | 'candidate' }>): void;
+  changed(peer: Peer): void;
+  closed(peer: Peer): void;
+  /** A control message that failed validation. */
+  malformed(): void;
+}
+
+const CONTROL_CHANNEL = { negotiated: true, id: 0, ordered: true } as const;
+
+/**
+ * One RTCPeerConnection to one remote member, with perfect negotiation
+ * (https://w3c.github.io/webrtc-pc/#perfect-negotiation-example), trickle
+ * ICE and a negotiated control data channel. Signaling goes over the relay
+ * until the control channel opens, then over the channel itself.
+ */
+export class Peer implements RemotePeer {
+  readonly id: string;
+  name: string;
+  stream: MediaStream | null = null;
+  audioEnabled = true;
+  videoEnabled = true;
+
+  readonly #pc: RTCPeerConnection;
+  readonly #channel: RTCDataChannel;
+  readonly #init: PeerInit;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  #tracksAdded = false;
+  #closed = false;
+  /** Inbound signaling is applied strictly in arrival order. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(init: PeerInit) {
+    this.#init = init;
+    this.id = init.id;
+    this.name = init.name;
+    this.#pc = new RTCPeerConnection(init.rtc);
+    this.#channel = this.#pc.createDataChannel('control', CONTROL_CHANNEL);
+
+    this.#pc.onnegotiationneeded = () => void this.#negotiate();
+    this.#pc.onicecandidate = ({ candidate }) => this.#signal({ type: 'candidate', body: { candidate: candidate?.toJSON() ?? null } });
+    this.#pc.ontrack = ({ track, streams }) => this.#addRemoteTrack(track, streams[0]);
+    this.#pc.onconnectionstatechange = () => {
+      const state = this.#pc.connectionState;
+      // 'failed' is final without an ICE restart (issue: join window / faults).
+      if (state === 'failed' || state === 'closed') this.close();
+      else this.#init.changed(this);
+    };
+    this.#channel.onopen = () => this.sendControl({ type: 'state', body: init.localState() });
+    this.#channel.onmessage = ({ data }) => this.#onControl(data);
+    // The other side closing its connection closes our end of the channel:
+    // the quickest sign that a member has gone.
+    this.#channel.onclose = () => this.close();
+
+    // The initiator offers its tracks at once. The answering side adds them
+    // after applying the offer, so they ride on the offer's transceivers and
+    // one round trip carries media both ways.
+    if (init.initiator) {
+      this.#addLocalTracks();
+      // negotiationneeded would come too, but only after a queued task
+      // (15–35 ms here); the initiator knows it must offer, so it does now.
+      void this.#negotiate();
+    }
+  }
+
+  get connectionState(): RTCPeerConnectionState {
+    return this.#pc.connectionState;
+  }
+
+  get controlOpen(): boolean {
+    return this.#channel.readyState === 'open';
+  }
+
+  /** Applies a description or candidate from this member (relay or control channel). */
+  receive(message: Extract<Control, { type: 'description' | 'candidate' }>): void {
+    this.#queue = this.#queue.then(() =>
+      message.type === 'description' ? this.#onDescription(message.body) : this.#onCandidate(message.body),
+    ).catch(() => {
+      // A description that cannot be applied leaves the connection to fail
+      // on its own; the queue must go on for later messages.
+    });
+  }
+
+  sendControl(message: Control): boolean {
+    if (this.#channel.readyState !== 'open') return false;
+    this.#channel.send(JSON.stringify(message));
+    return true;
+  }
+
+  async stats(): Promise<{ framesDecoded: number; audioPacketsReceived: number; videoBytesReceived: number }> {
+    const result = { framesDecoded: 0, audioPacketsReceived: 0, videoBytesReceived: 0 };
+    (await this.#pc.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number; bytesReceived?: number }) => {
+      if (report.type !== 'inbound-rtp') return;
+      if (report.kind === 'video') {
+        result.framesDecoded += report.framesDecoded ?? 0;
+        result.videoBytesReceived += report.bytesReceived ?? 0;
+      } else if (report.kind === 'audio') {
+        result.audioPacketsReceived += report.packetsReceived ?? 0;
+      }
+    });
+    return result;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channel.onclose = null;
+    this.#pc.onconnectionstatechange = null;
+    this.#channel.close();
+    this.#pc.close();
+    this.#init.closed(this);
+  }
+
+  #addLocalTracks(): void {
+    if (this.#tracksAdded) return;
+    this.#tracksAdded = true;
+    const stream = this.#init.localStream;
+    for (const kind of ['audio', 'video'] as const) {
+      const track = stream?.getTracks().find((t) => t.kind === kind);
+      if (track && stream) this.#pc.addTrack(track, stream);
+      // Without a local track of this kind, still ask to receive theirs.
+      else if (this.#init.initiator) this.#pc.addTransceiver(kind, { direction: 'recvonly' });
+    }
+  }
+
+  async #negotiate(): Promise<void> {
+    if (this.#makingOffer) return;
+    try {
+      this.#makingOffer = true;
+      await this.#pc.setLocalDescription();
+      this.#sendDescription();
+    } catch {
+      // The connection closed or a newer negotiation superseded this one.
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  async #onDescription({ description, name }: DescriptionBody): Promise<void> {
+    this.#rename(name);
+    const readyForOffer = !this.#makingOffer && (this.#pc.signalingState === 'stable' || this.#settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    this.#ignoreOffer = !this.#init.polite && collision;
+    if (this.#ignoreOffer) return;
+    this.#settingRemoteAnswer = description.type === 'answer';
+    await this.#pc.setRemoteDescription(description);
+    this.#settingRemoteAnswer = false;
+    if (description.type === 'offer') {
+      this.#addLocalTracks();
+      await this.#pc.setLocalDescription();
+      this.#sendDescription();
+    }
+  }
+
+  async #onCandidate({ candidate }: CandidateBody): Promise<void> {
+    try {
+      await this.#pc.addIceCandidate(candidate ?? undefined);
+    } catch (error) {
+      if (!this.#ignoreOffer) throw error;
+    }
+  }
+
+  #sendDescription(): void {
+    const local = this.#pc.localDescription;
+    if (!local || (local.type !== 'offer' && local.type !== 'answer')) return;
+    this.#signal({ type: 'description', body: { description: { type: local.type, sdp: local.sdp }, name: this.#init.localState().name } });
+  }
+
+  #signal(message: Extract<Control, { type: 'description' | 'candidate' }>): void {
+    if (this.#closed) return;
+    if (!this.sendControl(message)) this.#init.relay(message);
+  }
+
+  #onControl(data: unknown): void {
+    let message: Control | undefined;
+    try {
+      message = typeof data === 'string' ? parseControl(JSON.parse(data)) : undefined;
+    } catch {
+      message = undefined;
+    }
+    if (!message) return this.#init.malformed();
+    switch (message.type) {
+      case 'description':
+      case 'candidate':
+        return this.receive(message);
+      case 'state':
+        this.#rename(message.body.name);
+        this.audioEnabled = message.body.audio;
+        this.videoEnabled = message.body.video;
+        return this.#init.changed(this);
+      case 'bye':
+        return this.close();
+    }
+  }
+
+  #rename(name: string): void {
+    if (name === this.name) return;
+    this.name = name;
+    this.#init.changed(this);
+  }
+
+  #addRemoteTrack(track: MediaStreamTrack, stream: MediaStream | undefined): void {
+    if (stream) this.stream = stream;
+    else if (this.stream) this.stream.addTrack(track);
+    else this.stream = new MediaStream([track]);
+    this.#init.changed(this);
+  }
+}

@@ -1,0 +1,124 @@
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { initialOf, type PeerTile } from '../../components/peer-tile/peer-tile.js';
+import '../../components/peer-tile/peer-tile.js';
+
+// Mocha's globals, declared here because the project has no @types/mocha.
+
+const part = <T extends Element = HTMLElement>(el: PeerTile, name: string): T => {
+  const found = el.shadowRoot!.querySelector<T>(`[part~=${name}]`);
+  if (!found) throw new Error(`no part ${name}`);
+  return found;
+};
+
+const visible = (node: Element) => {
+  const style = getComputedStyle(node);
+  return style.display !== 'none' && style.visibility !== 'hidden';
+};
+
+describe('<peer-tile>', () => {
+  const streams: MediaStream[] = [];
+  afterEach(() => {
+    for (const s of streams.splice(0)) s.getTracks().forEach((t) => t.stop());
+  });
+  // The fake capture device (--use-fake-device-for-media-stream) stands in for a camera.
+  const camera = async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: false });
+    streams.push(stream);
+    return stream;
+  };
+
+  it('exposes its parts', async () => {
+    const el = await fixture<PeerTile>(html`<peer-tile name="Ada"></peer-tile>`);
+    for (const name of ['base', 'video', 'placeholder', 'name', 'status']) part(el, name);
+    expect(part(el, 'video').tagName).to.equal('VIDEO');
+  });
+
+  it('shows the initial instead of video when there is no stream', async () => {
+    const el = await fixture<PeerTile>(html`<peer-tile name="ada"></peer-tile>`);
+    expect(part(el, 'name').textContent!.trim()).to.equal('ada');
+    expect(part(el, 'placeholder').textContent!.trim()).to.equal('A');
+    expect(visible(part(el, 'placeholder'))).to.equal(true);
+    expect(visible(part(el, 'video'))).to.equal(false);
+    await expect(el).to.be.accessible();
+  });
+
+  it('plays a real MediaStream', async () => {
+    const stream = await camera();
+    const el = await fixture<PeerTile>(html`<peer-tile name="Ada" .stream=${stream}></peer-tile>`);
+    const video = part<HTMLVideoElement>(el, 'video');
+    expect(video.srcObject).to.equal(stream);
+    expect(video.autoplay).to.equal(true);
+    expect(video.hasAttribute('playsinline')).to.equal(true);
+    await waitUntil(() => video.videoWidth > 0, 'the fake camera never produced a frame', { timeout: 10000 });
+    expect(visible(video)).to.equal(true);
+    expect(visible(part(el, 'placeholder'))).to.equal(false);
+    await expect(el).to.be.accessible();
+
+    const other = await camera();
+    el.stream = other;
+    await el.updateComplete;
+    expect(video.srcObject).to.equal(other);
+  });
+
+  it('mutes and mirrors the local tile only', async () => {
+    const stream = await camera();
+    const local = await fixture<PeerTile>(html`<peer-tile local name="Me" .stream=${stream}></peer-tile>`);
+    const remote = await fixture<PeerTile>(html`<peer-tile name="Them" .stream=${stream}></peer-tile>`);
+    expect(part<HTMLVideoElement>(local, 'video').muted).to.equal(true);
+    expect(part<HTMLVideoElement>(remote, 'video').muted).to.equal(false);
+    expect(getComputedStyle(part(local, 'video')).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
+    expect(getComputedStyle(part(remote, 'video')).transform).to.equal('none');
+    // Screen readers hear whose tile it is.
+    expect(part(local, 'name').textContent!.replace(/\s+/g, ' ').trim()).to.equal('Me (you)');
+  });
+
+  it('keeps playing audio but shows the placeholder when the camera is off', async () => {
+    const stream = await camera();
+    const el = await fixture<PeerTile>(html`<peer-tile name="Émile" camera-off .stream=${stream}></peer-tile>`);
+    const video = part<HTMLVideoElement>(el, 'video');
+    expect(video.isConnected).to.equal(true);
+    expect(video.srcObject).to.equal(stream);
+    expect(visible(video)).to.equal(false);
+    expect(visible(part(el, 'placeholder'))).to.equal(true);
+    expect(part(el, 'placeholder').textContent!.trim()).to.equal('É');
+    expect(part(el, 'status').textContent).to.include('Camera off');
+    await expect(el).to.be.accessible();
+
+    el.cameraOff = false;
+    await el.updateComplete;
+    expect(visible(video)).to.equal(true);
+    expect(part(el, 'status').textContent).not.to.include('Camera off');
+  });
+
+  it('says when the microphone is off', async () => {
+    const el = await fixture<PeerTile>(html`<peer-tile name="Ada"></peer-tile>`);
+    expect(part(el, 'status').textContent!.trim()).to.equal('');
+    el.audioMuted = true;
+    await el.updateComplete;
+    expect(el.getAttribute('audio-muted')).to.equal('');
+    expect(part(el, 'status').textContent!.trim()).to.equal('Microphone off');
+    await expect(el).to.be.accessible();
+  });
+
+  it('reflects its boolean attributes', async () => {
+    const el = await fixture<PeerTile>(html`<peer-tile></peer-tile>`);
+    el.local = true;
+    el.cameraOff = true;
+    await el.updateComplete;
+    expect(el.hasAttribute('local')).to.equal(true);
+    expect(el.hasAttribute('camera-off')).to.equal(true);
+    // A nameless remote member still gets a label.
+    el.local = false;
+    await el.updateComplete;
+    expect(part(el, 'name').textContent!.trim()).to.equal('Guest');
+  });
+});
+
+describe('initialOf', () => {
+  it('takes the first user-perceived character', () => {
+    expect(initialOf('ada')).to.equal('A');
+    expect(initialOf('  émile')).to.equal('É');
+    expect(initialOf('👩‍💻 dev')).to.equal('👩‍💻');
+    expect(initialOf('')).to.equal('?');
+  });
+});

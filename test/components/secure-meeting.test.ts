@@ -1,0 +1,351 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import type { JoinGate } from '../../components/join-gate/join-gate.js';
+import type { PeerTile } from '../../components/peer-tile/peer-tile.js';
+import {
+  defaultRelayUrl,
+  MeetingJoinEvent,
+  type SecureMeeting,
+} from '../../components/secure-meeting/secure-meeting.js';
+import '../../components/index.js';
+import { SecureMeetingError } from '../../core/errors.js';
+import type { RelayAdapter, RelayHandlers, RelayState } from '../../core/relay.js';
+
+// Mocha's globals, declared here because the project has no @types/mocha.
+
+/** oneEvent, typed by the event map the components augment. */
+const once = <K extends keyof GlobalEventHandlersEventMap>(target: EventTarget, type: K) =>
+  oneEvent(target, type) as unknown as Promise<GlobalEventHandlersEventMap[K]>;
+
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * A relay inside the page: forwards each frame to the other connections on
+ * the same topic, like our WebSocket relay, and records what it was given.
+ */
+class MemoryRelay {
+  readonly topics: string[] = [];
+  readonly frames: string[] = [];
+  private readonly rooms = new Map<string, Set<{ handlers: RelayHandlers; state: RelayState }>>();
+
+  constructor(private readonly opens = true) {}
+
+  readonly adapter: RelayAdapter = {
+    kind: 'memory',
+    connect: (target, handlers) => {
+      this.topics.push(target.topic);
+      const room = this.rooms.get(target.topic) ?? new Set();
+      this.rooms.set(target.topic, room);
+      const member = { handlers, state: 'connecting' as RelayState };
+      room.add(member);
+      handlers.state('connecting');
+      if (this.opens) {
+        setTimeout(() => {
+          if (member.state !== 'connecting') return;
+          member.state = 'open';
+          handlers.state('open');
+        });
+      }
+      const frames = this.frames;
+      return {
+        get state() {
+          return member.state;
+        },
+        publish(data: string) {
+          if (member.state !== 'open') return false;
+          frames.push(data);
+          for (const other of room) {
+            if (other !== member) setTimeout(() => other.state === 'open' && other.handlers.message(data));
+          }
+          return true;
+        },
+        close() {
+          if (member.state === 'closed') return;
+          room.delete(member);
+          member.state = 'closed';
+          handlers.state('closed');
+        },
+      };
+    },
+  };
+}
+
+const inShadow = <T extends Element = HTMLElement>(root: Element, selector: string): T | null =>
+  root.shadowRoot!.querySelector<T>(selector);
+
+const gateOf = (el: SecureMeeting) => inShadow<JoinGate>(el, 'join-gate');
+
+async function submitGate(el: SecureMeeting, fields: { channel: string; password: string; name: string }) {
+  const gate = gateOf(el)!;
+  await gate.updateComplete;
+  for (const [id, value] of Object.entries(fields)) {
+    const input = inShadow<HTMLInputElement>(gate, `#${id}`)!;
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+  }
+  inShadow<HTMLButtonElement>(gate, 'button[type=submit]')!.click();
+}
+
+/** Everything serialised from the element and every shadow root below it, attributes included. */
+function markup(root: Element): string {
+  let out = root.outerHTML;
+  const walk = (node: ParentNode) => {
+    for (const child of node.querySelectorAll('*')) {
+      if (child.shadowRoot) {
+        out += child.shadowRoot.innerHTML;
+        walk(child.shadowRoot);
+      }
+    }
+  };
+  if (root.shadowRoot) {
+    out += root.shadowRoot.innerHTML;
+    walk(root.shadowRoot);
+  }
+  return out;
+}
+
+const button = (el: SecureMeeting, name: string) => inShadow<HTMLButtonElement>(el, `[part~=toolbar] [part~=${name}]`)!;
+const statusOf = (el: SecureMeeting) => inShadow(el, '[part=status]')!.textContent!.trim();
+
+async function joinThrough(relay: MemoryRelay, name: string): Promise<SecureMeeting> {
+  const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${relay.adapter}></secure-meeting>`);
+  const joined = once(el, 'meeting-join');
+  await submitGate(el, { channel: '77', password: PASSWORD, name });
+  await joined;
+  await el.updateComplete;
+  return el;
+}
+
+describe('<secure-meeting>', () => {
+  it('starts at the join gate, prefilled from its attributes', async () => {
+    const el = await fixture<SecureMeeting>(
+      html`<secure-meeting channel="12" name="Ada" max-channel="99"></secure-meeting>`,
+    );
+    const gate = gateOf(el)!;
+    expect(gate.getAttribute('part')).to.equal('gate');
+    await gate.updateComplete;
+    expect(inShadow<HTMLInputElement>(gate, '#channel')!.value).to.equal('12');
+    expect(inShadow<HTMLInputElement>(gate, '#name')!.value).to.equal('Ada');
+    expect(gate.maxChannel).to.equal(99);
+    expect(el.meeting).to.equal(null);
+    expect(inShadow(el, '[part~=toolbar]')).to.equal(null);
+    expect(statusOf(el)).to.equal('');
+    await expect(el).to.be.accessible();
+  });
+
+  it('defaults the relay to this origin, ws or wss to match the page', async () => {
+    const el = await fixture<SecureMeeting>(html`<secure-meeting></secure-meeting>`);
+    expect(location.protocol).to.equal('http:');
+    expect(el.relay).to.equal(`ws://${location.host}/relay/[TOPIC]`);
+    expect(defaultRelayUrl({ protocol: 'https:', host: 'meet.example:8443' })).to.equal(
+      'wss://meet.example:8443/relay/[TOPIC]',
+    );
+    const custom = await fixture<SecureMeeting>(
+      html`<secure-meeting relay="wss://relay.example/r/[CHANNEL_ID]"></secure-meeting>`,
+    );
+    expect(custom.relay).to.equal('wss://relay.example/r/[CHANNEL_ID]');
+  });
+
+  it('keeps the join request, and the password in it, inside its shadow tree', async () => {
+    const el = await fixture<SecureMeeting>(html`<secure-meeting relay="ws://127.0.0.1:9/relay/[TOPIC]"></secure-meeting>`);
+    const seen: Event[] = [];
+    const spy = (e: Event) => seen.push(e);
+    document.addEventListener('join-request', spy, true);
+    el.addEventListener('join-request', spy);
+    try {
+      const failed = once(el, 'meeting-error');
+      await submitGate(el, { channel: '5', password: PASSWORD, name: 'Ada' });
+      await failed;
+    } finally {
+      document.removeEventListener('join-request', spy, true);
+      el.removeEventListener('join-request', spy);
+    }
+    expect(seen).to.have.length(0);
+  });
+
+  it('returns to the gate with the reason when the relay is unreachable', async () => {
+    const el = await fixture<SecureMeeting>(html`<secure-meeting relay="ws://127.0.0.1:9/relay/[TOPIC]"></secure-meeting>`);
+    let joined = false;
+    el.addEventListener('meeting-join', () => (joined = true));
+    const failed = once(el, 'meeting-error');
+    await submitGate(el, { channel: '314', password: PASSWORD, name: 'Ada' });
+    const failure = await failed;
+    expect(failure.bubbles && failure.composed).to.equal(true);
+    const { error } = failure;
+    expect(error).to.be.instanceOf(SecureMeetingError);
+    expect((error as SecureMeetingError).code).to.equal('unreachable');
+    await waitUntil(() => gateOf(el) && !gateOf(el)!.busy, 'never returned to an idle gate');
+    const gate = gateOf(el)!;
+    await gate.updateComplete;
+    const alert = inShadow(gate, '[role=alert]')!.textContent!.trim();
+    expect(alert).to.match(/^Cannot reach the relay/);
+    expect(alert).not.to.include('secure-meeting:');
+    expect(el.meeting).to.equal(null);
+    expect(joined).to.equal(false);
+    // Channel and name come back; the password does not, and was never written down.
+    expect(inShadow<HTMLInputElement>(gate, '#channel')!.value).to.equal('314');
+    expect(inShadow<HTMLInputElement>(gate, '#name')!.value).to.equal('Ada');
+    expect(inShadow<HTMLInputElement>(gate, '#password')!.value).to.equal('');
+    expect(markup(el)).not.to.include(PASSWORD);
+    // Focus waits where the person has to type again.
+    await waitUntil(() => gate.shadowRoot!.activeElement?.id === 'password', 'focus did not return to the password');
+    await expect(el).to.be.accessible();
+  });
+
+  it('join() takes the same path: TypeError for bad fields, the relay error otherwise', async () => {
+    const el = await fixture<SecureMeeting>(html`<secure-meeting relay="ws://127.0.0.1:9/relay/[TOPIC]"></secure-meeting>`);
+    let thrown: unknown;
+    await el.join({ channel: 0, password: '', name: 'Ada' }).catch((e: unknown) => (thrown = e));
+    expect(thrown).to.be.instanceOf(TypeError);
+    expect((thrown as Error).message).to.equal(
+      'secure-meeting: Channel must be a whole number from 1 to 1000. Enter the meeting password.',
+    );
+
+    const events: Event[] = [];
+    el.addEventListener('meeting-error', (e) => events.push(e));
+    thrown = undefined;
+    await el.join({ channel: 9, password: PASSWORD, name: 'Ada' }).catch((e: unknown) => (thrown = e));
+    expect((thrown as SecureMeetingError).code).to.equal('unreachable');
+    // Reported once, even though core and the join() promise both carry it.
+    expect(events).to.have.length(1);
+    expect(el.meeting).to.equal(null);
+  });
+
+  it('says so in the gate when the adapter is unknown', async () => {
+    const el = await fixture<SecureMeeting>(html`<secure-meeting adapter="carrier-pigeon"></secure-meeting>`);
+    const failed = once(el, 'meeting-error');
+    await submitGate(el, { channel: '1', password: PASSWORD, name: 'Ada' });
+    const { error } = await failed;
+    expect(error).to.be.instanceOf(TypeError);
+    await el.updateComplete;
+    await gateOf(el)!.updateComplete;
+    expect(inShadow(gateOf(el)!, '[role=alert]')!.textContent).to.include('Unknown adapter "carrier-pigeon"');
+  });
+
+  it('joins, shows the grid and toolbar, toggles mic and camera, and leaves', async () => {
+    const relay = new MemoryRelay();
+    const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${relay.adapter}></secure-meeting>`);
+    const joined = once(el, 'meeting-join');
+    await submitGate(el, { channel: '77', password: PASSWORD, name: 'Ada' });
+    // 600 000 PBKDF2 rounds take long enough to see.
+    await waitUntil(
+      () => gateOf(el)?.busy && inShadow(gateOf(el)!, '[part=status]')?.textContent === 'Deriving key…',
+      'no progress shown while deriving',
+      { interval: 5 },
+    );
+    const event = await joined;
+    expect(document.activeElement === el && el.shadowRoot!.activeElement).to.equal(button(el, 'microphone'));
+    expect(event).to.be.instanceOf(MeetingJoinEvent);
+    expect(event.bubbles && event.composed).to.equal(true);
+    expect(event.meeting).to.equal(el.meeting);
+    await el.updateComplete;
+
+    // The relay saw a blinded topic and ciphertext, never the channel, password or name.
+    expect(relay.topics[0]).to.match(/^[0-9a-f]{32}$/);
+    expect(relay.frames.join('\n')).not.to.include('Ada');
+    expect(markup(el)).not.to.include(PASSWORD);
+
+    expect(gateOf(el)).to.equal(null);
+    expect(statusOf(el)).to.equal('Waiting for others…');
+    const grid = inShadow(el, '[part=grid]')!;
+    const own = grid.querySelector<PeerTile>('peer-tile[part~=tile]')!;
+    expect(own.local).to.equal(true);
+    expect(own.name).to.equal('Ada');
+    expect(own.stream).to.equal(el.meeting!.localStream);
+    expect(own.getAttribute('exportparts')).to.include('video:tile-video');
+
+    const mic = button(el, 'microphone');
+    const cam = button(el, 'camera');
+    expect(mic.textContent!.trim()).to.equal('Microphone');
+    expect(cam.textContent!.trim()).to.equal('Camera');
+    expect(button(el, 'leave').textContent!.trim()).to.equal('Leave');
+    expect(mic.getAttribute('aria-pressed')).to.equal('true');
+    expect(cam.getAttribute('aria-pressed')).to.equal('true');
+    await expect(el).to.be.accessible();
+
+    mic.click();
+    cam.click();
+    await el.updateComplete;
+    expect(mic.getAttribute('aria-pressed')).to.equal('false');
+    expect(cam.getAttribute('aria-pressed')).to.equal('false');
+    expect(el.meeting!.audioEnabled).to.equal(false);
+    expect(el.meeting!.localStream!.getAudioTracks()[0]!.enabled).to.equal(false);
+    await own.updateComplete;
+    expect(own.audioMuted && own.cameraOff).to.equal(true);
+    await expect(el).to.be.accessible();
+
+    // Leave asks first: a listener can keep the person in.
+    const veto = (e: Event) => e.preventDefault();
+    el.addEventListener('meeting-leave', veto, { once: true });
+    button(el, 'leave').click();
+    await el.updateComplete;
+    expect(el.meeting?.state).to.equal('joined');
+
+    const meeting = el.meeting!;
+    const left = once(el, 'meeting-leave');
+    button(el, 'leave').click();
+    const leave = await left;
+    expect(leave.cancelable).to.equal(true);
+    expect(leave.error).to.equal(null);
+    await waitUntil(() => gateOf(el) !== null, 'the gate did not come back');
+    expect(meeting.state).to.equal('left');
+    expect(meeting.localStream!.getTracks().every((t) => t.readyState === 'ended')).to.equal(true);
+    expect(el.meeting).to.equal(null);
+  });
+
+  it('shows the meeting while the relay is still being dialled, and can abandon it', async () => {
+    const relay = new MemoryRelay(false);
+    const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${relay.adapter}></secure-meeting>`);
+    let errors = 0;
+    el.addEventListener('meeting-error', () => errors++);
+    const attempt = el.join({ channel: 3, password: PASSWORD, name: 'Ada' });
+    await waitUntil(() => inShadow(el, '[part~=toolbar]') !== null, 'no meeting view while connecting');
+    expect(statusOf(el)).to.equal('Connecting to relay…');
+    await el.leave();
+    let rejection: unknown;
+    await attempt.catch((e: unknown) => (rejection = e));
+    expect((rejection as DOMException).name).to.equal('AbortError');
+    await el.updateComplete;
+    expect(gateOf(el)).not.to.equal(null);
+    expect(gateOf(el)!.error).to.equal('');
+    expect(errors).to.equal(0);
+  });
+
+  it('shows a tile for each member who joins and removes it when they leave', async () => {
+    const relay = new MemoryRelay();
+    const ada = await joinThrough(relay, 'Ada');
+    const arrived = once(ada, 'peer-join');
+    const bob = await joinThrough(relay, 'Bob');
+    const joinEvent = await arrived;
+    expect(joinEvent.peer.name).to.equal('Bob');
+    expect(joinEvent.bubbles && joinEvent.composed).to.equal(true);
+
+    const remoteTile = () => inShadow(ada, '[part=grid]')!.querySelector<PeerTile>('peer-tile:not([local])');
+    await waitUntil(() => remoteTile()?.stream, 'no remote stream arrived', { timeout: 15000 });
+    expect(remoteTile()!.name).to.equal('Bob');
+    await waitUntil(() => statusOf(ada) === 'In the meeting with 1 other person.', 'status did not count Bob');
+    const video = remoteTile()!.shadowRoot!.querySelector('video')!;
+    await waitUntil(() => video.videoWidth > 0, 'remote video never decoded', { timeout: 15000 });
+    await expect(ada).to.be.accessible();
+
+    // Listened for on the document: the event bubbles out of the element.
+    const gone = once(document, 'peer-leave');
+    await bob.leave();
+    const leaveEvent = await gone;
+    expect(leaveEvent.peer.name).to.equal('Bob');
+    expect(leaveEvent.composed).to.equal(true);
+    await waitUntil(() => remoteTile() === null, 'the tile stayed');
+    expect(statusOf(ada)).to.equal('Waiting for others…');
+  });
+
+  it('leaves the meeting when removed from the page, but not when moved', async () => {
+    const relay = new MemoryRelay();
+    const el = await joinThrough(relay, 'Ada');
+    const meeting = el.meeting!;
+    const parent = el.parentElement!;
+    parent.append(document.createElement('span'), el); // a move: disconnected and connected in one task
+    await new Promise((r) => setTimeout(r, 50));
+    expect(meeting.state).to.equal('joined');
+    el.remove();
+    await waitUntil(() => meeting.state === 'left', 'removed element kept the meeting');
+  });
+});

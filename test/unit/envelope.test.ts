@@ -1,0 +1,144 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { deriveRoomKeys, type RoomKeys } from '../../core/crypto.js';
+import { EnvelopeCodec, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_BYTES, type DropReason } from '../../core/envelope.js';
+import type { Signal } from '../../core/protocol.js';
+
+const ALICE = 'a1a1a1a1a1a1a1a1';
+const BOB = 'b2b2b2b2b2b2b2b2';
+const CAROL = 'c3c3c3c3c3c3c3c3';
+const hello: Signal = { type: 'hello', body: { name: 'Alice' } };
+
+let keys: RoomKeys;
+let otherPasswordKeys: RoomKeys;
+before(async () => {
+  [keys, otherPasswordKeys] = await Promise.all([
+    deriveRoomKeys({ password: 'pw', channel: 7 }),
+    deriveRoomKeys({ password: 'pw2', channel: 7 }),
+  ]);
+});
+
+function onlyDrop(codec: EnvelopeCodec, reason: DropReason) {
+  for (const [r, n] of Object.entries(codec.dropped)) assert.equal(n, r === reason ? 1 : 0, `dropped.${r}`);
+}
+
+test('a sealed envelope opens for the other member with header and body intact', async () => {
+  const alice = new EnvelopeCodec(keys, ALICE);
+  const bob = new EnvelopeCodec(keys, BOB);
+  const frame = await alice.seal({ type: 'description', body: { description: { type: 'offer', sdp: 'v=0 sdp' }, name: 'Alice' } }, BOB);
+  const outer = JSON.parse(frame);
+  assert.deepEqual(Object.keys(outer), ['v', 'iv', 'ct']);
+  assert.equal(outer.v, 1);
+  assert.match(outer.iv, /^[A-Za-z0-9_-]{16}$/); // 12 bytes
+  assert.ok(!frame.includes('Alice') && !frame.includes('sdp') && !frame.includes(ALICE));
+  const opened = await bob.open(frame);
+  assert.ok(opened);
+  assert.equal(opened.from, ALICE);
+  assert.equal(opened.to, BOB);
+  assert.equal(opened.type, 'description');
+  assert.deepEqual(opened.body, { description: { type: 'offer', sdp: 'v=0 sdp' }, name: 'Alice' });
+  assert.ok(Math.abs(opened.ts - Date.now()) < 5000);
+  assert.deepEqual(Object.values(bob.dropped), [0, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('every envelope gets a fresh IV and nonce', async () => {
+  const alice = new EnvelopeCodec(keys, ALICE);
+  const frames = await Promise.all(Array.from({ length: 50 }, () => alice.seal(hello)));
+  assert.equal(new Set(frames.map((f) => JSON.parse(f).iv)).size, 50);
+  const bob = new EnvelopeCodec(keys, BOB);
+  const nonces = new Set((await Promise.all(frames.map((f) => bob.open(f)))).map((m) => m?.nonce));
+  assert.equal(nonces.size, 50);
+});
+
+test('a tampered ciphertext is dropped as undecryptable', async () => {
+  const frame = JSON.parse(await new EnvelopeCodec(keys, ALICE).seal(hello));
+  const ct: string = frame.ct;
+  frame.ct = (ct[0] === 'A' ? 'B' : 'A') + ct.slice(1);
+  const bob = new EnvelopeCodec(keys, BOB);
+  assert.equal(await bob.open(JSON.stringify(frame)), undefined);
+  onlyDrop(bob, 'undecryptable');
+});
+
+test('an envelope sealed with another password is dropped as undecryptable', async () => {
+  const frame = await new EnvelopeCodec(otherPasswordKeys, ALICE).seal(hello);
+  const bob = new EnvelopeCodec(keys, BOB);
+  assert.equal(await bob.open(frame), undefined);
+  onlyDrop(bob, 'undecryptable');
+});
+
+test('an envelope replayed into another topic fails the AAD check', async () => {
+  const frame = await new EnvelopeCodec(keys, ALICE).seal(hello);
+  const bob = new EnvelopeCodec({ envelopeKey: keys.envelopeKey, topic: 'f'.repeat(32) }, BOB);
+  assert.equal(await bob.open(frame), undefined);
+  onlyDrop(bob, 'undecryptable');
+});
+
+test('a replayed envelope is dropped the second time', async () => {
+  const frame = await new EnvelopeCodec(keys, ALICE).seal(hello);
+  const bob = new EnvelopeCodec(keys, BOB);
+  assert.ok(await bob.open(frame));
+  assert.equal(await bob.open(frame), undefined);
+  onlyDrop(bob, 'replayed');
+});
+
+test('envelopes outside the clock-skew window are dropped as stale, both ways', async () => {
+  const now = Date.now();
+  const old = await new EnvelopeCodec(keys, ALICE, { now: () => now - MAX_CLOCK_SKEW_MS - 1 }).seal(hello);
+  const future = await new EnvelopeCodec(keys, ALICE, { now: () => now + MAX_CLOCK_SKEW_MS + 1 }).seal(hello);
+  const edge = await new EnvelopeCodec(keys, ALICE, { now: () => now - MAX_CLOCK_SKEW_MS + 1000 }).seal(hello);
+  const bob = new EnvelopeCodec(keys, BOB, { now: () => now });
+  assert.equal(await bob.open(old), undefined);
+  assert.equal(await bob.open(future), undefined);
+  assert.ok(await bob.open(edge));
+  assert.equal(bob.dropped.stale, 2);
+});
+
+test('an oversize frame is dropped before parsing', async () => {
+  const bob = new EnvelopeCodec(keys, BOB);
+  assert.equal(await bob.open('{"v":1,"iv":"' + 'A'.repeat(MAX_ENVELOPE_BYTES) + '"}'), undefined);
+  onlyDrop(bob, 'oversize');
+  await assert.rejects(new EnvelopeCodec(keys, ALICE).seal({ type: 'hello', body: { name: 'x'.repeat(MAX_ENVELOPE_BYTES) } }), {
+    name: 'SecureMeetingError', code: 'rejected',
+  });
+});
+
+test('malformed frames are dropped as malformed', async () => {
+  const bob = new EnvelopeCodec(keys, BOB);
+  const good = JSON.parse(await new EnvelopeCodec(keys, ALICE).seal(hello));
+  const bad = ['not json', '[]', 'null', '{"v":2,"iv":"x","ct":"y"}', JSON.stringify({ ...good, v: 2 }),
+    JSON.stringify({ ...good, iv: 'AAAA' }), JSON.stringify({ ...good, ct: 'not base64!' }), JSON.stringify({ v: 1, iv: good.iv })];
+  for (const frame of bad) assert.equal(await bob.open(frame), undefined, frame);
+  assert.equal(bob.dropped.malformed, bad.length);
+  assert.equal(Object.values(bob.dropped).reduce((a, b) => a + b), bad.length);
+});
+
+test('an envelope addressed to another member is dropped as misaddressed', async () => {
+  const frame = await new EnvelopeCodec(keys, ALICE).seal(hello, CAROL);
+  const bob = new EnvelopeCodec(keys, BOB);
+  assert.equal(await bob.open(frame), undefined);
+  onlyDrop(bob, 'misaddressed');
+  assert.ok(await new EnvelopeCodec(keys, CAROL).open(frame));
+});
+
+test('our own envelope echoed back by the relay is dropped as own', async () => {
+  const alice = new EnvelopeCodec(keys, ALICE);
+  assert.equal(await alice.open(await alice.seal(hello)), undefined);
+  onlyDrop(alice, 'own');
+});
+
+test('a decryptable envelope with an invalid header or body is dropped as invalid', async () => {
+  const bob = new EnvelopeCodec(keys, BOB);
+  const alice = new EnvelopeCodec(keys, ALICE);
+  const bodies: unknown[] = [
+    { type: 'hello', body: { name: '' } },
+    { type: 'hello', body: { name: 'x'.repeat(65) } },
+    { type: 'description', body: { description: { type: 'pranswer', sdp: '' }, name: 'A' } },
+    { type: 'candidate', body: { candidate: { candidate: 42 } } },
+    { type: 'teleport', body: {} },
+    { type: 'bye' },
+  ];
+  for (const body of bodies) assert.equal(await bob.open(await alice.seal(body as Signal)), undefined, JSON.stringify(body));
+  const badSender = await new EnvelopeCodec(keys, 'not-an-id').seal(hello);
+  assert.equal(await bob.open(badSender), undefined);
+  assert.equal(bob.dropped.invalid, bodies.length + 1);
+});

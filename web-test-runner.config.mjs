@@ -1,0 +1,36 @@
+// Component tests in Debian's Chromium (no browser downloads here), with a
+// fake camera and microphone so getUserMedia works without hardware or prompts.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+
+export default {
+  files: ['test/components/**/*.test.ts'],
+  nodeResolve: true,
+  // esbuild reads experimentalDecorators/useDefineForClassFields from the tsconfig, as Lit's decorators need.
+  plugins: [esbuildPlugin({ ts: true, tsconfig: 'tsconfig.json' })],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: '/usr/bin/chromium',
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--use-fake-device-for-media-stream',
+          '--use-fake-ui-for-media-stream',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          // Under test/hermetic.sh only loopback exists; WebRTC skips it unless told otherwise.
+          '--allow-loopback-in-peer-connection',
+        ],
+      },
+    }),
+  ],
+  concurrency: 1,
+  testFramework: {
+    // Joining derives a key with 600 000 PBKDF2 rounds; mocha's 2 s default is too tight on a slow machine.
+    config: { timeout: 20000 },
+  },
+  testsFinishTimeout: 180000,
+};
