@@ -5,6 +5,8 @@ import {
   CLOSE_TOO_BIG as TOO_BIG,
   CLOSE_TOPIC_FULL as TOPIC_FULL,
   CLOSE_UNAUTHORIZED as UNAUTHORIZED,
+  PROTOCOL,
+  PROTOCOL_REFUSED,
 } from './codes.js';
 import type {
   RelayAdapter,
@@ -21,6 +23,8 @@ import type {
  */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** The subprotocol the server selected ('' for none). */
+  readonly protocol: string;
   binaryType: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
@@ -30,7 +34,7 @@ export interface WebSocketLike {
 
 type SocketEvent = 'open' | 'message' | 'close' | 'error';
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string[]) => WebSocketLike;
 
 export interface ReconnectOptions {
   /** Upper bound of the first retry delay (full jitter picks 0..bound). Default 500. */
@@ -240,7 +244,7 @@ class WebSocketConnection implements RelayConnection {
   #dial(): void {
     let socket: WebSocketLike;
     try {
-      socket = new this.Ctor(this.url);
+      socket = new this.Ctor(this.url, [PROTOCOL, PROTOCOL_REFUSED]);
     } catch (cause) {
       // Thrown synchronously for mixed content or a CSP block: retrying cannot help.
       call(this.handlers.error, new SecureMeetingError('unreachable', 'cannot open the relay WebSocket', { cause }));
@@ -251,6 +255,8 @@ class WebSocketConnection implements RelayConnection {
     let openedAt: number | null = null;
 
     const onOpen = (): void => {
+      // Our relay is refusing this socket; its close frame, with the reason, is on its way.
+      if (socket.protocol === PROTOCOL_REFUSED) return;
       openedAt = Date.now();
       this.#everOpened = true;
       this.#outageReported = false;

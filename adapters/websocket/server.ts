@@ -42,10 +42,23 @@ export interface RelayServer {
   connections(topic?: string): number;
 }
 
-import { CLOSE_BAD_TOPIC, CLOSE_RATE_LIMIT, CLOSE_TOPIC_FULL, CLOSE_UNAUTHORIZED } from './codes.js';
+import {
+  CLOSE_BAD_TOPIC,
+  CLOSE_RATE_LIMIT,
+  CLOSE_TOPIC_FULL,
+  CLOSE_UNAUTHORIZED,
+  PROTOCOL,
+  PROTOCOL_REFUSED,
+} from './codes.js';
 export { CLOSE_BAD_TOPIC, CLOSE_RATE_LIMIT, CLOSE_TOO_BIG, CLOSE_TOPIC_FULL, CLOSE_UNAUTHORIZED } from './codes.js';
 
 const TOPIC = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Why a socket is closed right after its upgrade. */
+interface Refusal {
+  readonly code: number;
+  readonly reason: string;
+}
 
 interface Member {
   readonly socket: WebSocket;
@@ -118,11 +131,18 @@ const ignore = (): void => {};
 
 export function createRelayServer(options: RelayServerOptions = {}): RelayServer {
   const o = readOptions(options);
+  /** The verdict on each handshake, decided before the upgrade so the selected subprotocol can announce it. */
+  const verdicts = new WeakMap<IncomingMessage, Refusal | null>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: o.maxPayload,
     clientTracking: false,
     perMessageDeflate: false,
+    handleProtocols(offered, req) {
+      const refused = verdicts.get(req) !== null;
+      const pick = refused ? PROTOCOL_REFUSED : PROTOCOL;
+      return offered.has(pick) ? pick : false;
+    },
   });
   const owned = o.server === undefined;
   const http =
@@ -164,20 +184,26 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     socket.on('error', ignore);
     // Refusals happen after the upgrade: a browser never sees the HTTP status of a
     // failed handshake (only 1006), but it does see a close code and reason.
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, url));
+    const topic = url.pathname.slice(o.path.length);
+    verdicts.set(req, judge(url.searchParams.get('apiKey'), topic));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, topic, verdicts.get(req) ?? null));
   }
 
-  function accept(ws: WebSocket, url: URL): void {
+  function judge(apiKey: string | null, topic: string): Refusal | null {
+    if (!keyAccepted(apiKey)) return { code: CLOSE_UNAUTHORIZED, reason: PREFIX + 'invalid API key' };
+    if (!TOPIC.test(topic)) return { code: CLOSE_BAD_TOPIC, reason: 'bad topic' };
+    if ((rooms.get(topic)?.size ?? 0) >= o.maxMembers) return { code: CLOSE_TOPIC_FULL, reason: 'topic full' };
+    return null;
+  }
+
+  function accept(ws: WebSocket, topic: string, refusal: Refusal | null): void {
     sockets.add(ws);
     ws.on('error', ignore);
     ws.once('close', () => sockets.delete(ws));
-    if (!keyAccepted(url.searchParams.get('apiKey'))) {
-      return ws.close(CLOSE_UNAUTHORIZED, PREFIX + 'invalid API key');
-    }
-    const topic = url.pathname.slice(o.path.length);
-    if (!TOPIC.test(topic)) return ws.close(CLOSE_BAD_TOPIC, 'bad topic');
     const room = rooms.get(topic) ?? new Set<Member>();
-    if (room.size >= o.maxMembers) return ws.close(CLOSE_TOPIC_FULL, 'topic full');
+    // Checked again: the room may have filled while this handshake completed.
+    refusal ??= room.size >= o.maxMembers ? { code: CLOSE_TOPIC_FULL, reason: 'topic full' } : null;
+    if (refusal !== null) return ws.close(refusal.code, refusal.reason);
     rooms.set(topic, room);
 
     const member: Member = { socket: ws, alive: true, tokens: o.rate ? o.rate.burst : 0, refilledAt: Date.now() };

@@ -31,8 +31,8 @@ const template = (relay: RelayServer, rest = '/relay/[TOPIC]'): string =>
 function countingWebSocket(): { Ctor: WebSocketConstructor; urls: string[] } {
   const urls: string[] = [];
   class Counted extends WebSocket {
-    constructor(address: string) {
-      super(address);
+    constructor(address: string, protocols?: string[]) {
+      super(address, protocols);
       urls.push(address);
     }
   }
@@ -101,6 +101,7 @@ describe('websocket relay client', () => {
     class Fake {
       readyState = 0;
       binaryType = 'blob';
+      protocol = '';
       constructor(url: string) {
         urls.push(url);
       }
