@@ -5,7 +5,9 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 
 export default {
   files: ['test/components/**/*.test.ts'],
-  nodeResolve: true,
+  // The browser builds of dependencies: mqtt.js ships Node's build as its default,
+  // and socket.io's 'development' builds import the CommonJS-only debug package.
+  nodeResolve: { browser: true, exportConditions: ['browser', 'production'] },
   // esbuild reads experimentalDecorators/useDefineForClassFields from the tsconfig, as Lit's decorators need.
   plugins: [esbuildPlugin({ ts: true, tsconfig: 'tsconfig.json' })],
   browsers: [

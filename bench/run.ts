@@ -1,17 +1,21 @@
 /**
- * `npm run bench`: join time against the WebRTC floor, key-derivation time,
- * and bundle sizes, measured in one run on this machine. Prints a table and
+ * `npm run bench`: join time against the WebRTC floor (and per relay
+ * adapter), relay throughput, key-derivation time and bundle sizes, measured
+ * in one run on this machine. Prints a table and
  * writes bench/results/latest.json. Runs in the loopback-only namespace like
  * the tests (test/hermetic.sh). Figures, not pass/fail: see README, Benchmarks.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { rollup } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
 import terser from '@rollup/plugin-terser';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
-import { joinThroughGate, launchBrowser, openMember } from '../test/e2e/browser.js';
+import type { AdapterName } from '../components/index.js';
+import { joinThroughGate, launchBrowser, openMember, useRelay } from '../test/e2e/browser.js';
+import { startMosquitto } from '../test/support/mosquitto.js';
+import { relayFigures } from './relays.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -47,12 +51,15 @@ function instrument(page: Page): Promise<void> {
   });
 }
 
-async function joinTime(browser: Browser, demo: DemoServer, members: number, channel: number) {
+interface Relay { adapter: AdapterName; url: string }
+
+async function joinTime(browser: Browser, demo: DemoServer, members: number, channel: number, relay?: Relay) {
   const pages: Page[] = [];
   try {
     for (let i = 0; i < members; i++) {
       const page = await openMember(browser, demo.url);
       pages.push(page);
+      if (relay) await useRelay(page, relay.adapter, relay.url);
       const last = i === members - 1;
       if (last) {
         await page.evaluate((n) => Object.assign(window, { expect: n }), members - 1);
@@ -131,32 +138,46 @@ async function bundleSizes() {
   // Our own code (components + core + WebSocket adapter), minified, with Lit left out as a shared dependency.
   const build = await rollup({
     input: 'components/index.ts',
-    external: (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/'),
+    external: (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/') || id === 'mqtt' || id === 'socket.io-client',
     plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' }), terser({ format: { comments: false } })],
     onwarn: () => undefined,
   });
-  const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
-  const own = output.map((o) => ('code' in o ? o.code : '')).join('');
-  const bundle = await readFile('dist/secure-meeting.bundle.js');
+  const { output } = await build.generate({ format: 'es' });
+  const own = output
+    .filter((o) => o.type === 'chunk' && !/adapters[\\/](mqtt|socketio)[\\/]/.test(o.facadeModuleId ?? ''))
+    .map((o) => ('code' in o ? o.code : ''))
+    .join('');
   const kb = (n: number) => Math.round((n / 1024) * 10) / 10;
+  const sizes = (code: Buffer) => `${kb(code.length)} KB / ${kb(gzipSync(code, { level: 9 }).length)} KB`;
+  const bundle = await readFile('dist/secure-meeting.bundle.js');
+  const chunks: Record<string, string> = {};
+  for (const file of await readdir('dist/bundle')) chunks[file.replace(/-[\w-]+\.js$/, '')] = sizes(await readFile(`dist/bundle/${file}`));
   return {
     ownMinGzipKB: kb(gzipSync(own, { level: 9 }).length),
-    selfContainedMinKB: kb(bundle.length),
     selfContainedMinGzipKB: kb(gzipSync(bundle, { level: 9 }).length),
+    selfContained: sizes(bundle),
+    adapterChunks: chunks,
   };
 }
 
 const demo = await startDemoServer({ port: 0 });
 const browser = await launchBrowser();
+const mosquitto = await startMosquitto();
 try {
   const results: Record<string, unknown> = {};
   const floors: number[] = [];
   const join2: { first: number; all: number }[] = [];
   const join4: { first: number; all: number }[] = [];
-  // Interleaved, so drift on the machine touches both sides alike.
+  const relays: Record<string, Relay> = {
+    'Socket.IO relay': { adapter: 'socketio', url: demo.url },
+    'Mosquitto (MQTT over WebSockets)': { adapter: 'mqtt', url: mosquitto.url },
+  };
+  const joinVia: Record<string, number[]> = Object.fromEntries(Object.keys(relays).map((k) => [k, []]));
+  // Interleaved, so drift on the machine touches every figure alike.
   for (let i = 0; i < RUNS; i++) {
     floors.push(await floor(browser, demo));
     join2.push(await joinTime(browser, demo, 2, 100 + i));
+    for (const [name, relay] of Object.entries(relays)) joinVia[name]!.push((await joinTime(browser, demo, 2, 300 + i, relay)).first);
     if (i < Math.ceil(RUNS / 2) + 1) join4.push(await joinTime(browser, demo, 4, 200 + i));
   }
   const floorMs = median(floors);
@@ -167,25 +188,36 @@ try {
   results['join4AllFramesMs'] = median(join4.map((r) => r.all));
   results['ratio2'] = Math.round((two / floorMs) * 100) / 100;
   results['keyDerivationMs'] = median(await keyDerivation(browser, demo));
-  Object.assign(results, await bundleSizes());
+  results['join2FirstFrameMsVia'] = Object.fromEntries(Object.entries(joinVia).map(([k, v]) => [k, median(v)]));
+  const sizes = await bundleSizes();
+  Object.assign(results, sizes);
+  const throughput = await relayFigures();
+  results['relays'] = throughput;
   results['runs'] = { floor: floors.length, join2: join2.length, join4: join4.length };
 
   const rows: Array<[string, string]> = [
     ['Floor: two bare RTCPeerConnections, first decoded frame', `${floorMs.toFixed(0)} ms`],
     ['Join → first decoded remote frame, 2 members', `${two.toFixed(0)} ms`],
     ['Ratio (2 members / floor), target ≤ 1.3', `${results['ratio2']}`],
+    ...Object.entries(results['join2FirstFrameMsVia'] as Record<string, number>).map(([k, v]): [string, string] =>
+      [`Join → first decoded remote frame, 2 members, via ${k}`, `${v.toFixed(0)} ms (ratio ${(v / floorMs).toFixed(2)})`]),
     ['Join → first decoded remote frame, 4th of 4 members', `${(results['join4FirstFrameMs'] as number).toFixed(0)} ms`],
     ['Join → frames decoding from all 3 others, 4th of 4', `${(results['join4AllFramesMs'] as number).toFixed(0)} ms`],
     ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
     ['components+core+websocket, min+gzip (Lit excluded), target ≤ 25 KB', `${results['ownMinGzipKB']} KB`],
-    ['Self-contained bundle (with Lit), min / min+gzip', `${results['selfContainedMinKB']} KB / ${results['selfContainedMinGzipKB']} KB`],
+    ['Self-contained bundle (with Lit, no adapter), min / min+gzip', sizes.selfContained],
+    ...Object.entries(sizes.adapterChunks).map(([k, v]): [string, string] => [`  + ${k} adapter chunk, loaded when chosen, min / min+gzip`, v]),
   ];
   console.log(`\nsecure-meeting benchmarks (medians; ${RUNS} runs; ${new Date().toISOString()})\n`);
   console.log('| measure | value |\n| --- | --- |');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+  console.log(`\nRelay throughput: 1 KiB strings, one member to three others on one topic; round trip between two members (Node clients, loopback)\n`);
+  console.log('| relay | messages/s (to all 3) | deliveries/s | round trip (median) |\n| --- | --- | --- | --- |');
+  for (const r of throughput) console.log(`| ${r.relay} | ${r.messagesPerSecond} | ${r.deliveriesPerSecond} | ${r.roundTripMs} ms |`);
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', JSON.stringify(results, null, 2));
 } finally {
   await browser.close();
   await demo.close();
+  await mosquitto.close();
 }

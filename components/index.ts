@@ -10,5 +10,12 @@ export {
   PeerLeaveEvent,
   SecureMeetingErrorEvent,
   defaultRelayUrl,
+  ADAPTERS,
 } from './secure-meeting/secure-meeting.js';
-export type { WebSocketAdapterOptions } from './secure-meeting/secure-meeting.js';
+export type {
+  AdapterName,
+  AdapterOptions,
+  MqttAdapterOptions,
+  SocketIoAdapterOptions,
+  WebSocketAdapterOptions,
+} from './secure-meeting/secure-meeting.js';

@@ -1,7 +1,10 @@
 /**
- * The one-command demo: serves the demo page and the built kit, and the
- * WebSocket relay on the same origin, so two tabs on the printed URL can
- * meet with nothing else installed. `npm start` builds first, then runs this.
+ * The one-command demo: serves the demo page and the built kit, and on the
+ * same origin every relay the kit speaks to, so two tabs on the printed URL
+ * can meet with nothing else installed: our WebSocket relay (`/relay/`), our
+ * Socket.IO relay (`/socket.io/`) and an embedded MQTT broker over WebSockets
+ * (`/mqtt`, aedes: a stand-in for the organisation's own broker; the tests
+ * use a real Mosquitto). `npm start` builds first, then runs this.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -9,7 +12,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Aedes } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import { createRelayServer, type RelayServer, type RelayServerOptions } from '../adapters/websocket/server.js';
+import { createSocketIoRelay, type SocketIoRelay } from '../adapters/socketio/server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -31,6 +37,8 @@ export interface DemoServer {
   readonly url: string;
   readonly http: Server;
   readonly relay: RelayServer;
+  readonly socketio: SocketIoRelay;
+  readonly broker: Aedes;
   close(): Promise<void>;
 }
 
@@ -78,18 +86,36 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
     else createReadStream(file).pipe(res);
   });
   const relay = createRelayServer({ ...options.relay, server: http, path: '/relay/' });
+  const socketio = createSocketIoRelay({ server: http });
+  const broker = await Aedes.createBroker();
+  const mqttSockets = new WebSocketServer({ noServer: true, clientTracking: true });
+  http.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mqtt') return;
+    mqttSockets.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => ws.terminate());
+      broker.handle(stream, req);
+    });
+  });
   await new Promise<void>((done, fail) => {
     http.once('error', fail);
     http.listen(options.port ?? 8080, options.host ?? 'localhost', () => done());
   });
   await relay.ready;
+  await socketio.ready;
   const { port } = http.address() as AddressInfo;
   return {
     url: `http://localhost:${port}/`,
     http,
     relay,
+    socketio,
+    broker,
     async close() {
       await relay.close();
+      await socketio.close();
+      for (const ws of mqttSockets.clients) ws.terminate();
+      mqttSockets.close();
+      await new Promise<void>((done) => broker.close(() => done()));
       http.closeAllConnections();
       await new Promise<void>((done) => http.close(() => done()));
     },

@@ -1,4 +1,5 @@
 import { SecureMeetingError, invalidOption, PREFIX } from '../../core/errors.js';
+import { Backoff, call, readReconnect, resolveWebSocketUrl, type ReconnectOptions } from '../common.js';
 import {
   CLOSE_BAD_TOPIC as BAD_TOPIC,
   CLOSE_RATE_LIMIT as RATE_LIMIT,
@@ -36,13 +37,6 @@ type SocketEvent = 'open' | 'message' | 'close' | 'error';
 
 export type WebSocketConstructor = new (url: string, protocols?: string[]) => WebSocketLike;
 
-export interface ReconnectOptions {
-  /** Upper bound of the first retry delay (full jitter picks 0..bound). Default 500. */
-  initialDelayMs?: number;
-  /** The bound doubles per failed attempt up to this. Default 10 000. */
-  maxDelayMs?: number;
-}
-
 export interface WebSocketRelayOptions {
   /**
    * URL template: `[TOPIC]` becomes the blinded topic, `[CHANNEL_ID]` the
@@ -59,8 +53,6 @@ export interface WebSocketRelayOptions {
 }
 
 
-/** A connection open this long counts as healthy: the next outage starts from the first delay again. */
-const STABLE_MS = 5000;
 
 const OPEN = 1;
 const CONNECTING = 0;
@@ -83,8 +75,8 @@ export function websocketRelay(options: WebSocketRelayOptions): RelayAdapter {
   if (template.includes('[API_KEY]') && !apiKey) {
     throw invalidOption('websocketRelay: url uses [API_KEY] but no apiKey was given');
   }
-  if (resolveUrl(fill(template, 'topic', '1', apiKey)) === null) throw invalidOption(URL_ERROR);
-  const reconnect = readReconnect(options.reconnect);
+  if (resolveWebSocketUrl(fill(template, 'topic', '1', apiKey)) === null) throw invalidOption(URL_ERROR);
+  const reconnect = readReconnect('websocketRelay', options.reconnect);
 
   const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (options.WebSocket !== undefined && typeof options.WebSocket !== 'function') {
@@ -103,27 +95,11 @@ export function websocketRelay(options: WebSocketRelayOptions): RelayAdapter {
       if (typeof target?.topic !== 'string' || target.topic === '') {
         throw invalidOption('websocketRelay: connect() needs a non-empty topic');
       }
-      const url = resolveUrl(fill(template, target.topic, String(target.channel), apiKey));
+      const url = resolveWebSocketUrl(fill(template, target.topic, String(target.channel), apiKey));
       if (url === null) throw invalidOption(URL_ERROR);
-      return new WebSocketConnection(url, Ctor, reconnect, handlers);
+      return new WebSocketConnection(url.href, Ctor, reconnect, handlers);
     },
   };
-}
-
-function readReconnect(value: WebSocketRelayOptions['reconnect']): Required<ReconnectOptions> | false {
-  if (value === false) return false;
-  const initialDelayMs = value?.initialDelayMs ?? 500;
-  const maxDelayMs = value?.maxDelayMs ?? 10_000;
-  if (
-    (value !== undefined && (typeof value !== 'object' || value === null)) ||
-    !(Number.isFinite(initialDelayMs) && initialDelayMs > 0) ||
-    !(Number.isFinite(maxDelayMs) && maxDelayMs >= initialDelayMs)
-  ) {
-    throw invalidOption(
-      'websocketRelay: reconnect must be false or { initialDelayMs, maxDelayMs } with 0 < initialDelayMs <= maxDelayMs',
-    );
-  }
-  return { initialDelayMs, maxDelayMs };
 }
 
 function fill(template: string, topic: string, channel: string, apiKey: string | undefined): string {
@@ -132,20 +108,6 @@ function fill(template: string, topic: string, channel: string, apiKey: string |
     .replaceAll('[TOPIC]', () => encodeURIComponent(topic))
     .replaceAll('[CHANNEL_ID]', () => encodeURIComponent(channel))
     .replaceAll('[API_KEY]', () => encodeURIComponent(apiKey ?? ''));
-}
-
-function resolveUrl(url: string): string | null {
-  let parsed: URL;
-  try {
-    const base = (globalThis as { location?: { href?: unknown } }).location?.href;
-    parsed = typeof base === 'string' ? new URL(url, base) : new URL(url);
-  } catch {
-    return null;
-  }
-  if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
-  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
-  else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') return null;
-  return parsed.href;
 }
 
 const utf8 = new TextDecoder();
@@ -160,16 +122,6 @@ function decode(data: unknown): string | Promise<string> | null {
   return null;
 }
 
-/** An app handler that throws must not leave the connection half-way through a transition. */
-function call<T>(fn: (value: T) => void, value: T): void {
-  try {
-    fn(value);
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
 
 // Kept on every socket for good: `ws` emits 'error' when a socket still
 // connecting is closed, and an EventEmitter 'error' with no listener throws.
@@ -185,8 +137,7 @@ class WebSocketConnection implements RelayConnection {
   #socket: WebSocketLike | null = null;
   #detach: () => void = ignore;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Attempts since the last stable connection; drives the backoff. */
-  #failures = 0;
+  readonly #backoff: Backoff;
   #everOpened = false;
   #outageReported = false;
   /** Set while a Blob is being read, so later frames wait their turn. */
@@ -195,9 +146,10 @@ class WebSocketConnection implements RelayConnection {
   constructor(
     private readonly url: string,
     private readonly Ctor: WebSocketConstructor,
-    private readonly reconnect: Required<ReconnectOptions> | false,
+    reconnect: Required<ReconnectOptions> | false,
     private readonly handlers: RelayHandlers,
   ) {
+    this.#backoff = new Backoff(reconnect);
     call(handlers.state, 'connecting');
     this.#dial();
   }
@@ -267,7 +219,7 @@ class WebSocketConnection implements RelayConnection {
       const event = closeEvent as { code?: number; reason?: string };
       this.#detach();
       this.#socket = null;
-      if (openedAt !== null && Date.now() - openedAt >= STABLE_MS) this.#failures = 0;
+      this.#backoff.ended(openedAt);
       this.#closed(event.code ?? 1006, event.reason, openedAt !== null);
     };
     socket.addEventListener('open', onOpen);
@@ -308,17 +260,13 @@ class WebSocketConnection implements RelayConnection {
     }
     // An error handler may have closed us.
     if (this.#state === 'closed') return;
-    if (this.reconnect === false) return this.close();
+    const delay = this.#backoff.next();
+    if (delay === null) return this.close();
     if (this.#everOpened) this.#setState('reconnecting');
-    // Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"):
-    // members that lost the same relay do not come back in lockstep.
-    const { initialDelayMs, maxDelayMs } = this.reconnect;
-    const bound = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.#failures, 30));
-    this.#failures += 1;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#dial();
-    }, Math.random() * bound);
+    }, delay);
   }
 
   #receive(socket: WebSocketLike, data: unknown): void {

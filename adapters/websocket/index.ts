@@ -1,7 +1,3 @@
 export { websocketRelay } from './client.js';
-export type {
-  ReconnectOptions,
-  WebSocketConstructor,
-  WebSocketLike,
-  WebSocketRelayOptions,
-} from './client.js';
+export type { WebSocketConstructor, WebSocketLike, WebSocketRelayOptions } from './client.js';
+export type { ReconnectOptions } from '../common.js';

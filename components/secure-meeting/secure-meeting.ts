@@ -6,8 +6,10 @@ import type { Meeting } from '../../core/index.js';
 import { invalidOption } from '../../core/errors.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
-// Type only: the adapter code itself is loaded with import() when joining.
+// Types only: an adapter's code is loaded with import() when joining with it.
 import type { websocketRelay } from '../../adapters/websocket/index.js';
+import type { mqttRelay } from '../../adapters/mqtt/index.js';
+import type { socketioRelay } from '../../adapters/socketio/index.js';
 import {
   DEFAULT_MAX_CHANNEL,
   checkJoinFields,
@@ -23,10 +25,27 @@ import { styles } from './secure-meeting.styles.js';
 
 /** Options for the WebSocket adapter other than the URL, which comes from the `relay` attribute. */
 export type WebSocketAdapterOptions = Partial<Omit<Parameters<typeof websocketRelay>[0], 'url'>>;
+/** Options for the MQTT adapter (topic prefix, broker username/password, QoS…) other than the broker URL. */
+export type MqttAdapterOptions = Partial<Omit<Parameters<typeof mqttRelay>[0], 'url'>>;
+/** Options for the Socket.IO adapter (path, namespace, apiKey…) other than the server URL. */
+export type SocketIoAdapterOptions = Partial<Omit<Parameters<typeof socketioRelay>[0], 'url'>>;
+export type AdapterOptions = WebSocketAdapterOptions | MqttAdapterOptions | SocketIoAdapterOptions;
 
-/** The relay this page's own server offers: `ws(s)://<host>/relay/[TOPIC]`, secure when the page is. */
-export function defaultRelayUrl(loc: Pick<Location, 'protocol' | 'host'> = location): string {
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/relay/[TOPIC]`;
+/** The transports the components can load: `ws` (any broadcast WebSocket relay), `mqtt` (a broker over WebSockets), `socketio`. */
+export const ADAPTERS = ['ws', 'mqtt', 'socketio'] as const;
+export type AdapterName = (typeof ADAPTERS)[number];
+
+/**
+ * Where each adapter looks when `relay` is not set: the endpoints the demo
+ * server offers on the page's own origin (`ws(s)://<host>/relay/[TOPIC]`,
+ * `ws(s)://<host>/mqtt`, the Socket.IO server at `<origin>/socket.io/`),
+ * secure when the page is.
+ */
+export function defaultRelayUrl(loc: Pick<Location, 'protocol' | 'host'> = location, adapter: AdapterName = 'ws'): string {
+  const ws = loc.protocol === 'https:' ? 'wss' : 'ws';
+  if (adapter === 'mqtt') return `${ws}://${loc.host}/mqtt`;
+  if (adapter === 'socketio') return `${loc.protocol === 'https:' ? 'https' : 'http'}://${loc.host}`;
+  return `${ws}://${loc.host}/relay/[TOPIC]`;
 }
 
 /** The local member is in: keys derived, relay reached, `hello` sent. */
@@ -130,13 +149,19 @@ export class SecureMeeting extends LitElement {
   static override styles = [theme, styles];
 
   /**
-   * Relay URL template with `[TOPIC]`, `[CHANNEL_ID]`, `[API_KEY]`.
-   * Defaults to this origin's relay: `ws(s)://<host>/relay/[TOPIC]`.
+   * Where the relay is, read by the chosen adapter: for `ws` a URL template
+   * with `[TOPIC]`, `[CHANNEL_ID]`, `[API_KEY]`; for `mqtt` the broker's
+   * WebSocket URL (`wss://broker.example/mqtt`); for `socketio` the Socket.IO
+   * server's URL. Unset: this origin's endpoints (see `defaultRelayUrl`).
+   * Never put a password here: broker credentials go in `adapterOptions`.
    */
-  @property() relay: string = defaultRelayUrl();
+  @property() relay = '';
 
-  /** Which relay transport to load; the components ship `ws`. */
-  @property() adapter = 'ws';
+  /**
+   * Which relay transport to load: `ws`, `mqtt` or `socketio`. Only the chosen
+   * one is downloaded, when joining.
+   */
+  @property() adapter: AdapterName = 'ws';
 
   /** Keeps this site's channels apart from other sites using the same relay (mixed into the key derivation). */
   @property() namespace = '';
@@ -153,8 +178,12 @@ export class SecureMeeting extends LitElement {
   /** STUN/TURN servers. Empty by default, so no third party learns who meets. */
   @property({ attribute: false }) iceServers: RTCIceServer[] = [];
 
-  /** Extra options for the WebSocket adapter, e.g. `{ apiKey }`. */
-  @property({ attribute: false }) adapterOptions: WebSocketAdapterOptions = {};
+  /**
+   * Extra options for the chosen adapter: `{ apiKey }` for `ws` and
+   * `socketio`; `{ username, password, topicPrefix, qos }` for `mqtt`. A
+   * property only, so credentials never sit in the page's markup.
+   */
+  @property({ attribute: false }) adapterOptions: AdapterOptions = {};
 
   /** Camera/microphone constraints, a ready MediaStream, or `false` for none. Core's default when unset. */
   @property({ attribute: false }) media: MediaStreamConstraints | MediaStream | false | undefined;
@@ -320,10 +349,26 @@ export class SecureMeeting extends LitElement {
 
   private async createRelay(): Promise<RelayAdapter> {
     if (this.relayAdapter) return this.relayAdapter;
-    if (this.adapter !== 'ws') throw invalidOption(`unknown adapter "${this.adapter}"; the components ship "ws"`);
+    const adapter = this.adapter;
+    if (!ADAPTERS.includes(adapter)) {
+      throw invalidOption(`unknown adapter "${String(adapter)}"; use "ws", "mqtt" or "socketio"`);
+    }
+    const url = this.relay || defaultRelayUrl(location, adapter);
     // Loaded on demand so each transport is its own chunk: a page pays only for the one it uses.
-    const { websocketRelay } = await import('../../adapters/websocket/index.js');
-    return websocketRelay({ ...this.adapterOptions, url: this.relay || defaultRelayUrl() });
+    switch (adapter) {
+      case 'mqtt': {
+        const { mqttRelay } = await import('../../adapters/mqtt/index.js');
+        return mqttRelay({ ...(this.adapterOptions as MqttAdapterOptions), url });
+      }
+      case 'socketio': {
+        const { socketioRelay } = await import('../../adapters/socketio/index.js');
+        return socketioRelay({ ...(this.adapterOptions as SocketIoAdapterOptions), url });
+      }
+      default: {
+        const { websocketRelay } = await import('../../adapters/websocket/index.js');
+        return websocketRelay({ ...(this.adapterOptions as WebSocketAdapterOptions), url });
+      }
+    }
   }
 }
 

@@ -132,17 +132,43 @@ describe('<secure-meeting>', () => {
     await expect(el).to.be.accessible();
   });
 
-  it('defaults the relay to this origin, ws or wss to match the page', async () => {
+  it('defaults each adapter to this origin, ws or wss to match the page', async () => {
     const el = await fixture<SecureMeeting>(html`<secure-meeting></secure-meeting>`);
     expect(location.protocol).to.equal('http:');
-    expect(el.relay).to.equal(`ws://${location.host}/relay/[TOPIC]`);
-    expect(defaultRelayUrl({ protocol: 'https:', host: 'meet.example:8443' })).to.equal(
-      'wss://meet.example:8443/relay/[TOPIC]',
-    );
+    expect(el.adapter).to.equal('ws');
+    expect(el.relay).to.equal('');
+    expect(defaultRelayUrl(location)).to.equal(`ws://${location.host}/relay/[TOPIC]`);
+    const secure = { protocol: 'https:', host: 'meet.example:8443' };
+    expect(defaultRelayUrl(secure)).to.equal('wss://meet.example:8443/relay/[TOPIC]');
+    expect(defaultRelayUrl(secure, 'mqtt')).to.equal('wss://meet.example:8443/mqtt');
+    expect(defaultRelayUrl(secure, 'socketio')).to.equal('https://meet.example:8443');
     const custom = await fixture<SecureMeeting>(
-      html`<secure-meeting relay="wss://relay.example/r/[CHANNEL_ID]"></secure-meeting>`,
+      html`<secure-meeting adapter="mqtt" relay="wss://broker.example/mqtt"></secure-meeting>`,
     );
-    expect(custom.relay).to.equal('wss://relay.example/r/[CHANNEL_ID]');
+    expect(custom.adapter).to.equal('mqtt');
+    expect(custom.relay).to.equal('wss://broker.example/mqtt');
+  });
+
+  it('loads the adapter it is told to, and says which ones exist', async () => {
+    // Port 9 (discard) has no listener: each adapter must get as far as dialling and report it plainly.
+    for (const [adapter, relay] of [['mqtt', 'ws://127.0.0.1:9/mqtt'], ['socketio', 'http://127.0.0.1:9']] as const) {
+      const el = await fixture<SecureMeeting>(html`<secure-meeting adapter=${adapter} relay=${relay}></secure-meeting>`);
+      const failed = once(el, 'meeting-error');
+      await submitGate(el, { channel: '7', password: PASSWORD, name: 'Ada' });
+      const { error } = await failed;
+      expect((error as SecureMeetingError).code, adapter).to.equal('unreachable');
+      await waitUntil(() => gateOf(el) && !gateOf(el)!.busy, `${adapter}: never returned to an idle gate`);
+    }
+    const el = await fixture<SecureMeeting>(html`<secure-meeting adapter="carrier-pigeon"></secure-meeting>`);
+    const failed = once(el, 'meeting-error');
+    await submitGate(el, { channel: '7', password: PASSWORD, name: 'Ada' });
+    const { error } = await failed;
+    expect(error).to.be.instanceOf(TypeError);
+    expect(error.message).to.equal('secure-meeting: unknown adapter "carrier-pigeon"; use "ws", "mqtt" or "socketio"');
+    await waitUntil(() => gateOf(el) && !gateOf(el)!.busy, 'never returned to an idle gate');
+    expect(inShadow(gateOf(el)!, '[role=alert]')!.textContent!.trim()).to.equal(
+      'Unknown adapter "carrier-pigeon"; use "ws", "mqtt" or "socketio".',
+    );
   });
 
   it('keeps the join request, and the password in it, inside its shadow tree', async () => {

@@ -4,6 +4,7 @@
  * suites run in a loopback-only network namespace, test/hermetic.sh).
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { AdapterName } from '../../components/index.js';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -74,4 +75,52 @@ export function receiveStats(page: Page): Promise<Record<string, ReceiveStats>> 
     }
     return out;
   });
+}
+
+/** Polls until check() returns truthy; fails with what it last saw. */
+export async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
+}
+
+export const sameMembers = (seen: string[], expected: string[]): boolean =>
+  [...seen].sort().join() === [...expected].sort().join();
+
+/** Points the page's <secure-meeting> at a relay, as a site owner would with attributes and the adapterOptions property. */
+export async function useRelay(page: Page, adapter: AdapterName, relay: string, adapterOptions: Record<string, unknown> = {}): Promise<void> {
+  await page.evaluate(
+    ([a, r, o]) => Object.assign(document.querySelector('secure-meeting')!, { adapter: a, relay: r, adapterOptions: o }),
+    [adapter, relay, adapterOptions] as const,
+  );
+}
+
+/**
+ * Every member sees a tile for each other member, and from each of them video
+ * frames keep decoding and audio packets keep arriving (not just "connected").
+ */
+export async function expectEveryoneSeesAndHearsEveryone(members: Map<string, Page>): Promise<void> {
+  const names = [...members.keys()];
+  for (const [name, page] of members) {
+    const others = names.filter((n) => n !== name);
+    await eventually(`${name} to see tiles for ${others}`, async () => sameMembers(await remoteTileNames(page), others));
+  }
+  const first = new Map<string, Record<string, ReceiveStats>>();
+  for (const [name, page] of members) first.set(name, await receiveStats(page));
+  for (const [name, page] of members) {
+    await eventually(`${name} to decode video and receive audio from every other member`, async () => {
+      const now = await receiveStats(page);
+      const before = first.get(name)!;
+      return names.filter((n) => n !== name).every((n) =>
+        now[n] && before[n] &&
+        now[n].framesDecoded > before[n].framesDecoded + 10 &&
+        now[n].audioPacketsReceived > before[n].audioPacketsReceived + 10 &&
+        now[n].videoWidth > 0);
+    });
+  }
 }

@@ -10,26 +10,20 @@ import type { Browser, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { deriveRoomKeys } from '../../core/crypto.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { joinThroughGate, launchBrowser, openMember, receiveStats, remoteTileNames } from './browser.js';
+import {
+  eventually,
+  expectEveryoneSeesAndHearsEveryone,
+  joinThroughGate,
+  launchBrowser,
+  openMember,
+  remoteTileNames,
+  sameMembers,
+} from './browser.js';
 
 const CHANNEL = 437;
 const PASSWORD = 'blue-harbour-kettle';
 // Names of five letters or more: a shorter one could turn up in ciphertext by chance.
 const NAMES = ['Alice', 'Bertrand', 'Carol'];
-
-/** Polls until check() returns truthy; fails with what it last saw. */
-async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
-}
-
-const sameMembers = (seen: string[], expected: string[]) => [...seen].sort().join() === [...expected].sort().join();
 
 describe('a meeting over the WebSocket relay, end to end', () => {
   let demo: DemoServer;
@@ -61,24 +55,7 @@ describe('a meeting over the WebSocket relay, end to end', () => {
       await joinThroughGate(page, { channel: CHANNEL, password: PASSWORD, name });
       members.set(name, page);
     }
-    for (const [name, page] of members) {
-      const others = NAMES.filter((n) => n !== name);
-      await eventually(`${name} to see tiles for ${others}`, async () => sameMembers(await remoteTileNames(page), others));
-    }
-    // Decoding, not just connected: frames and audio packets keep arriving from every member.
-    const first = new Map<string, Awaited<ReturnType<typeof receiveStats>>>();
-    for (const [name, page] of members) first.set(name, await receiveStats(page));
-    for (const [name, page] of members) {
-      await eventually(`${name} to decode video and receive audio from both others`, async () => {
-        const now = await receiveStats(page);
-        const before = first.get(name)!;
-        return NAMES.filter((n) => n !== name).every((n) =>
-          now[n] && before[n] &&
-          now[n].framesDecoded > before[n].framesDecoded + 10 &&
-          now[n].audioPacketsReceived > before[n].audioPacketsReceived + 10 &&
-          now[n].videoWidth > 0);
-      });
-    }
+    await expectEveryoneSeesAndHearsEveryone(members);
     assert.equal(demo.relay.connections(topic), NAMES.length + 1); // + the observer
   });
 

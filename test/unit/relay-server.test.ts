@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
 import { createRelayServer, type RelayServer, type RelayServerOptions } from '../../adapters/websocket/server.js';
+import { until } from '../support/wait.js';
 
 const relays: RelayServer[] = [];
 const sockets: WebSocket[] = [];
@@ -68,13 +69,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function until(condition: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 /** A broken relay shows up as a hang; this turns it into a failure. */
 const limit = { timeout: 10_000 };
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer as createNetServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SecureMeetingError } from '../../core/errors.js';
 import type { RelayConnection, RelayHandlers, RelayState } from '../../core/relay.js';
 import { websocketRelay, type WebSocketConstructor, type WebSocketRelayOptions } from '../../adapters/websocket/index.js';
 import { createRelayServer, type RelayServer, type RelayServerOptions } from '../../adapters/websocket/server.js';
+import { freePort, sleep, until } from '../support/wait.js';
 
 const relays: RelayServer[] = [];
 const connections: RelayConnection[] = [];
@@ -59,24 +59,6 @@ function open(options: WebSocketRelayOptions, topic = 'topic', channel = '1'): {
   return { conn, log };
 }
 
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
-}
 /** A broken relay shows up as a hang; this turns it into a failure. */
 const limit = { timeout: 10_000 };
 

@@ -1,0 +1,3 @@
+export { mqttRelay } from './client.js';
+export type { MqttRelayOptions } from './client.js';
+export type { ReconnectOptions } from '../common.js';

@@ -1,0 +1,3 @@
+export { socketioRelay } from './client.js';
+export type { SocketIoRelayOptions, SocketIoTransport } from './client.js';
+export type { ReconnectOptions } from '../common.js';
