@@ -1,102 +1,85 @@
 /**
- * Relay throughput and round trip, measured from Node through each adapter
- * against its real server on loopback: our ws relay, our Socket.IO relay and
- * a Mosquitto broker. One member publishes envelope-sized strings to three
- * others on one topic; a second pass bounces a message between two members.
- * The relays' rate limits are off here: this measures the relays, not the
- * limits a deployment sets.
+ * Relay throughput and delivery latency, measured from Node through each
+ * adapter against its real server on loopback: our ws relay and our
+ * Socket.IO relay (each in a process of its own, as Mosquitto is), and a
+ * Mosquitto broker, the reference. Many topics of four members each; every
+ * member publishes envelope-sized strings that stamp when they were sent, and
+ * every other member of its topic records when each arrived. The relays'
+ * rate limits are off: this measures the relays, not the limits a deployment
+ * sets. All the clients share this one process, alike for every relay.
  */
 import { WebSocket } from 'ws';
 import type { RelayAdapter, RelayConnection } from '../core/relay.js';
 import { websocketRelay } from '../adapters/websocket/index.js';
-import { createRelayServer } from '../adapters/websocket/server.js';
 import { mqttRelay } from '../adapters/mqtt/index.js';
 import { socketioRelay } from '../adapters/socketio/index.js';
-import { createSocketIoRelay } from '../adapters/socketio/server.js';
 import { startMosquitto } from '../test/support/mosquitto.js';
+import { spawnRelay } from '../test/support/relay-process.js';
 import { until } from '../test/support/wait.js';
 
 export interface RelayFigures {
   relay: string;
-  /** Messages per second, each delivered to all three receivers. */
-  messagesPerSecond: number;
-  /** Deliveries per second (messages × receivers). */
+  topics: number;
+  membersPerTopic: number;
+  /** Envelopes delivered per second, all topics together (one publish to a topic of 4 = 3 deliveries). */
   deliveriesPerSecond: number;
-  /** Median publish → reply → receive time between two members. */
-  roundTripMs: number;
+  /** Publish → arrival at another member, median and 99th percentile, under that load. */
+  p50Ms: number;
+  p99Ms: number;
 }
 
-const MESSAGES = 2000;
+const TOPICS = Number(process.env['BENCH_TOPICS'] ?? 25);
+const MEMBERS = 4;
+/** Messages each member publishes, one per round. */
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 40);
+/** About the size of a sealed envelope carrying an SDP offer. */
 const SIZE = 1024;
-const ROUND_TRIPS = 200;
 
-function payload(i: number): string {
-  const head = `${i}:`;
-  return head + 'x'.repeat(SIZE - head.length);
-}
+const percentile = (sorted: number[], p: number): number =>
+  Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 100) / 100;
 
 async function measure(relay: string, adapter: RelayAdapter): Promise<RelayFigures> {
-  const topic = `bench${Date.now().toString(16)}`.padEnd(32, '0');
-  const inboxes: string[][] = [];
-  /** Resolvers for an expected message, so a round trip is timed to the event, not to a polling tick. */
-  const waiters = new Map<string, () => void>();
-  const handlersFor = (inbox: string[], member: number) => ({
-    message: (m: string) => {
-      inbox.push(m);
-      waiters.get(`${member}|${m}`)?.();
-    },
-    state: () => {},
-    error: () => {},
-  });
-  const arrival = (member: number, m: string) => new Promise<void>((resolve, reject) => {
-    const key = `${member}|${m}`;
-    const timer = setTimeout(() => reject(new Error(`${relay}: ${m} never reached member ${member}`)), 5000);
-    waiters.set(key, () => {
-      clearTimeout(timer);
-      waiters.delete(key);
-      resolve();
-    });
-  });
+  const latencies: number[] = [];
+  let delivered = 0;
+  const onMessage = (text: string): void => {
+    const sentAt = Number(text.slice(0, text.indexOf('|')));
+    latencies.push(performance.now() - sentAt);
+    delivered += 1;
+  };
   const conns: RelayConnection[] = [];
+  const run = Date.now().toString(16);
   try {
-    for (let i = 0; i < 4; i++) {
-      const inbox: string[] = [];
-      inboxes.push(inbox);
-      conns.push(adapter.connect({ topic, channel: '1' }, handlersFor(inbox, i)));
+    for (let t = 0; t < TOPICS; t++) {
+      const topic = `bench${run}t${String(t).padStart(4, '0')}`.padEnd(32, '0');
+      for (let m = 0; m < MEMBERS; m++) {
+        conns.push(adapter.connect({ topic, channel: String(t + 1) }, { message: onMessage, state: () => {}, error: () => {} }));
+      }
     }
-    await until(() => conns.every((c) => c.state === 'open'), `${relay}: all open`, 10_000);
-    await new Promise((r) => setTimeout(r, 200));
-    const [sender] = conns as [RelayConnection];
-    const receivers = inboxes.slice(1);
+    await until(() => conns.every((c) => c.state === 'open'), `${relay}: all ${conns.length} members open`, 30_000);
+    // Let subscriptions settle everywhere before the clock starts.
+    await new Promise((r) => setTimeout(r, 300));
 
+    const expected = TOPICS * MEMBERS * ROUNDS * (MEMBERS - 1);
+    const padding = 'x'.repeat(SIZE);
     const t0 = performance.now();
-    for (let i = 0; i < MESSAGES; i++) {
-      if (!sender.publish(payload(i))) throw new Error(`${relay}: publish refused at ${i}`);
-      // Let the socket drain now and then, as a real member's event loop would.
-      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, conn] of conns.entries()) {
+        const head = `${performance.now()}|${round}|${i}|`;
+        if (!conn.publish(head + padding.slice(head.length))) throw new Error(`${relay}: publish refused in round ${round}`);
+      }
+      // Let the sockets drain and deliveries land between rounds, as members' event loops would.
+      await new Promise((r) => setImmediate(r));
     }
-    await until(() => receivers.every((inbox) => inbox.length >= MESSAGES), `${relay}: all deliveries`, 60_000);
+    await until(() => delivered >= expected, `${relay}: ${expected} deliveries (have ${delivered})`, 120_000);
     const seconds = (performance.now() - t0) / 1000;
-
-    // Round trips: member 1 answers every message from member 0.
-    const [, echo] = conns as [RelayConnection, RelayConnection];
-    const times: number[] = [];
-    for (let i = 0; i < ROUND_TRIPS; i++) {
-      const ping = arrival(1, `ping ${i}`);
-      const pong = arrival(0, `pong ${i}`);
-      const t = performance.now();
-      sender.publish(`ping ${i}`);
-      await ping;
-      echo.publish(`pong ${i}`);
-      await pong;
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
+    latencies.sort((a, b) => a - b);
     return {
       relay,
-      messagesPerSecond: Math.round(MESSAGES / seconds),
-      deliveriesPerSecond: Math.round((MESSAGES * receivers.length) / seconds),
-      roundTripMs: Math.round(times[Math.floor(times.length / 2)]! * 100) / 100,
+      topics: TOPICS,
+      membersPerTopic: MEMBERS,
+      deliveriesPerSecond: Math.round(expected / seconds),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
     };
   } finally {
     for (const c of conns) c.close();
@@ -107,25 +90,23 @@ export async function relayFigures(): Promise<RelayFigures[]> {
   const out: RelayFigures[] = [];
   const reconnect = false as const;
 
-  const ws = createRelayServer({ port: 0, rateLimit: false });
-  await ws.ready;
+  const ws = await spawnRelay('websocket', { port: 0, rateLimit: false, maxMembersPerTopic: MEMBERS });
   try {
-    out.push(await measure('WebSocket relay (ws)', websocketRelay({ url: `ws://127.0.0.1:${ws.address().port}/relay/[TOPIC]`, WebSocket, reconnect })));
+    out.push(await measure('WebSocket relay (ws)', websocketRelay({ url: `ws://127.0.0.1:${ws.port}/relay/[TOPIC]`, WebSocket, reconnect })));
   } finally {
-    await ws.close();
+    await ws.kill();
   }
 
-  const sio = createSocketIoRelay({ port: 0, rateLimit: false });
-  await sio.ready;
+  const sio = await spawnRelay('socketio', { port: 0, rateLimit: false, maxMembersPerTopic: MEMBERS });
   try {
-    out.push(await measure('Socket.IO relay', socketioRelay({ url: `http://127.0.0.1:${sio.address().port}`, reconnect })));
+    out.push(await measure('Socket.IO relay', socketioRelay({ url: `http://127.0.0.1:${sio.port}`, reconnect })));
   } finally {
-    await sio.close();
+    await sio.kill();
   }
 
   const mosquitto = await startMosquitto();
   try {
-    out.push(await measure('Mosquitto (MQTT over WebSockets, QoS 0)', mqttRelay({ url: mosquitto.url, reconnect })));
+    out.push(await measure('Mosquitto 2.0 (MQTT 5 over WebSockets, QoS 0), reference', mqttRelay({ url: mosquitto.url, reconnect })));
   } finally {
     await mosquitto.close();
   }
