@@ -5,6 +5,7 @@ import { invalidOption, SecureMeetingError } from './errors.js';
 import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
 import { DEFAULT_MEDIA, openLocalMedia } from './media.js';
 import { Peer } from './peer.js';
+import { prepareConnection, prepareOffer, usable, type Prepared } from './prepared.js';
 import { MAX_NAME_LENGTH, type Signal, type StateBody } from './protocol.js';
 import type { RelayAdapter, RelayConnection, RelayState } from './relay.js';
 
@@ -30,6 +31,9 @@ export interface PeerStats {
   audioPacketsReceived: number;
   videoBytesReceived: number;
 }
+
+/** How long after a join (ours or another's) the next prepared connections are made. */
+const REPLENISH_DELAY_MS = 2000;
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -66,6 +70,11 @@ export class Meeting extends EventTarget {
   #outbound: Promise<void> = Promise.resolve();
   #inbound: Promise<void> = Promise.resolve();
   readonly #controlDropped = { malformed: 0 };
+  /** Made ahead of need (prepared.ts): an offer for the next hello, a connection for the next offer. */
+  #preparedOffer: Prepared | null = null;
+  #preparedAnswer: Prepared | null = null;
+  #preparing = false;
+  #prepareTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: MeetingOptions) {
     super();
@@ -116,8 +125,12 @@ export class Meeting extends EventTarget {
       await this.#openMedia();
       const password = this.#password as string;
       this.#password = null;
-      const keys = await deriveRoomKeys({ password, channel: this.#channel, namespace: this.#namespace });
+      const deriving = deriveRoomKeys({ password, channel: this.#channel, namespace: this.#namespace });
+      deriving.catch(() => {}); // awaited below; not "unhandled" while the certificate is awaited
       this.#certificate = await certificate;
+      // The connection the first member's offer will land on, made while PBKDF2 runs off the main thread.
+      this.#preparedAnswer = this.#tryPrepare(() => prepareConnection(this.#rtc()));
+      const keys = await deriving;
       if ((this.#state as MeetingState) === 'left') return; // left while deriving
       this.#codec = new EnvelopeCodec(keys, this.id);
       this.#setState('connecting');
@@ -162,6 +175,10 @@ export class Meeting extends EventTarget {
 
   #teardown(): void {
     this.#password = null;
+    clearTimeout(this.#prepareTimer);
+    this.#preparedOffer?.pc.close();
+    this.#preparedAnswer?.pc.close();
+    this.#preparedOffer = this.#preparedAnswer = null;
     this.#relay?.close();
     this.#relay = null;
     for (const peer of [...this.#peers.values()]) peer.close();
@@ -203,7 +220,11 @@ export class Meeting extends EventTarget {
   #onRelayState(state: RelayState): void {
     this.#relayState = state;
     if (state === 'open') {
-      if (this.#state === 'connecting') this.#setState('joined');
+      if (this.#state === 'connecting') {
+        this.#setState('joined');
+        // Not at once: our own join is using the CPU now.
+        this.#replenishSoon();
+      }
       // Every (re)connection announces us; members already here answer by offering.
       this.#send({ type: 'hello', body: { name: this.name } });
     }
@@ -237,11 +258,11 @@ export class Meeting extends EventTarget {
     switch (message.type) {
       case 'hello':
         // A member we already know re-announces after a relay reconnect.
-        if (!existing) this.#addPeer(message.from, message.body.name, true);
+        if (!existing) this.#addPeer(message.from, message.body.name, true, this.#takePrepared('offer'));
         return;
       case 'description': {
         const peer = existing ?? (message.body.description.type === 'offer'
-          ? this.#addPeer(message.from, message.body.name, false)
+          ? this.#addPeer(message.from, message.body.name, false, this.#takePrepared('answer'))
           : undefined);
         return peer?.receive(message);
       }
@@ -252,14 +273,61 @@ export class Meeting extends EventTarget {
     }
   }
 
-  #addPeer(id: string, name: string, initiator: boolean): Peer {
+  #rtc(): RTCConfiguration {
+    return { iceServers: this.#iceServers, ...(this.#certificate ? { certificates: [this.#certificate] } : {}) };
+  }
+
+  /** A prepared connection of that kind if one is ready and still fresh; another is made soon after. */
+  #takePrepared(kind: 'offer' | 'answer'): Prepared | undefined {
+    const prepared = kind === 'offer' ? this.#preparedOffer : this.#preparedAnswer;
+    if (kind === 'offer') this.#preparedOffer = null;
+    else this.#preparedAnswer = null;
+    this.#replenishSoon();
+    if (prepared === null) return undefined;
+    if (usable(prepared)) return prepared;
+    prepared.pc.close();
+    return undefined;
+  }
+
+  /** Makes the missing prepared connections a little later, off the path of whatever is joining now. */
+  #replenishSoon(): void {
+    clearTimeout(this.#prepareTimer);
+    this.#prepareTimer = setTimeout(() => void this.#replenish(), REPLENISH_DELAY_MS);
+  }
+
+  async #replenish(): Promise<void> {
+    if (this.#state !== 'joined' || this.#preparing) return;
+    this.#preparing = true;
+    try {
+      this.#preparedAnswer ??= this.#tryPrepare(() => prepareConnection(this.#rtc()));
+      if (this.#preparedOffer === null) {
+        const offer = await prepareOffer(this.#rtc(), this.#localStream).catch(() => null);
+        if ((this.#state as MeetingState) === 'left' || this.#preparedOffer !== null) offer?.pc.close();
+        else this.#preparedOffer = offer;
+      }
+    } finally {
+      this.#preparing = false;
+    }
+  }
+
+  /** Preparing is an optimisation: where it fails (a closed page, no WebRTC), peers make their own. */
+  #tryPrepare(make: () => Prepared): Prepared | null {
+    try {
+      return make();
+    } catch {
+      return null;
+    }
+  }
+
+  #addPeer(id: string, name: string, initiator: boolean, prepared?: Prepared): Peer {
     const peer = new Peer({
       id,
       name,
       initiator,
       // Lower id yields on glare; both sides compute the same answer.
       polite: this.id < id,
-      rtc: { iceServers: this.#iceServers, ...(this.#certificate ? { certificates: [this.#certificate] } : {}) },
+      rtc: this.#rtc(),
+      prepared,
       localStream: this.#localStream,
       localState: () => this.#localState(),
       relay: (message) => this.#send(message, id),

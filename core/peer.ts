@@ -1,4 +1,5 @@
 import type { RemotePeer } from './events.js';
+import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
 import { parseControl, type CandidateBody, type Control, type DescriptionBody, type StateBody } from './protocol.js';
 
 /** What a peer sends towards its member: a signal for the relay, or a control message. */
@@ -13,6 +14,11 @@ export interface PeerInit {
   name: string;
   /** ICE servers and the meeting's DTLS certificate. */
   rtc: RTCConfiguration;
+  /**
+   * A connection made ahead of need (prepared.ts): with a local offer when we
+   * initiate, bare when we answer. Without it, the peer makes its own.
+   */
+  prepared?: Prepared | undefined;
   localStream: MediaStream | null;
   /** Our current name and mic/camera state, sent when the control channel opens. */
   localState(): StateBody;
@@ -23,8 +29,6 @@ export interface PeerInit {
   /** A control message that failed validation. */
   malformed(): void;
 }
-
-const CONTROL_CHANNEL = { negotiated: true, id: 0, ordered: true } as const;
 
 /**
  * One RTCPeerConnection to one remote member, with perfect negotiation
@@ -54,8 +58,9 @@ export class Peer implements RemotePeer {
     this.#init = init;
     this.id = init.id;
     this.name = init.name;
-    this.#pc = new RTCPeerConnection(init.rtc);
-    this.#channel = this.#pc.createDataChannel('control', CONTROL_CHANNEL);
+    const { pc, channel, offered } = init.prepared ?? prepareConnection(init.rtc);
+    this.#pc = pc;
+    this.#channel = channel;
 
     this.#pc.onnegotiationneeded = () => void this.#negotiate();
     this.#pc.onicecandidate = ({ candidate }) => this.#signal({ type: 'candidate', body: { candidate: candidate?.toJSON() ?? null } });
@@ -75,7 +80,12 @@ export class Peer implements RemotePeer {
     // The initiator offers its tracks at once. The answering side adds them
     // after applying the offer, so they ride on the offer's transceivers and
     // one round trip carries media both ways.
-    if (init.initiator) {
+    if (init.initiator && offered) {
+      // Prepared: tracks added, offer set. What ICE gathered so far is in the
+      // local description; later candidates trickle from here on.
+      this.#tracksAdded = true;
+      this.#sendDescription();
+    } else if (init.initiator) {
       this.#addLocalTracks();
       // negotiationneeded would come too, but only after a queued task
       // (15–35 ms here); the initiator knows it must offer, so it does now.
@@ -135,11 +145,11 @@ export class Peer implements RemotePeer {
     if (this.#tracksAdded) return;
     this.#tracksAdded = true;
     const stream = this.#init.localStream;
+    if (this.#init.initiator) return addOfferTracks(this.#pc, stream);
+    // Answering: the offer's transceivers already receive every kind it has.
     for (const kind of ['audio', 'video'] as const) {
       const track = stream?.getTracks().find((t) => t.kind === kind);
       if (track && stream) this.#pc.addTrack(track, stream);
-      // Without a local track of this kind, still ask to receive theirs.
-      else if (this.#init.initiator) this.#pc.addTransceiver(kind, { direction: 'recvonly' });
     }
   }
 

@@ -19,24 +19,43 @@ after(async () => {
   await demo?.close();
 });
 
-async function headlessMember(name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+async function headlessMember(name: string, channel = 12): Promise<Page> {
+  const context = await browser.newContext();
+  // tsx compiles functions sent to the page with esbuild's keepNames (see browser.ts openMember).
+  await context.addInitScript('globalThis.__name ??= (fn) => fn');
+  // Counts the RTCPeerConnections the page creates, and when each member joined.
+  await context.addInitScript(() => {
+    const Native = RTCPeerConnection;
+    const counted = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        (window as unknown as { pcs: number }).pcs = ((window as unknown as { pcs?: number }).pcs ?? 0) + 1;
+      }
+    };
+    Object.defineProperty(counted, 'generateCertificate', { value: Native.generateCertificate.bind(Native) });
+    Object.assign(window, { RTCPeerConnection: counted, pcs: 0 });
+  });
+  const page = await context.newPage();
   await page.goto(`${demo.url}dist/`).catch(() => undefined); // any same-origin page will do
-  await page.evaluate(async ({ name, relayUrl }) => {
+  await page.evaluate(async ({ name, channel, relayUrl }) => {
     const { createMeeting } = await import('/dist/core/index.js' as string);
     const { websocketRelay } = await import('/dist/adapters/websocket/index.js' as string);
-    const meeting = createMeeting({ channel: 12, password: 'headless', name, relay: websocketRelay({ url: relayUrl }) });
+    const meeting = createMeeting({ channel, password: 'headless', name, relay: websocketRelay({ url: relayUrl }) });
     const log: string[] = [];
+    const pcsAtJoin: Record<string, number> = {};
     for (const type of ['state', 'peerjoin', 'peerleave']) {
       meeting.addEventListener(type, (e: Event & { state?: string; peer?: { name: string } }) => log.push(`${type}:${e.state ?? e.peer?.name}`));
     }
-    Object.assign(window, { meeting, log });
+    meeting.addEventListener('peerjoin', (e: Event & { peer?: { name: string } }) => {
+      pcsAtJoin[e.peer?.name ?? ''] = (window as unknown as { pcs: number }).pcs;
+    });
+    Object.assign(window, { meeting, log, pcsAtJoin });
     await meeting.join();
-  }, { name, relayUrl: `${demo.url.replace('http', 'ws')}relay/[TOPIC]` });
+  }, { name, channel, relayUrl: `${demo.url.replace('http', 'ws')}relay/[TOPIC]` });
   return page;
 }
 
-type Win = { meeting: { peers: Map<string, { name: string; stream: MediaStream | null }>; getPeerStats(id: string): Promise<{ framesDecoded: number }>; leave(): Promise<void>; dropped: Record<string, number> }; log: string[] };
+type Win = { pcs: number; pcsAtJoin: Record<string, number>; meeting: { peers: Map<string, { name: string; stream: MediaStream | null }>; getPeerStats(id: string): Promise<{ framesDecoded: number }>; leave(): Promise<void>; dropped: Record<string, number> }; log: string[] };
 
 test('createMeeting + websocketRelay alone: two pages meet, decode video, and see the other leave', async () => {
   const ada = await headlessMember('Ada');
@@ -63,4 +82,34 @@ test('createMeeting + websocketRelay alone: two pages meet, decode video, and se
   assert.deepEqual(log, ['state:deriving', 'state:connecting', 'state:joined', 'peerjoin:Bo', 'peerleave:Bo']);
   assert.deepEqual(await bo.evaluate(() => (window as unknown as Win).log.filter((l) => l.startsWith('state'))),
     ['state:deriving', 'state:connecting', 'state:joined', 'state:left']);
+});
+
+/** Frames `viewer` decoded from the member called `from`, or 0. */
+function framesFrom(viewer: Page, from: string): Promise<number> {
+  return viewer.evaluate(async (from) => {
+    const { meeting } = window as unknown as Win;
+    for (const [id, peer] of meeting.peers) if (peer.name === from) return (await meeting.getPeerStats(id)).framesDecoded;
+    return 0;
+  }, from);
+}
+
+test('a member who has been in a while answers a newcomer with the offer it prepared; media flows both ways', async () => {
+  const cy = await headlessMember('Cy', 13);
+  // Cy prepares an offer about 2 s after joining (core/prepared.ts).
+  await cy.waitForFunction(() => (window as unknown as Win).pcs >= 2, null, { timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await cy.evaluate(() => (window as unknown as Win).pcs);
+  const di = await headlessMember('Di', 13);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && ((await framesFrom(cy, 'Di')) <= 10 || (await framesFrom(di, 'Cy')) <= 10)) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok((await framesFrom(cy, 'Di')) > 10, 'Cy decodes Di');
+  assert.ok((await framesFrom(di, 'Cy')) > 10, 'Di decodes Cy');
+  // No connection was created for Di's hello: the prepared one carried the offer.
+  assert.equal(await cy.evaluate(() => (window as unknown as Win).pcsAtJoin['Di']), before);
+  // Di answered on the connection it made while deriving its keys: none created when Cy's offer came.
+  const di0 = await di.evaluate(() => (window as unknown as Win).pcsAtJoin['Cy']);
+  assert.equal(di0, 1);
+  await Promise.all([cy, di].map((p) => p.evaluate(() => (window as unknown as Win).meeting.leave())));
 });
