@@ -116,6 +116,71 @@ async function floor(browser: Browser, demo: DemoServer): Promise<number> {
   }
 }
 
+const peerCount = (page: Page) =>
+  page.evaluate(() => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, unknown> } | null }).meeting?.peers.size ?? 0);
+
+/** Two members meet; one's renderer crashes (no bye): ms until the other's grid drops it. */
+async function vanishTime(browser: Browser, demo: DemoServer, channel: number): Promise<number> {
+  const pages: Page[] = [];
+  try {
+    for (const name of ['Stays', 'Vanishes']) {
+      const page = await openMember(browser, demo.url);
+      pages.push(page);
+      await joinThroughGate(page, { channel, password: `vanish-${channel}`, name });
+    }
+    const [stays, vanishes] = pages as [Page, Page];
+    await stays.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } }).meeting?.peers.size === 1 &&
+      [...(document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } }).meeting.peers.values()].every((p) => p.controlOpen), null, { timeout: 30_000 });
+    const cdp = await vanishes.context().newCDPSession(vanishes);
+    const t0 = Date.now();
+    void cdp.send('Page.crash').catch(() => undefined);
+    while ((await peerCount(stays)) > 0) {
+      if (Date.now() - t0 > 30_000) throw new Error('the vanished member was never removed');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return Date.now() - t0;
+  } finally {
+    // A crashed page's context may never answer a close; the browser takes it at the end.
+    await pages[0]?.context().close();
+  }
+}
+
+/**
+ * Two members meet with a 2 s join window and lock; a newcomer waits on the
+ * relay; one member presses Allow joining: ms until the newcomer decodes a
+ * first frame.
+ */
+async function allowJoiningTime(browser: Browser, demo: DemoServer, channel: number): Promise<number> {
+  const pages: Page[] = [];
+  const password = `allow-${channel}`;
+  try {
+    for (const name of ['First', 'Second']) {
+      const page = await openMember(browser, demo.url);
+      pages.push(page);
+      await page.evaluate(() => document.querySelector('secure-meeting')!.setAttribute('lock-after', '2'));
+      await joinThroughGate(page, { channel, password, name });
+    }
+    const [first] = pages as [Page];
+    await first.getByRole('button', { name: 'Allow joining' }).waitFor({ timeout: 30_000 });
+    const newcomer = await openMember(browser, demo.url);
+    pages.push(newcomer);
+    await joinThroughGate(newcomer, { channel, password, name: 'Newcomer' });
+    await newcomer.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { relayState: string } | null }).meeting?.relayState === 'open', null, { timeout: 30_000 });
+    const t0 = Date.now();
+    await first.getByRole('button', { name: 'Allow joining' }).click();
+    const firstFrameAt = await newcomer.evaluate(async () => {
+      const meeting = (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, unknown>; getPeerStats(id: string): Promise<{ framesDecoded: number }> } }).meeting;
+      for (;;) {
+        for (const id of meeting.peers.keys()) if ((await meeting.getPeerStats(id)).framesDecoded > 0) return performance.timeOrigin + performance.now();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    });
+    return firstFrameAt - t0;
+  } finally {
+    await Promise.all(pages.map((p) => p.context().close()));
+  }
+}
+
 async function keyDerivation(browser: Browser, demo: DemoServer): Promise<number[]> {
   const page = await openMember(browser, demo.url);
   try {
@@ -193,6 +258,14 @@ try {
   results['join4AllFramesMs'] = median(join4.map((r) => r.all));
   results['ratio2'] = Math.round((two / floorMs) * 100) / 100;
   results['keyDerivationMs'] = median(await keyDerivation(browser, demo));
+  const vanish: number[] = [];
+  const allow: number[] = [];
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
+    vanish.push(await vanishTime(browser, demo, 500 + i));
+    allow.push(await allowJoiningTime(browser, demo, 600 + i));
+  }
+  results['vanishToTileRemovedMs'] = median(vanish);
+  results['allowJoiningToFirstFrameMs'] = median(allow);
   const perAdapter = Object.keys(relays).map((k) => ({ relay: k, join2FirstFrameMs: median(via2[k]!), join4FirstFrameMs: median(via4[k]!) }));
   results['joinVia'] = perAdapter;
   const sizes = await bundleSizes();
@@ -207,6 +280,8 @@ try {
     ['Ratio (2 members / floor), target ≤ 1.3', `${results['ratio2']}`],
     ['Join → first decoded remote frame, 4th of 4 members', `${(results['join4FirstFrameMs'] as number).toFixed(0)} ms`],
     ['Join → frames decoding from all 3 others, 4th of 4', `${(results['join4AllFramesMs'] as number).toFixed(0)} ms`],
+    ['A member vanishes (renderer crash) → its tile removed', `${(results['vanishToTileRemovedMs'] as number).toFixed(0)} ms`],
+    ['Allow joining pressed → the waiting newcomer decodes a first frame', `${(results['allowJoiningToFirstFrameMs'] as number).toFixed(0)} ms`],
     ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
     ['components+core+websocket, min+gzip (Lit excluded), target ≤ 25 KB', `${results['ownMinGzipKB']} KB`],
     ['Self-contained bundle (with Lit, no adapter), min / min+gzip', sizes.selfContained],

@@ -41,7 +41,20 @@ export class MeetingErrorEvent extends Event {
   }
 }
 
+/** Whether newcomers can find this member on the relay, and until when (null: no end, or closed). */
+export interface JoinWindowState {
+  readonly open: boolean;
+  readonly closesAt: number | null;
+}
+
+export class JoinWindowEvent extends Event implements JoinWindowState {
+  constructor(readonly open: boolean, readonly closesAt: number | null) {
+    super('joinwindow');
+  }
+}
+
 export interface MeetingEventMap {
+  joinwindow: JoinWindowEvent;
   state: MeetingStateEvent;
   relaystate: RelayStateEvent;
   peerjoin: PeerEvent;

@@ -2,12 +2,23 @@ import { deriveRoomKeys, DEFAULT_NAMESPACE } from './crypto.js';
 import { randomId } from './encoding.js';
 import { EnvelopeCodec, type DropReason, type Inbound } from './envelope.js';
 import { invalidOption, SecureMeetingError } from './errors.js';
-import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
+import {
+  JoinWindowEvent,
+  MeetingErrorEvent,
+  MeetingStateEvent,
+  PeerEvent,
+  RelayStateEvent,
+  type JoinWindowState,
+  type MeetingEventMap,
+  type MeetingState,
+  type RemotePeer,
+} from './events.js';
+import { JoinWindow, MAX_WINDOW_MS } from './join-window.js';
 import { DEFAULT_MEDIA, openLocalMedia } from './media.js';
 import { Peer } from './peer.js';
 import { prepareConnection, prepareOffer, usable, type Prepared } from './prepared.js';
-import { MAX_NAME_LENGTH, type Signal, type StateBody } from './protocol.js';
-import type { RelayAdapter, RelayConnection, RelayState } from './relay.js';
+import { MAX_NAME_LENGTH, type Control, type Signal, type StateBody } from './protocol.js';
+import type { RelayAdapter, RelayConnection, RelayState, RelayTarget } from './relay.js';
 
 export interface MeetingOptions {
   /** The channel people agreed on (the kit's UI uses 1–1000). */
@@ -24,6 +35,23 @@ export interface MeetingOptions {
   iceServers?: RTCIceServer[];
   /** Constraints for camera and microphone, a stream you opened yourself, or false to only receive. */
   media?: MediaStreamConstraints | MediaStream | false;
+  /**
+   * Seconds after joining until this member leaves the relay, so no one new
+   * can get in (the mesh goes on). Default 600; 0 = never.
+   */
+  lockAfter?: number;
+  /** Seconds joining stays open after "Allow joining" (`allowJoining()` without an argument). Default 600. */
+  joinWindow?: number;
+}
+
+const MAX_WINDOW_S = MAX_WINDOW_MS / 1000;
+
+function seconds(value: unknown, name: string, fallback: number, zeroAllowed: boolean): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_WINDOW_S || (!zeroAllowed && value === 0)) {
+    throw invalidOption(`${name} must be a number of seconds ${zeroAllowed ? 'from 0' : 'above 0'} up to ${MAX_WINDOW_S}`);
+  }
+  return value;
 }
 
 export interface PeerStats {
@@ -55,6 +83,14 @@ export class Meeting extends EventTarget {
   readonly #adapter: RelayAdapter;
   readonly #iceServers: RTCIceServer[];
   readonly #media: MediaStreamConstraints | MediaStream | false;
+  readonly #lockAfterMs: number;
+  readonly #windowMs: number;
+  #target: RelayTarget | null = null;
+  readonly #window = new JoinWindow({
+    open: () => this.#connectRelay(),
+    lock: () => this.#closeRelay(),
+    changed: () => this.dispatchEvent(new JoinWindowEvent(this.#window.open, this.#window.closesAt)),
+  });
   #password: string | null;
   #state: MeetingState = 'idle';
   #relayState: RelayState | 'idle' = 'idle';
@@ -70,6 +106,8 @@ export class Meeting extends EventTarget {
   #outbound: Promise<void> = Promise.resolve();
   #inbound: Promise<void> = Promise.resolve();
   readonly #controlDropped = { malformed: 0 };
+  /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
+  readonly #gone = new Set<string>();
   /** Made ahead of need (prepared.ts): an offer for the next hello, a connection for the next offer. */
   #preparedOffer: Prepared | null = null;
   #preparedAnswer: Prepared | null = null;
@@ -94,6 +132,8 @@ export class Meeting extends EventTarget {
     this.#adapter = relay;
     this.#iceServers = options.iceServers ?? [];
     this.#media = options.media ?? DEFAULT_MEDIA;
+    this.#lockAfterMs = Math.round(seconds(options.lockAfter, 'lockAfter', 600, true) * 1000);
+    this.#windowMs = Math.round(seconds(options.joinWindow, 'joinWindow', 600, false) * 1000);
   }
 
   get state(): MeetingState { return this.#state; }
@@ -101,6 +141,8 @@ export class Meeting extends EventTarget {
   get localStream(): MediaStream | null { return this.#localStream; }
   get peers(): ReadonlyMap<string, RemotePeer> { return this.#peers; }
   get audioEnabled(): boolean { return this.#audio; }
+  /** Whether newcomers can reach us through the relay now, and until when. */
+  get joinWindow(): JoinWindowState { return { open: this.#window.open, closesAt: this.#window.closesAt }; }
   get videoEnabled(): boolean { return this.#video; }
 
   /** Dropped inbound messages by reason (relay envelopes, plus malformed control messages). */
@@ -133,12 +175,10 @@ export class Meeting extends EventTarget {
       const keys = await deriving;
       if ((this.#state as MeetingState) === 'left') return; // left while deriving
       this.#codec = new EnvelopeCodec(keys, this.id);
+      this.#target = { topic: keys.topic, channel: this.#channel };
       this.#setState('connecting');
-      this.#relay = this.#adapter.connect({ topic: keys.topic, channel: this.#channel }, {
-        message: (data) => this.#receive(data),
-        state: (state) => this.#onRelayState(state),
-        error: (error) => this.dispatchEvent(new MeetingErrorEvent(error)),
-      });
+      this.#connectRelay();
+      this.#window.start(this.#lockAfterMs);
     } catch (error) {
       this.#teardown();
       throw error;
@@ -155,6 +195,33 @@ export class Meeting extends EventTarget {
     this.#video = on;
     this.#localStream?.getVideoTracks().forEach((t) => (t.enabled = on));
     this.#broadcastState();
+  }
+
+  /**
+   * Opens joining for everyone for `seconds` (default: the `joinWindow`
+   * option): every member connected to us reconnects to the relay, where
+   * newcomers find them, and leaves it again when the time is up.
+   */
+  allowJoining(secondsArg?: number): void {
+    const ms = secondsArg === undefined ? this.#windowMs : Math.round(seconds(secondsArg, 'allowJoining(seconds)', 0, false) * 1000);
+    if (this.#state !== 'joined') return;
+    this.#broadcast({ type: 'window', body: { open: true, ms } });
+    this.#window.openFor(ms);
+  }
+
+  /** Closes joining for everyone at once: every member connected to us leaves the relay. */
+  lockJoining(): void {
+    if (this.#state !== 'joined') return;
+    this.#broadcast({ type: 'window', body: { open: false } });
+    this.#window.lock();
+  }
+
+  /** Ends our connection with one member only; they see us leave, the others are unaffected. */
+  disconnectPeer(id: string): void {
+    const peer = this.#peers.get(id);
+    if (!peer) return;
+    this.#gone.add(id);
+    peer.disconnect();
   }
 
   /** Per-member receive statistics (for diagnostics and tests). */
@@ -175,6 +242,7 @@ export class Meeting extends EventTarget {
 
   #teardown(): void {
     this.#password = null;
+    this.#window.stop();
     clearTimeout(this.#prepareTimer);
     this.#preparedOffer?.pc.close();
     this.#preparedAnswer?.pc.close();
@@ -215,6 +283,33 @@ export class Meeting extends EventTarget {
     if (this.#state === state) return;
     this.#state = state;
     this.dispatchEvent(new MeetingStateEvent(state));
+  }
+
+  #connectRelay(): void {
+    const target = this.#target;
+    if (target === null || this.#relay !== null || this.#state === 'left') return;
+    // Adapters report 'connecting' from inside connect(), before `relay` is assigned.
+    let relay: RelayConnection | undefined;
+    const current = (): boolean => relay === undefined || this.#relay === relay;
+    relay = this.#adapter.connect(target, {
+      message: (data) => {
+        if (current()) this.#receive(data);
+      },
+      state: (state) => {
+        // A relay we already let go of (locked) still reports its closing.
+        if (current() || state === 'closed') this.#onRelayState(state);
+      },
+      error: (error) => {
+        if (current()) this.dispatchEvent(new MeetingErrorEvent(error));
+      },
+    });
+    this.#relay = relay;
+  }
+
+  #closeRelay(): void {
+    const relay = this.#relay;
+    this.#relay = null;
+    relay?.close();
   }
 
   #onRelayState(state: RelayState): void {
@@ -258,9 +353,11 @@ export class Meeting extends EventTarget {
     switch (message.type) {
       case 'hello':
         // A member we already know re-announces after a relay reconnect.
+        if (this.#gone.has(message.from)) return;
         if (!existing) this.#addPeer(message.from, message.body.name, true, this.#takePrepared('offer'));
         return;
       case 'description': {
+        if (this.#gone.has(message.from)) return;
         const peer = existing ?? (message.body.description.type === 'offer'
           ? this.#addPeer(message.from, message.body.name, false, this.#takePrepared('answer'))
           : undefined);
@@ -332,8 +429,12 @@ export class Meeting extends EventTarget {
       localState: () => this.#localState(),
       relay: (message) => this.#send(message, id),
       changed: (p) => this.dispatchEvent(new PeerEvent('peerupdate', p)),
+      opened: (p) => this.#onControlOpen(p),
+      feature: (_p, message) => this.#onFeature(message),
       closed: (p) => {
         if (this.#peers.get(p.id) !== p) return;
+        // Member ids live for one join: whoever said bye or vanished comes back with a new one.
+        this.#gone.add(p.id);
         this.#peers.delete(p.id);
         this.dispatchEvent(new PeerEvent('peerleave', p));
       },
@@ -342,6 +443,23 @@ export class Meeting extends EventTarget {
     this.#peers.set(id, peer);
     this.dispatchEvent(new PeerEvent('peerjoin', peer));
     return peer;
+  }
+
+  /** A newcomer learns when the room's join window closes, so everyone leaves the relay together. */
+  #onControlOpen(peer: Peer): void {
+    const closesAt = this.#window.closesAt;
+    if (closesAt !== null) peer.sendControl({ type: 'window', body: { open: true, ms: Math.max(1, closesAt - Date.now()), follow: true } });
+  }
+
+  #onFeature(message: Extract<Control, { type: 'window' }>): void {
+    const body = message.body;
+    if (!body.open) this.#window.lock();
+    else if (body.follow) this.#window.follow(body.ms);
+    else this.#window.openFor(body.ms);
+  }
+
+  #broadcast(message: Control): void {
+    for (const peer of this.#peers.values()) peer.sendControl(message);
   }
 
   #localState(): StateBody {

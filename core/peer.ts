@@ -26,9 +26,22 @@ export interface PeerInit {
   relay(message: Extract<Control, { type: 'description' | 'candidate' }>): void;
   changed(peer: Peer): void;
   closed(peer: Peer): void;
+  /** The control channel opened: the meeting may tell this member what it needs to know. */
+  opened(peer: Peer): void;
+  /** A feature's control message (the join window), for the meeting to act on. */
+  feature(peer: Peer, message: Extract<Control, { type: 'window' }>): void;
   /** A control message that failed validation. */
   malformed(): void;
 }
+
+/** How often each member pings over every control channel. */
+const PING_MS = 2000;
+/**
+ * Nothing heard on an open control channel for this long: the member is gone
+ * (tab killed, network lost) even if ICE has not noticed yet. Short network
+ * blips stay under it, and ICE recovers from them without anyone rejoining.
+ */
+export const LIVENESS_MS = 7000;
 
 /**
  * One RTCPeerConnection to one remote member, with perfect negotiation
@@ -51,6 +64,8 @@ export class Peer implements RemotePeer {
   #settingRemoteAnswer = false;
   #tracksAdded = false;
   #closed = false;
+  #lastHeard = 0;
+  #liveness: ReturnType<typeof setInterval> | undefined;
   /** Inbound signaling is applied strictly in arrival order. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -71,8 +86,15 @@ export class Peer implements RemotePeer {
       if (state === 'failed' || state === 'closed') this.close();
       else this.#init.changed(this);
     };
-    this.#channel.onopen = () => this.sendControl({ type: 'state', body: init.localState() });
-    this.#channel.onmessage = ({ data }) => this.#onControl(data);
+    this.#channel.onopen = () => {
+      this.sendControl({ type: 'state', body: init.localState() });
+      this.#startLiveness();
+      init.opened(this);
+    };
+    this.#channel.onmessage = ({ data }) => {
+      this.#lastHeard = Date.now();
+      this.#onControl(data);
+    };
     // The other side closing its connection closes our end of the channel:
     // the quickest sign that a member has gone.
     this.#channel.onclose = () => this.close();
@@ -131,9 +153,16 @@ export class Peer implements RemotePeer {
     return result;
   }
 
+  /** Ends our connection with this member only: they are told, and see us leave. */
+  disconnect(): void {
+    this.sendControl({ type: 'bye', body: {} });
+    this.close();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#liveness);
     this.#channel.onclose = null;
     this.#pc.onconnectionstatechange = null;
     this.#channel.close();
@@ -218,9 +247,21 @@ export class Peer implements RemotePeer {
         this.audioEnabled = message.body.audio;
         this.videoEnabled = message.body.video;
         return this.#init.changed(this);
+      case 'window':
+        return this.#init.feature(this, message);
+      case 'ping':
+        return;
       case 'bye':
         return this.close();
     }
+  }
+
+  #startLiveness(): void {
+    this.#lastHeard = Date.now();
+    this.#liveness = setInterval(() => {
+      if (Date.now() - this.#lastHeard > LIVENESS_MS) return this.close();
+      this.sendControl({ type: 'ping', body: {} });
+    }, PING_MS);
   }
 
   #rename(name: string): void {

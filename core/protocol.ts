@@ -4,6 +4,8 @@
  * caller drops and counts the message.
  */
 
+import { MAX_WINDOW_MS } from './join-window.js';
+
 /** Ids are 16 hex characters (core/encoding.ts randomId). */
 export const ID_PATTERN = /^[0-9a-f]{16}$/;
 export const MAX_NAME_LENGTH = 64;
@@ -15,6 +17,14 @@ export interface DescriptionBody { description: { type: 'offer' | 'answer'; sdp:
 export interface CandidateBody { candidate: RTCIceCandidateInit | null }
 export interface StateBody { name: string; audio: boolean; video: boolean }
 export type ByeBody = Record<string, never>;
+/**
+ * The join window (join-window.ts). `open: true`: joining is open for `ms`
+ * from now; with `follow`, only a reminder of the room's window for a
+ * newcomer, which only ever shortens its own. `open: false`: lock now.
+ */
+export type WindowBody = { open: true; ms: number; follow?: boolean } | { open: false };
+/** Liveness: sent every few seconds over each control channel. */
+export type PingBody = Record<string, never>;
 
 /** Messages that travel sealed over the relay (and, once connected, over the control channel). */
 export type Signal =
@@ -28,6 +38,8 @@ export type Control =
   | { type: 'description'; body: DescriptionBody }
   | { type: 'candidate'; body: CandidateBody }
   | { type: 'state'; body: StateBody }
+  | { type: 'window'; body: WindowBody }
+  | { type: 'ping'; body: PingBody }
   | { type: 'bye'; body: ByeBody };
 
 /** What the envelope carries inside, besides the signal itself. */
@@ -67,11 +79,14 @@ const bodyGuards: Record<string, (b: Json) => boolean> = {
   description: isDescriptionBody,
   candidate: isCandidateBody,
   bye: () => true,
+  ping: () => true,
+  window: (b) => b['open'] === false || (b['open'] === true && Number.isInteger(b['ms']) &&
+    (b['ms'] as number) > 0 && (b['ms'] as number) <= MAX_WINDOW_MS && (b['follow'] === undefined || typeof b['follow'] === 'boolean')),
   state: (b) => isName(b['name']) && typeof b['audio'] === 'boolean' && typeof b['video'] === 'boolean',
 };
 
 const SIGNAL_TYPES = new Set(['hello', 'description', 'candidate', 'bye']);
-const CONTROL_TYPES = new Set(['description', 'candidate', 'state', 'bye']);
+const CONTROL_TYPES = new Set(['description', 'candidate', 'state', 'window', 'ping', 'bye']);
 
 function parseWith<T>(types: Set<string>, v: unknown): T | undefined {
   if (!isObject(v) || typeof v['type'] !== 'string' || !types.has(v['type']) || !isObject(v['body'])) return undefined;

@@ -100,6 +100,31 @@ export const styles = css`
     fill: currentColor;
   }
 
+  .controls {
+    position: absolute;
+    inset-inline-end: 6px;
+    inset-block-start: 6px;
+    display: flex;
+    gap: 4px;
+  }
+  .controls button {
+    font: inherit;
+    font-size: 0.8rem;
+    padding: 3px 8px;
+    border-radius: 6px;
+    border: 1px solid rgb(255 255 255 / 0.5);
+    background: rgb(0 0 0 / 0.7);
+    color: #fff;
+    cursor: pointer;
+  }
+  .controls button[aria-pressed='true'] {
+    background: #fff;
+    color: #000;
+  }
+  .controls button:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
   .sr-only {
     position: absolute;
     width: 1px;

@@ -17,6 +17,17 @@ export function initialOf(name: string): string {
 }
 
 /**
+ * Someone pressed a tile's Disconnect: end the connection with this member
+ * only. Cancelable; `<secure-meeting>` acts on it unless a listener calls
+ * `preventDefault()`.
+ */
+export class PeerTileCloseEvent extends Event {
+  constructor() {
+    super('tile-close', { bubbles: true, composed: true, cancelable: true });
+  }
+}
+
+/**
  * The `<video>` element always stays in the tile, hidden while the camera is off,
  * because a remote member's audio plays through it.
  *
@@ -27,6 +38,13 @@ export function initialOf(name: string): string {
  * @csspart placeholder - The initial shown when there is no video.
  * @csspart name - The member's name.
  * @csspart status - The microphone/camera indicators.
+ * @csspart controls - The per-member controls (with `controls`).
+ * @csspart control - Each of those buttons.
+ * @csspart silence - "Mute for me" (aria-pressed).
+ * @csspart hide-video - "Hide video" (aria-pressed).
+ * @csspart disconnect - "Disconnect" from this member.
+ *
+ * @event {PeerTileCloseEvent} tile-close - Disconnect was pressed. Cancelable.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Background of the initial placeholder.
  * @cssproperty [--sm-accent-fg=#0b0d12] - The initial's colour.
@@ -53,15 +71,24 @@ export class PeerTile extends LitElement {
   /** The member's camera is off; the placeholder shows instead of the video. */
   @property({ type: Boolean, reflect: true, attribute: 'camera-off' }) cameraOff = false;
 
+  /** Show this member's controls: mute them for me, hide their video, disconnect. */
+  @property({ type: Boolean, reflect: true }) controls = false;
+
+  /** You do not hear this member; only on this device, they are not told. */
+  @property({ type: Boolean, reflect: true }) silenced = false;
+
+  /** Their video is hidden on this device (their audio still plays). */
+  @property({ type: Boolean, reflect: true, attribute: 'video-hidden' }) videoHidden = false;
+
   @query('video') private video!: HTMLVideoElement;
 
   protected override render() {
-    const hasVideo = this.stream !== null && !this.cameraOff;
+    const hasVideo = this.stream !== null && !this.cameraOff && !this.videoHidden;
     // A removed `name` attribute sets null, whatever the declared type says.
     const name = (this.name ?? '').trim() || (this.local ? 'You' : 'Guest');
     return html`
       <figure part="base" class=${hasVideo ? 'video' : 'no-video'}>
-        <video part="video" autoplay playsinline .muted=${this.local}></video>
+        <video part="video" autoplay playsinline .muted=${this.local || this.silenced}></video>
         <div part="placeholder" class="placeholder" aria-hidden="true">
           <span class="initial">${initialOf(name)}</span>
         </div>
@@ -76,8 +103,26 @@ export class PeerTile extends LitElement {
               : nothing}
           </span>
         </figcaption>
+        ${this.controls && !this.local ? this.renderControls(name) : nothing}
       </figure>
     `;
+  }
+
+  private renderControls(name: string) {
+    return html`
+      <div part="controls" class="controls" role="group" aria-label=${`${name}: controls`}>
+        <button part="control silence" type="button" aria-label=${`Mute ${name} for me`}
+          aria-pressed=${this.silenced ? 'true' : 'false'} @click=${() => this.toggle('silenced')}>Mute</button>
+        <button part="control hide-video" type="button" aria-label=${`Hide video of ${name}`}
+          aria-pressed=${this.videoHidden ? 'true' : 'false'} @click=${() => this.toggle('videoHidden')}>Hide video</button>
+        <button part="control disconnect" type="button" aria-label=${`Disconnect ${name}`}
+          @click=${() => this.dispatchEvent(new PeerTileCloseEvent())}>Disconnect</button>
+      </div>
+    `;
+  }
+
+  private toggle(what: 'silenced' | 'videoHidden'): void {
+    this[what] = !this[what];
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -91,5 +136,8 @@ export class PeerTile extends LitElement {
 declare global {
   interface HTMLElementTagNameMap {
     'peer-tile': PeerTile;
+  }
+  interface GlobalEventHandlersEventMap {
+    'tile-close': PeerTileCloseEvent;
   }
 }

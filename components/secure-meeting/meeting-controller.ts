@@ -69,6 +69,8 @@ export class MeetingController implements ReactiveController {
   private joining: Promise<void> | null = null;
   private hasJoined = false;
   private unsubscribe: (() => void) | null = null;
+  /** Redraws the join window's countdown once a second while it runs. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
   // The same error can arrive as an `error` event and as join()'s rejection; report it once.
   private reported = new WeakSet<object>();
 
@@ -112,9 +114,38 @@ export class MeetingController implements ReactiveController {
     let text: string;
     if (m.relayState === 'reconnecting') text = 'Reconnecting to relay…';
     else if (m.state === 'connecting') text = 'Connecting to relay…';
-    else if (others === 0) text = m.relayState === 'closed' ? 'Disconnected from the relay.' : 'Waiting for others…';
+    else if (others === 0 && !m.joinWindow.open) text = 'Joining is closed and no one else is here.';
+    else if (others === 0 && m.relayState === 'closed') text = 'Disconnected from the relay.';
+    // Said at once rather than after a spinner: a wrong password looks exactly like an empty room.
+    else if (others === 0) text = 'No one here yet. If others are already in the meeting, check the channel and password.';
     else text = others === 1 ? 'In the meeting with 1 other person.' : `In the meeting with ${others} others.`;
     return this.notice ? `${text} ${this.notice}` : text;
+  }
+
+  /** The join window in words: "Joining open · 9:41", "Joining closed"… */
+  get joinText(): string {
+    const m = this.meeting;
+    if (!m || this.view !== 'meeting') return '';
+    const { open, closesAt } = m.joinWindow;
+    if (!open) return 'Joining closed';
+    if (m.relayState !== 'open') return 'Joining temporarily unavailable';
+    if (closesAt === null) return 'Joining open';
+    const left = Math.max(0, Math.ceil((closesAt - Date.now()) / 1000));
+    return `Joining open · ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  }
+
+  allowJoining(): void {
+    this.meeting?.allowJoining();
+    this.host.requestUpdate();
+  }
+
+  lockJoining(): void {
+    this.meeting?.lockJoining();
+    this.host.requestUpdate();
+  }
+
+  disconnectPeer(id: string): void {
+    this.meeting?.disconnectPeer(id);
   }
 
   get peers(): RemotePeer[] {
@@ -248,7 +279,13 @@ export class MeetingController implements ReactiveController {
       this.callbacks.error(e.error);
       update();
     };
+    const onWindow = () => {
+      clearInterval(this.ticker);
+      this.ticker = meeting.joinWindow.closesAt === null ? undefined : setInterval(update, 1000);
+      update();
+    };
     const listeners: [string, (e: Event) => void][] = [
+      ['joinwindow', onWindow],
       ['state', onState],
       ['relaystate', onRelayState],
       ['peerjoin', onPeerJoin],
@@ -258,6 +295,8 @@ export class MeetingController implements ReactiveController {
     ];
     for (const [type, fn] of listeners) meeting.addEventListener(type, fn);
     this.unsubscribe = () => {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
       for (const [type, fn] of listeners) meeting.removeEventListener(type, fn);
     };
   }

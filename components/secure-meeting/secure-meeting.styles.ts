@@ -40,6 +40,12 @@ export const styles = css`
     gap: var(--_gap);
   }
 
+  .join-status {
+    align-self: center;
+    color: var(--_muted);
+    font-variant-numeric: tabular-nums;
+  }
+
   button {
     font: inherit;
     cursor: pointer;

@@ -88,7 +88,9 @@ export class SecureMeetingErrorEvent extends Event {
   }
 }
 
-const TILE_PARTS = 'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status';
+const TILE_PARTS =
+  'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status, ' +
+  'controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect';
 const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status:gate-status, error:gate-error';
 
 const icon = (path: string, cls: string) =>
@@ -131,6 +133,14 @@ const camOff = icon('M21 6.5l-4 4V7c0-.55-.45-1-1-1H9.82L21 17.18V6.5zM3.27 2 2 
  * @csspart microphone - The Microphone toggle (aria-pressed).
  * @csspart camera - The Camera toggle (aria-pressed).
  * @csspart leave - The Leave button.
+ * @csspart join-status - Whether joining is open, and for how long ("Joining open · 9:41").
+ * @csspart lock - "Lock now": closes joining for everyone.
+ * @csspart allow-joining - "Allow joining": reopens joining for everyone.
+ * @csspart tile-controls - A remote tile's controls.
+ * @csspart tile-control - Each of them.
+ * @csspart tile-silence - "Mute" this member for me.
+ * @csspart tile-hide-video - "Hide video" of this member.
+ * @csspart tile-disconnect - "Disconnect" from this member.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -187,6 +197,15 @@ export class SecureMeeting extends LitElement {
 
   /** Camera/microphone constraints, a ready MediaStream, or `false` for none. Core's default when unset. */
   @property({ attribute: false }) media: MediaStreamConstraints | MediaStream | false | undefined;
+
+  /**
+   * Seconds after joining until this member leaves the relay, so no one new
+   * can get in; the meeting goes on. 0 = joining never closes.
+   */
+  @property({ type: Number, attribute: 'lock-after' }) lockAfter = 600;
+
+  /** Seconds joining stays open after someone presses "Allow joining". */
+  @property({ type: Number, attribute: 'join-window' }) joinWindow = 600;
 
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
@@ -272,6 +291,10 @@ export class SecureMeeting extends LitElement {
             <peer-tile
               part="tile"
               exportparts=${TILE_PARTS}
+              controls
+              @tile-close=${(e: Event) => {
+                if (!e.defaultPrevented) this.controller.disconnectPeer(p.id);
+              }}
               name=${p.name}
               .stream=${p.stream}
               ?audio-muted=${!p.audioEnabled}
@@ -299,6 +322,12 @@ export class SecureMeeting extends LitElement {
         >
           ${camOn}${camOff}Camera
         </button>
+        <span part="join-status" class="join-status">${this.controller.joinText}</span>
+        ${m.joinWindow.open
+          ? html`<button part="button lock" type="button" @click=${() => this.controller.lockJoining()}>Lock now</button>`
+          : html`<button part="button allow-joining" type="button" @click=${() => this.controller.allowJoining()}>
+              Allow joining
+            </button>`}
         <button part="button leave" class="leave" type="button" @click=${() => void this.controller.leave(true)}>
           Leave
         </button>
@@ -340,6 +369,8 @@ export class SecureMeeting extends LitElement {
         password: fields.password,
         name: fields.name,
         iceServers: this.iceServers,
+        lockAfter: this.lockAfter,
+        joinWindow: this.joinWindow,
         ...(this.namespace ? { namespace: this.namespace } : {}),
         ...(this.media !== undefined ? { media: this.media } : {}),
       },

@@ -100,6 +100,40 @@ describe('<peer-tile>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('offers a remote member\'s controls: mute for me, hide video, disconnect', async () => {
+    const stream = await camera();
+    const el = await fixture<PeerTile>(html`<peer-tile name="Ada" controls .stream=${stream}></peer-tile>`);
+    const video = part<HTMLVideoElement>(el, 'video');
+    expect(video.muted).to.equal(false);
+    const silence = part<HTMLButtonElement>(el, 'silence');
+    expect(silence.getAttribute('aria-label')).to.equal('Mute Ada for me');
+    silence.click();
+    await el.updateComplete;
+    expect(el.silenced).to.equal(true);
+    expect(el.hasAttribute('silenced')).to.equal(true);
+    expect(video.muted).to.equal(true);
+    expect(silence.getAttribute('aria-pressed')).to.equal('true');
+
+    const hide = part<HTMLButtonElement>(el, 'hide-video');
+    hide.click();
+    await el.updateComplete;
+    expect(el.videoHidden).to.equal(true);
+    expect(visible(part(el, 'placeholder'))).to.equal(true);
+    expect(visible(video)).to.equal(false);
+
+    let closed: Event | undefined;
+    el.addEventListener('tile-close', (e) => (closed = e));
+    part<HTMLButtonElement>(el, 'disconnect').click();
+    expect(closed?.bubbles && closed.composed && closed.cancelable).to.equal(true);
+    await expect(el).to.be.accessible();
+
+    // No controls on your own tile, nor unless asked for.
+    const own = await fixture<PeerTile>(html`<peer-tile name="Me" local controls></peer-tile>`);
+    expect(own.shadowRoot!.querySelector('[part~=controls]')).to.equal(null);
+    const plain = await fixture<PeerTile>(html`<peer-tile name="Bo"></peer-tile>`);
+    expect(plain.shadowRoot!.querySelector('[part~=controls]')).to.equal(null);
+  });
+
   it('reflects its boolean attributes', async () => {
     const el = await fixture<PeerTile>(html`<peer-tile></peer-tile>`);
     el.local = true;

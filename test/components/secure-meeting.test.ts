@@ -29,6 +29,11 @@ class MemoryRelay {
 
   constructor(private readonly opens = true) {}
 
+  /** Members connected on a topic now. */
+  connections(topic: string): number {
+    return this.rooms.get(topic)?.size ?? 0;
+  }
+
   readonly adapter: RelayAdapter = {
     kind: 'memory',
     connect: (target, handlers) => {
@@ -106,8 +111,10 @@ function markup(root: Element): string {
 const button = (el: SecureMeeting, name: string) => inShadow<HTMLButtonElement>(el, `[part~=toolbar] [part~=${name}]`)!;
 const statusOf = (el: SecureMeeting) => inShadow(el, '[part=status]')!.textContent!.trim();
 
-async function joinThrough(relay: MemoryRelay, name: string): Promise<SecureMeeting> {
-  const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${relay.adapter}></secure-meeting>`);
+async function joinThrough(relay: MemoryRelay, name: string, lockAfter = 600): Promise<SecureMeeting> {
+  const el = await fixture<SecureMeeting>(
+    html`<secure-meeting .relayAdapter=${relay.adapter} lock-after=${lockAfter}></secure-meeting>`,
+  );
   const joined = once(el, 'meeting-join');
   await submitGate(el, { channel: '77', password: PASSWORD, name });
   await joined;
@@ -271,7 +278,7 @@ describe('<secure-meeting>', () => {
     expect(markup(el)).not.to.include(PASSWORD);
 
     expect(gateOf(el)).to.equal(null);
-    expect(statusOf(el)).to.equal('Waiting for others…');
+    expect(statusOf(el)).to.equal('No one here yet. If others are already in the meeting, check the channel and password.');
     const grid = inShadow(el, '[part=grid]')!;
     const own = grid.querySelector<PeerTile>('peer-tile[part~=tile]')!;
     expect(own.local).to.equal(true);
@@ -360,7 +367,64 @@ describe('<secure-meeting>', () => {
     expect(leaveEvent.peer.name).to.equal('Bob');
     expect(leaveEvent.composed).to.equal(true);
     await waitUntil(() => remoteTile() === null, 'the tile stayed');
-    expect(statusOf(ada)).to.equal('Waiting for others…');
+    expect(statusOf(ada)).to.equal('No one here yet. If others are already in the meeting, check the channel and password.');
+  });
+
+  it('closes joining after lock-after, keeps the meeting, and reopens or locks it for everyone', async () => {
+    const relay = new MemoryRelay();
+    const ada = await joinThrough(relay, 'Ada', 3);
+    const bob = await joinThrough(relay, 'Bob', 600);
+    const topic = relay.topics[0]!;
+    const toolbarButton = (el: SecureMeeting, name: string) => inShadow<HTMLButtonElement>(el, `[part~=toolbar] [part~=${name}]`);
+    const joinStatus = (el: SecureMeeting) => inShadow(el, '[part~=join-status]')!.textContent!.trim();
+    await waitUntil(() => ada.meeting!.peers.size === 1 && bob.meeting!.peers.size === 1, 'Ada and Bob never met', { timeout: 15000 });
+    expect(relay.connections(topic)).to.equal(2);
+    await waitUntil(() => /^Joining open · 0:0[0-3]$/.test(joinStatus(bob)), `Bob follows Ada's window: ${joinStatus(bob)}`);
+    expect(toolbarButton(ada, 'lock')!.textContent!.trim()).to.equal('Lock now');
+
+    // The window runs out: both leave the relay, the meeting goes on.
+    await waitUntil(() => relay.connections(topic) === 0, 'the members stayed on the relay', { timeout: 8000 });
+    await ada.updateComplete;
+    expect(joinStatus(ada)).to.equal('Joining closed');
+    expect(ada.meeting!.joinWindow.open).to.equal(false);
+    expect(ada.meeting!.peers.size).to.equal(1);
+    const frames = async () => (await ada.meeting!.getPeerStats([...ada.meeting!.peers.keys()][0]!))!.framesDecoded;
+    const before = await frames();
+    await waitUntil(async () => (await frames()) > before + 5, 'media stopped with the relay');
+    await expect(ada).to.be.accessible();
+
+    // Allow joining, from Bob: both come back for a window.
+    toolbarButton(bob, 'allow-joining')!.click();
+    await waitUntil(() => relay.connections(topic) === 2, 'Allow joining did not reach everyone');
+    await waitUntil(() => ada.meeting!.joinWindow.open && ada.meeting!.joinWindow.closesAt !== null, 'Ada has no window');
+    // Lock now, from Ada: both leave at once.
+    await ada.updateComplete;
+    toolbarButton(ada, 'lock')!.click();
+    await waitUntil(() => relay.connections(topic) === 0 && !bob.meeting!.joinWindow.open, 'Lock now did not reach everyone');
+    expect(ada.meeting!.peers.size).to.equal(1);
+    await ada.leave();
+    await bob.leave();
+  });
+
+  it('Disconnect on a tile ends that connection only, on both sides', async () => {
+    const relay = new MemoryRelay();
+    const ada = await joinThrough(relay, 'Ada');
+    const bob = await joinThrough(relay, 'Bob');
+    const cy = await joinThrough(relay, 'Cy');
+    const names = (el: SecureMeeting) => [...el.meeting!.peers.values()].map((p) => p.name).sort().join();
+    await waitUntil(() => names(ada) === 'Bob,Cy' && names(bob) === 'Ada,Cy' && names(cy) === 'Ada,Bob', 'not all met', { timeout: 20000 });
+    await ada.updateComplete;
+    const bobTile = [...inShadow(ada, '[part=grid]')!.querySelectorAll<PeerTile>('peer-tile:not([local])')].find((t) => t.name === 'Bob')!;
+    await bobTile.updateComplete;
+    const disconnect = bobTile.shadowRoot!.querySelector<HTMLButtonElement>('[part~=disconnect]')!;
+    expect(disconnect.getAttribute('aria-label')).to.equal('Disconnect Bob');
+    disconnect.click();
+    await waitUntil(() => names(ada) === 'Cy' && names(bob) === 'Cy', `Ada and Bob still connected: ${names(ada)} / ${names(bob)}`);
+    expect(names(cy)).to.equal('Ada,Bob');
+    // A later hello from Bob (a relay reconnect) does not bring him back.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(names(ada)).to.equal('Cy');
+    for (const el of [ada, bob, cy]) await el.leave();
   });
 
   it('leaves the meeting when removed from the page, but not when moved', async () => {

@@ -1,0 +1,177 @@
+/**
+ * The join window and what real meetings go through, end to end: real
+ * Chromium with fake devices, the demo page and our WebSocket relay, in the
+ * loopback-only namespace. Members drop off the relay when joining closes
+ * while their media goes on; "Allow joining" and "Lock now" reach everyone;
+ * a member whose page dies vanishes from every grid; one tile's Disconnect
+ * ends one pair; two meetings on one page stay apart.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { deriveRoomKeys } from '../../core/crypto.js';
+import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import {
+  eventually,
+  expectEveryoneSeesAndHearsEveryone,
+  joinThroughGate,
+  launchBrowser,
+  openMember,
+  receiveStats,
+  remoteTileNames,
+  sameMembers,
+} from './browser.js';
+
+const NAMES = ['Alice', 'Bertrand', 'Carol'];
+
+/** Sets attributes on the page's <secure-meeting> before joining. */
+function configure(page: Page, attributes: Record<string, string>): Promise<void> {
+  return page.evaluate((attrs) => {
+    const el = document.querySelector('secure-meeting')!;
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  }, attributes);
+}
+
+async function meet(browser: Browser, demo: DemoServer, channel: number, password: string, attributes: Record<string, string> = {}): Promise<Map<string, Page>> {
+  const members = new Map<string, Page>();
+  for (const name of NAMES) {
+    const page = await openMember(browser, demo.url);
+    await configure(page, attributes);
+    await joinThroughGate(page, { channel, password, name });
+    members.set(name, page);
+  }
+  await expectEveryoneSeesAndHearsEveryone(members);
+  return members;
+}
+
+/** Frames keep decoding from every other member (checked twice, a second apart). */
+async function expectMediaFlowing(members: Map<string, Page>): Promise<void> {
+  for (const [name, page] of members) {
+    const first = await receiveStats(page);
+    await eventually(`${name}'s media to keep flowing`, async () => {
+      const now = await receiveStats(page);
+      return Object.keys(first).length === members.size - 1 &&
+        Object.entries(first).every(([n, s]) => (now[n]?.framesDecoded ?? 0) > s.framesDecoded + 5);
+    });
+  }
+}
+
+const toolbarButton = (page: Page, name: string) => page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name });
+const closeAll = (members: Iterable<Page>) => Promise.all([...members].map((p) => p.context().close()));
+
+describe('the join window and faults, end to end', () => {
+  let demo: DemoServer;
+  let browser: Browser;
+
+  before(async () => {
+    demo = await startDemoServer({ port: 0 });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  test('joining closes after lock-after with media going on; Allow joining lets a newcomer in; Lock now empties the relay', async () => {
+    const channel = 501;
+    const password = 'window-test-pw';
+    const topic = (await deriveRoomKeys({ password, channel })).topic;
+    const members = await meet(browser, demo, channel, password, { 'lock-after': '8', 'join-window': '6' });
+    assert.equal(demo.relay.connections(topic), 3);
+
+    // The window runs out: nobody is left on the relay, the meeting goes on.
+    await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0, 15_000);
+    await expectMediaFlowing(members);
+    const alice = members.get('Alice')!;
+    assert.equal(await alice.locator('secure-meeting').getByText('Joining closed').count(), 1);
+
+    // A newcomer now finds no one, and no one sees them.
+    const dora = await openMember(browser, demo.url);
+    await joinThroughGate(dora, { channel, password, name: 'Dora' });
+    await eventually('Dora to be on the relay', async () => demo.relay.connections(topic) === 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(await remoteTileNames(dora), []);
+    assert.match(await dora.getByRole('status').first().textContent() ?? '', /check the channel and password/);
+    for (const page of members.values()) assert.equal((await remoteTileNames(page)).length, 2);
+
+    // Allow joining, from Bertrand: everyone comes back to the relay and Dora meets all.
+    await toolbarButton(members.get('Bertrand')!, 'Allow joining').click();
+    members.set('Dora', dora);
+    await expectEveryoneSeesAndHearsEveryone(members);
+    // The window (join-window="6") ends for all, Dora too: the relay is empty again.
+    await eventually('the relay to be empty after the window', async () => demo.relay.connections(topic) === 0, 15_000);
+    await expectMediaFlowing(members);
+
+    // Allow again, then Lock now from another member: empty at once.
+    await toolbarButton(alice, 'Allow joining').click();
+    await eventually('everyone back on the relay', async () => demo.relay.connections(topic) === 4);
+    await toolbarButton(members.get('Carol')!, 'Lock now').click();
+    await eventually('Lock now to empty the relay', async () => demo.relay.connections(topic) === 0, 3000);
+    await closeAll(members.values());
+  });
+
+  test('a member whose page dies disappears from every grid within 10 s', async () => {
+    const members = await meet(browser, demo, 502, 'crash-test-pw');
+    const carol = members.get('Carol')!;
+    // The renderer dies: no bye, no closing handshake, like a killed tab.
+    const cdp = await carol.context().newCDPSession(carol);
+    // Not awaited: the answer never comes from a renderer that crashed.
+    void cdp.send('Page.crash').catch(() => undefined);
+    members.delete('Carol');
+    const t0 = Date.now();
+    for (const [name, page] of members) {
+      const others = [...members.keys()].filter((n) => n !== name);
+      await eventually(`${name} to drop Carol`, async () => sameMembers(await remoteTileNames(page), others), 10_000 - (Date.now() - t0));
+    }
+    await expectMediaFlowing(members);
+    await closeAll(members.values());
+    // The crashed page's context goes with the browser at the end.
+  });
+
+  test('Disconnect on a tile ends that pair only', async () => {
+    const members = await meet(browser, demo, 503, 'pair-test-pw');
+    const alice = members.get('Alice')!;
+    await alice.getByRole('button', { name: 'Disconnect Bertrand' }).click();
+    await eventually('Alice to see only Carol', async () => sameMembers(await remoteTileNames(alice), ['Carol']));
+    await eventually('Bertrand to see only Carol', async () => sameMembers(await remoteTileNames(members.get('Bertrand')!), ['Carol']));
+    assert.ok(sameMembers(await remoteTileNames(members.get('Carol')!), ['Alice', 'Bertrand']));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(sameMembers(await remoteTileNames(alice), ['Carol']), 'Bertrand did not come back');
+    await closeAll(members.values());
+  });
+
+  test('two meetings on one page stay independent', async () => {
+    const host = await openMember(browser, demo.url);
+    // A second element beside the demo's own.
+    await host.evaluate(() => {
+      const second = document.createElement('secure-meeting');
+      second.id = 'second';
+      document.querySelector('main')!.append(second);
+    });
+    const [first, second] = [host.locator('secure-meeting').first(), host.locator('#second')];
+    for (const [el, channel, name] of [[first, 611, 'Host A'], [second, 622, 'Host B']] as const) {
+      await el.getByLabel('Channel').fill(String(channel));
+      await el.getByLabel('Password').fill(`two-${channel}`);
+      await el.getByLabel('Your name').fill(name);
+      await el.getByRole('button', { name: 'Join' }).click();
+    }
+    const guestA = await openMember(browser, demo.url);
+    await joinThroughGate(guestA, { channel: 611, password: 'two-611', name: 'Guest A' });
+    const guestB = await openMember(browser, demo.url);
+    await joinThroughGate(guestB, { channel: 622, password: 'two-622', name: 'Guest B' });
+    const tiles = (selector: string) => host.evaluate((sel) =>
+      [...document.querySelector(sel)!.shadowRoot!.querySelectorAll('peer-tile:not([local])')].map((t) => t.getAttribute('name')), selector);
+    await eventually('each element to see its own guest only', async () =>
+      JSON.stringify(await tiles('secure-meeting:not(#second)')) === '["Guest A"]' && JSON.stringify(await tiles('#second')) === '["Guest B"]');
+    assert.deepEqual(await remoteTileNames(guestA), ['Host A']);
+    assert.deepEqual(await remoteTileNames(guestB), ['Host B']);
+    // Leaving one leaves the other in its meeting.
+    await first.getByRole('button', { name: 'Leave' }).click();
+    await eventually('Guest A to be alone', async () => (await remoteTileNames(guestA)).length === 0);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(await tiles('#second'), ['Guest B']);
+    assert.deepEqual(await remoteTileNames(guestB), ['Host B']);
+    await closeAll([host, guestA, guestB]);
+  });
+});

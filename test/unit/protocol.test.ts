@@ -1,0 +1,57 @@
+/**
+ * Control messages arrive over a member's data channel: each passes a type
+ * guard or is dropped (and counted by the meeting), never thrown.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MAX_WINDOW_MS } from '../../core/join-window.js';
+import { parseControl, parseSignal } from '../../core/protocol.js';
+
+test('join window messages: open for a whole number of ms up to a day, or lock', () => {
+  const ok = [
+    { type: 'window', body: { open: false } },
+    { type: 'window', body: { open: true, ms: 600_000 } },
+    { type: 'window', body: { open: true, ms: 1, follow: true } },
+    { type: 'window', body: { open: true, ms: MAX_WINDOW_MS } },
+  ];
+  for (const message of ok) assert.deepEqual(parseControl(message), message);
+  const bad = [
+    { type: 'window', body: {} },
+    { type: 'window', body: { open: 'yes', ms: 1000 } },
+    { type: 'window', body: { open: true } },
+    { type: 'window', body: { open: true, ms: 0 } },
+    { type: 'window', body: { open: true, ms: -5 } },
+    { type: 'window', body: { open: true, ms: 1.5 } },
+    { type: 'window', body: { open: true, ms: MAX_WINDOW_MS + 1 } },
+    { type: 'window', body: { open: true, ms: 1000, follow: 'please' } },
+    { type: 'window' },
+  ];
+  for (const message of bad) assert.equal(parseControl(message), undefined, JSON.stringify(message));
+});
+
+test('pings are control messages only, never relay signals', () => {
+  assert.deepEqual(parseControl({ type: 'ping', body: {} }), { type: 'ping', body: {} });
+  assert.equal(parseSignal({ type: 'ping', body: {} }), undefined);
+  assert.equal(parseSignal({ type: 'window', body: { open: false } }), undefined);
+  assert.equal(parseControl({ type: 'hello', body: { name: 'Ada' } }), undefined);
+});
+
+test('createMeeting checks lockAfter and joinWindow at once, with exact messages', async () => {
+  const { createMeeting } = await import('../../core/meeting.js');
+  const relay = { kind: 'none', connect: () => { throw new Error('not used'); } };
+  const base = { channel: 1, password: 'pw', relay };
+  assert.equal(createMeeting({ ...base }).joinWindow.open, false);
+  createMeeting({ ...base, lockAfter: 0, joinWindow: 30 });
+  for (const lockAfter of [-1, Number.NaN, 86_401, '600' as unknown as number]) {
+    assert.throws(() => createMeeting({ ...base, lockAfter }), {
+      name: 'TypeError',
+      message: 'secure-meeting: lockAfter must be a number of seconds from 0 up to 86400',
+    });
+  }
+  for (const joinWindow of [0, -3, Infinity]) {
+    assert.throws(() => createMeeting({ ...base, joinWindow }), {
+      name: 'TypeError',
+      message: 'secure-meeting: joinWindow must be a number of seconds above 0 up to 86400',
+    });
+  }
+});
