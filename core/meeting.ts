@@ -108,6 +108,8 @@ export class Meeting extends EventTarget {
   readonly #controlDropped = { malformed: 0 };
   /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
   readonly #gone = new Set<string>();
+  /** Tracks given to addTrack(): the caller's, never stopped by us. */
+  readonly #lentTracks = new Set<MediaStreamTrack>();
   /** Made ahead of need (prepared.ts): an offer for the next hello, a connection for the next offer. */
   #preparedOffer: Prepared | null = null;
   #preparedAnswer: Prepared | null = null;
@@ -224,6 +226,30 @@ export class Meeting extends EventTarget {
     peer.disconnect();
   }
 
+  /**
+   * Sends one more track to every member (a second camera, a screen, a
+   * canvas), negotiated over each pair's own control channel, so it works
+   * while joining is closed. The track stays yours: leaving does not stop it.
+   */
+  addTrack(track: MediaStreamTrack): void {
+    if (typeof MediaStreamTrack === 'undefined' || !(track instanceof MediaStreamTrack)) {
+      throw invalidOption('addTrack() takes a MediaStreamTrack');
+    }
+    if (this.#state === 'left' || this.#state === 'idle') {
+      throw new SecureMeetingError('closed', 'addTrack() needs a meeting that is joining or joined');
+    }
+    if (this.#localStream?.getTracks().includes(track)) return;
+    this.#lentTracks.add(track);
+    if (this.#localStream) this.#localStream.addTrack(track);
+    else this.#localStream = new MediaStream([track]);
+    const stream = this.#localStream;
+    for (const peer of this.#peers.values()) peer.addTrack(track, stream);
+    // A prepared offer without the track would leave the next member without it.
+    this.#preparedOffer?.pc.close();
+    this.#preparedOffer = null;
+    this.#replenishSoon();
+  }
+
   /** Per-member receive statistics (for diagnostics and tests). */
   async getPeerStats(id: string): Promise<PeerStats | undefined> {
     return this.#peers.get(id)?.stats();
@@ -250,7 +276,7 @@ export class Meeting extends EventTarget {
     this.#relay?.close();
     this.#relay = null;
     for (const peer of [...this.#peers.values()]) peer.close();
-    if (this.#ownsStream) this.#localStream?.getTracks().forEach((t) => t.stop());
+    if (this.#ownsStream) this.#localStream?.getTracks().forEach((t) => this.#lentTracks.has(t) || t.stop());
     this.#setState('left');
   }
 

@@ -175,11 +175,19 @@ export class Peer implements RemotePeer {
     this.#tracksAdded = true;
     const stream = this.#init.localStream;
     if (this.#init.initiator) return addOfferTracks(this.#pc, stream);
-    // Answering: the offer's transceivers already receive every kind it has.
-    for (const kind of ['audio', 'video'] as const) {
-      const track = stream?.getTracks().find((t) => t.kind === kind);
-      if (track && stream) this.#pc.addTrack(track, stream);
-    }
+    // Answering: each track takes a free transceiver of its kind from the
+    // offer; one beyond those makes a new one, negotiated afterwards.
+    for (const track of stream?.getTracks() ?? []) this.#pc.addTrack(track, stream as MediaStream);
+  }
+
+  /**
+   * Sends one more of our tracks to this member. Negotiated like any change,
+   * over the control channel once it is open, so it needs no relay.
+   */
+  addTrack(track: MediaStreamTrack, stream: MediaStream): void {
+    // Not yet: the track is in `stream`, and goes with the others when they are added.
+    if (!this.#tracksAdded || this.#closed) return;
+    this.#pc.addTrack(track, stream);
   }
 
   async #negotiate(): Promise<void> {

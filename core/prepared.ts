@@ -33,15 +33,15 @@ export function prepareConnection(rtc: RTCConfiguration): Prepared {
 }
 
 /**
- * Adds our tracks the way the side that offers does: one sender per kind we
- * have, and a receive-only transceiver for a kind we lack, so we still
- * receive theirs.
+ * Adds our tracks the way the side that offers does: a sender for each of
+ * our tracks, and a receive-only transceiver for a kind we have none of, so
+ * we still receive theirs.
  */
 export function addOfferTracks(pc: RTCPeerConnection, stream: MediaStream | null): void {
+  const tracks = stream?.getTracks() ?? [];
+  for (const track of tracks) pc.addTrack(track, stream as MediaStream);
   for (const kind of ['audio', 'video'] as const) {
-    const track = stream?.getTracks().find((t) => t.kind === kind);
-    if (track && stream) pc.addTrack(track, stream);
-    else pc.addTransceiver(kind, { direction: 'recvonly' });
+    if (!tracks.some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
   }
 }
 

@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
+import { createRelayServer, type RelayServer } from '../../adapters/websocket/server.js';
 import { deriveRoomKeys } from '../../core/crypto.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import {
@@ -62,6 +63,8 @@ const closeAll = (members: Iterable<Page>) => Promise.all([...members].map((p) =
 describe('the join window and faults, end to end', () => {
   let demo: DemoServer;
   let browser: Browser;
+  /** The relay that replaces the demo's own once a test has taken that one down. */
+  let replacement: RelayServer | undefined;
 
   before(async () => {
     demo = await startDemoServer({ port: 0 });
@@ -69,6 +72,7 @@ describe('the join window and faults, end to end', () => {
   });
 
   after(async () => {
+    await replacement?.close();
     await browser?.close();
     await demo?.close();
   });
@@ -77,11 +81,12 @@ describe('the join window and faults, end to end', () => {
     const channel = 501;
     const password = 'window-test-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
-    const members = await meet(browser, demo, channel, password, { 'lock-after': '8', 'join-window': '6' });
+    // Windows long enough for everyone to meet on a busy machine, short enough to wait out.
+    const members = await meet(browser, demo, channel, password, { 'lock-after': '12', 'join-window': '10' });
     assert.equal(demo.relay.connections(topic), 3);
 
     // The window runs out: nobody is left on the relay, the meeting goes on.
-    await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0, 15_000);
+    await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0, 20_000);
     await expectMediaFlowing(members);
     const alice = members.get('Alice')!;
     assert.equal(await alice.locator('secure-meeting').getByText('Joining closed').count(), 1);
@@ -99,8 +104,8 @@ describe('the join window and faults, end to end', () => {
     await toolbarButton(members.get('Bertrand')!, 'Allow joining').click();
     members.set('Dora', dora);
     await expectEveryoneSeesAndHearsEveryone(members);
-    // The window (join-window="6") ends for all, Dora too: the relay is empty again.
-    await eventually('the relay to be empty after the window', async () => demo.relay.connections(topic) === 0, 15_000);
+    // The window (join-window="10") ends for all, Dora too: the relay is empty again.
+    await eventually('the relay to be empty after the window', async () => demo.relay.connections(topic) === 0, 20_000);
     await expectMediaFlowing(members);
 
     // Allow again, then Lock now from another member: empty at once.
@@ -108,6 +113,65 @@ describe('the join window and faults, end to end', () => {
     await eventually('everyone back on the relay', async () => demo.relay.connections(topic) === 4);
     await toolbarButton(members.get('Carol')!, 'Lock now').click();
     await eventually('Lock now to empty the relay', async () => demo.relay.connections(topic) === 0, 3000);
+    await closeAll(members.values());
+  });
+
+  test('while joining is closed, a member adds a track and the others receive it', async () => {
+    const channel = 504;
+    const password = 'track-test-pw';
+    const topic = (await deriveRoomKeys({ password, channel })).topic;
+    // Long enough for all three to meet on a busy machine, short enough to wait out.
+    const members = await meet(browser, demo, channel, password, { 'lock-after': '10' });
+    await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0, 20_000);
+    // A canvas stands in for a screen or a second camera.
+    await members.get('Alice')!.evaluate(() => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 180 });
+      const ctx = canvas.getContext('2d')!;
+      setInterval(() => {
+        ctx.fillStyle = `hsl(${Date.now() % 360} 80% 50%)`;
+        ctx.fillRect(0, 0, 320, 180);
+      }, 50);
+      const meeting = (document.querySelector('secure-meeting') as unknown as { meeting: { addTrack(t: MediaStreamTrack): void } }).meeting;
+      meeting.addTrack(canvas.captureStream(15).getVideoTracks()[0]!);
+    });
+    for (const name of ['Bertrand', 'Carol']) {
+      // The second video track from Alice, played on its own: it decodes at the canvas's size.
+      await eventually(`${name} to receive Alice's new track`, () => members.get(name)!.evaluate(async () => {
+        const meeting = (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { name: string; stream: MediaStream | null }> } }).meeting;
+        const alice = [...meeting.peers.values()].find((p) => p.name === 'Alice');
+        const extra = alice?.stream?.getVideoTracks()[1];
+        if (!extra) return false;
+        const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, srcObject: new MediaStream([extra]) });
+        await video.play().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 500));
+        return video.videoWidth === 320 && video.videoHeight === 180;
+      }));
+    }
+    assert.equal(demo.relay.connections(topic), 0, 'negotiated without the relay');
+    await expectMediaFlowing(members);
+    await closeAll(members.values());
+  });
+
+  test('the relay going down and coming back: media goes on, joining works again', async () => {
+    const channel = 505;
+    const password = 'relay-down-pw';
+    const topic = (await deriveRoomKeys({ password, channel })).topic;
+    const members = await meet(browser, demo, channel, password);
+    const alice = members.get('Alice')!;
+    await demo.relay.close();
+    const joinStatus = () => alice.locator('secure-meeting').getByText('Joining temporarily unavailable').count();
+    await eventually('Alice to be told joining is unavailable', async () => (await joinStatus()) === 1);
+    await expectMediaFlowing(members);
+    // Back on the same address: the members reconnect by themselves.
+    const relay = createRelayServer({ server: demo.http, path: '/relay/' });
+    replacement = relay;
+    await relay.ready;
+    await eventually('everyone back on the relay', async () => relay.connections(topic) === 3, 20_000);
+    assert.equal(await joinStatus(), 0);
+    const dora = await openMember(browser, demo.url);
+    await joinThroughGate(dora, { channel, password, name: 'Dora' });
+    members.set('Dora', dora);
+    await expectEveryoneSeesAndHearsEveryone(members);
     await closeAll(members.values());
   });
 

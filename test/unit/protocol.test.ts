@@ -55,3 +55,12 @@ test('createMeeting checks lockAfter and joinWindow at once, with exact messages
     });
   }
 });
+
+test('addTrack() takes a MediaStreamTrack, and a meeting under way', async () => {
+  const { createMeeting } = await import('../../core/meeting.js');
+  const meeting = createMeeting({ channel: 1, password: 'pw', relay: { kind: 'none', connect: () => { throw new Error('not used'); } } });
+  assert.throws(() => meeting.addTrack({} as MediaStreamTrack), {
+    name: 'TypeError',
+    message: 'secure-meeting: addTrack() takes a MediaStreamTrack',
+  });
+});
