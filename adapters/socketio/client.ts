@@ -9,11 +9,9 @@ import type {
   RelayTarget,
 } from '../../core/relay.js';
 import {
-  DEFAULT_NAMESPACE,
-  DEFAULT_PATH,
   KICK_EVENT,
   MESSAGE_EVENT,
-  NAMESPACE_RULE,
+  readPathAndNamespace,
   type KickCode,
   type RefusalCode,
 } from './codes.js';
@@ -79,14 +77,7 @@ export function socketioRelay(options: SocketIoRelayOptions): RelayAdapter {
   if (apiKey !== undefined && typeof apiKey !== 'string') {
     throw invalidOption('socketioRelay: apiKey must be a string');
   }
-  const path = options.path ?? DEFAULT_PATH;
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw invalidOption('socketioRelay: path must start with "/"');
-  }
-  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-  if (typeof namespace !== 'string' || !NAMESPACE_RULE.test(namespace)) {
-    throw invalidOption('socketioRelay: namespace must start with "/" and hold no "?", "#" or spaces');
-  }
+  const { path, namespace } = readPathAndNamespace('socketioRelay', options);
   const transports = options.transports ?? ['websocket'];
   if (
     !Array.isArray(transports) ||

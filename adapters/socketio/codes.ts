@@ -1,3 +1,5 @@
+import { invalidOption } from '../../core/errors.js';
+
 /**
  * What our Socket.IO relay (server.ts) tells a client (client.ts) when it
  * refuses or drops it. Socket.IO has no close codes, so:
@@ -30,4 +32,19 @@ export const DEFAULT_PATH = '/socket.io/';
 export const DEFAULT_NAMESPACE = '/secure-meeting';
 
 /** A namespace goes into a URL path: no query, fragment or whitespace. */
-export const NAMESPACE_RULE = /^\/[^?#\s]*$/;
+const NAMESPACE_RULE = /^\/[^?#\s]*$/;
+
+/**
+ * The `path` and `namespace` options, checked the same way on both sides
+ * (they must match for a client to reach the relay). `fn` names the caller
+ * in the error.
+ */
+export function readPathAndNamespace(fn: string, options: { path?: unknown; namespace?: unknown }): { path: string; namespace: string } {
+  const path = options.path ?? DEFAULT_PATH;
+  if (typeof path !== 'string' || !path.startsWith('/')) throw invalidOption(`${fn}: path must start with "/"`);
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  if (typeof namespace !== 'string' || !NAMESPACE_RULE.test(namespace)) {
+    throw invalidOption(`${fn}: namespace must start with "/" and hold no "?", "#" or spaces`);
+  }
+  return { path, namespace };
+}

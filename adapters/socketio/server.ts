@@ -5,11 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { Server as IoServer, type ExtendedError, type Namespace, type ServerOptions, type Socket } from 'socket.io';
 import { invalidOption, PREFIX } from '../../core/errors.js';
 import {
-  DEFAULT_NAMESPACE,
-  DEFAULT_PATH,
   KICK_EVENT,
   MESSAGE_EVENT,
-  NAMESPACE_RULE,
+  readPathAndNamespace,
   type KickCode,
   type RefusalCode,
 } from './codes.js';
@@ -141,14 +139,7 @@ function readOptions(options: SocketIoRelayServerOptions): Settings {
   if (io !== undefined && (options.path !== undefined || adapter !== undefined)) {
     throw invalidOption('createSocketIoRelay: with io, set path and adapter on your Socket.IO Server');
   }
-  const path = options.path ?? DEFAULT_PATH;
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw invalidOption('createSocketIoRelay: path must start with "/"');
-  }
-  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-  if (typeof namespace !== 'string' || !NAMESPACE_RULE.test(namespace)) {
-    throw invalidOption('createSocketIoRelay: namespace must start with "/" and hold no "?", "#" or spaces');
-  }
+  const { path, namespace } = readPathAndNamespace('createSocketIoRelay', options);
   if (adapter !== undefined && typeof adapter !== 'function') {
     throw invalidOption('createSocketIoRelay: adapter must be a Socket.IO adapter, e.g. createAdapter() of @socket.io/redis-adapter');
   }
