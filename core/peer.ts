@@ -37,6 +37,14 @@ export interface PeerInit {
 /** How often each member pings over every control channel. */
 const PING_MS = 2000;
 /**
+ * A liveness tick this late means our own timers were throttled (a hidden
+ * tab: Chrome's "intensive wake up throttling" can hold timers for a minute),
+ * so silence says nothing about the other side: skip that verdict. The other
+ * side's pings still arrive as events, which are not throttled, and are
+ * answered at once, so it keeps hearing from us.
+ */
+const LATE_TICK_MS = 2 * PING_MS;
+/**
  * Nothing heard on an open control channel for this long: the member is gone
  * (tab killed, network lost) even if ICE has not noticed yet. Short network
  * blips stay under it, and ICE recovers from them without anyone rejoining.
@@ -65,6 +73,7 @@ export class Peer implements RemotePeer {
   #tracksAdded = false;
   #closed = false;
   #lastHeard = 0;
+  #lastTick = 0;
   #liveness: ReturnType<typeof setInterval> | undefined;
   /** Inbound signaling is applied strictly in arrival order. */
   #queue: Promise<void> = Promise.resolve();
@@ -258,6 +267,9 @@ export class Peer implements RemotePeer {
       case 'window':
         return this.#init.feature(this, message);
       case 'ping':
+        this.sendControl({ type: 'pong', body: {} });
+        return;
+      case 'pong':
         return;
       case 'bye':
         return this.close();
@@ -265,9 +277,12 @@ export class Peer implements RemotePeer {
   }
 
   #startLiveness(): void {
-    this.#lastHeard = Date.now();
+    this.#lastHeard = this.#lastTick = Date.now();
     this.#liveness = setInterval(() => {
-      if (Date.now() - this.#lastHeard > LIVENESS_MS) return this.close();
+      const now = Date.now();
+      const late = now - this.#lastTick > LATE_TICK_MS;
+      this.#lastTick = now;
+      if (!late && now - this.#lastHeard > LIVENESS_MS) return this.close();
       this.sendControl({ type: 'ping', body: {} });
     }, PING_MS);
   }

@@ -23,7 +23,7 @@ export type ByeBody = Record<string, never>;
  * newcomer, which only ever shortens its own. `open: false`: lock now.
  */
 export type WindowBody = { open: true; ms: number; follow?: boolean } | { open: false };
-/** Liveness: sent every few seconds over each control channel. */
+/** Liveness: a ping is sent every few seconds over each control channel, and answered with a pong at once. */
 export type PingBody = Record<string, never>;
 
 /** Messages that travel sealed over the relay (and, once connected, over the control channel). */
@@ -40,6 +40,7 @@ export type Control =
   | { type: 'state'; body: StateBody }
   | { type: 'window'; body: WindowBody }
   | { type: 'ping'; body: PingBody }
+  | { type: 'pong'; body: PingBody }
   | { type: 'bye'; body: ByeBody };
 
 /** What the envelope carries inside, besides the signal itself. */
@@ -80,13 +81,14 @@ const bodyGuards: Record<string, (b: Json) => boolean> = {
   candidate: isCandidateBody,
   bye: () => true,
   ping: () => true,
+  pong: () => true,
   window: (b) => b['open'] === false || (b['open'] === true && Number.isInteger(b['ms']) &&
     (b['ms'] as number) > 0 && (b['ms'] as number) <= MAX_WINDOW_MS && (b['follow'] === undefined || typeof b['follow'] === 'boolean')),
   state: (b) => isName(b['name']) && typeof b['audio'] === 'boolean' && typeof b['video'] === 'boolean',
 };
 
 const SIGNAL_TYPES = new Set(['hello', 'description', 'candidate', 'bye']);
-const CONTROL_TYPES = new Set(['description', 'candidate', 'state', 'window', 'ping', 'bye']);
+const CONTROL_TYPES = new Set(['description', 'candidate', 'state', 'window', 'ping', 'pong', 'bye']);
 
 function parseWith<T>(types: Set<string>, v: unknown): T | undefined {
   if (!isObject(v) || typeof v['type'] !== 'string' || !types.has(v['type']) || !isObject(v['body'])) return undefined;

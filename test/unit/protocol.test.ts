@@ -31,6 +31,8 @@ test('join window messages: open for a whole number of ms up to a day, or lock',
 
 test('pings are control messages only, never relay signals', () => {
   assert.deepEqual(parseControl({ type: 'ping', body: {} }), { type: 'ping', body: {} });
+  assert.deepEqual(parseControl({ type: 'pong', body: {} }), { type: 'pong', body: {} });
+  assert.equal(parseSignal({ type: 'pong', body: {} }), undefined);
   assert.equal(parseSignal({ type: 'ping', body: {} }), undefined);
   assert.equal(parseSignal({ type: 'window', body: { open: false } }), undefined);
   assert.equal(parseControl({ type: 'hello', body: { name: 'Ada' } }), undefined);
