@@ -1,6 +1,6 @@
 import { SecureMeetingError } from './errors.js';
 import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from './encoding.js';
-import { isObject, parseHeader, parseSignal, type Header, type Signal } from './protocol.js';
+import { isObject, MAX_ENVELOPE_BYTES, parseHeader, parseSignal, type Header, type Signal } from './protocol.js';
 
 /**
  * Envelopes: one text frame per signaling message,
@@ -9,8 +9,7 @@ import { isObject, parseHeader, parseSignal, type Header, type Signal } from './
  * the topic, so an envelope replayed into another room does not open.
  */
 export const ENVELOPE_VERSION = 1;
-/** Larger frames are dropped unread; an SDP offer with candidates is far below this. */
-export const MAX_ENVELOPE_BYTES = 64 * 1024;
+export { MAX_ENVELOPE_BYTES };
 /** Members' clocks may differ by this much; older or newer envelopes are stale. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 

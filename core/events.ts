@@ -14,6 +14,8 @@ export interface RemotePeer {
   readonly audioEnabled: boolean;
   readonly videoEnabled: boolean;
   readonly connectionState: RTCPeerConnectionState;
+  /** The direct link is down and being repaired (ICE restart, signaled round it); media waits. */
+  readonly reconnecting: boolean;
 }
 
 export class MeetingStateEvent extends Event {

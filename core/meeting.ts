@@ -17,7 +17,7 @@ import { JoinWindow, MAX_WINDOW_MS } from './join-window.js';
 import { DEFAULT_MEDIA, openLocalMedia } from './media.js';
 import { Peer } from './peer.js';
 import { prepareConnection, prepareOffer, usable, type Prepared } from './prepared.js';
-import { MAX_NAME_LENGTH, type Control, type Signal, type StateBody } from './protocol.js';
+import { MAX_NAME_LENGTH, type Control, type ForwardBody, type Signal, type StateBody } from './protocol.js';
 import type { RelayAdapter, RelayConnection, RelayState, RelayTarget } from './relay.js';
 
 export interface MeetingOptions {
@@ -353,13 +353,48 @@ export class Meeting extends EventTarget {
   }
 
   #send(signal: Signal, to?: string): void {
+    this.#seal(signal, to, (frame) => this.#relay?.publish(frame));
+  }
+
+  /**
+   * A signal for a member whose direct link to us is down: sealed once, it
+   * goes through every member whose link is up (one of them is connected to
+   * the addressee and passes it on) and over the relay when we are on it.
+   * The addressee drops all copies after the first as replays.
+   */
+  #detour(signal: Signal, to: string): void {
+    this.#seal(signal, to, (envelope) => {
+      if (this.#relay?.state === 'open') this.#relay.publish(envelope);
+      for (const peer of this.#peers.values()) {
+        if (peer.id !== to && peer.linkUp) peer.sendControl({ type: 'forward', body: { to, envelope } });
+      }
+    });
+  }
+
+  /** A route round a broken link to `id`: the relay, or another member we are connected to. */
+  #hasDetour(id: string): boolean {
+    if (this.#relay?.state === 'open') return true;
+    for (const peer of this.#peers.values()) if (peer.id !== id && peer.linkUp) return true;
+    return false;
+  }
+
+  /**
+   * An envelope a member passed to us. Ours: opened and checked like one from
+   * the relay (sender, addressee, freshness, replay). Another member's: passed
+   * on once, only to that member, only over a link that is up.
+   */
+  #onForward(from: Peer, body: ForwardBody): void {
+    if (body.to === this.id) return this.#receive(body.envelope);
+    if (body.to === from.id) return;
+    const target = this.#peers.get(body.to);
+    if (target?.linkUp) target.sendControl({ type: 'forward', body });
+  }
+
+  #seal(signal: Signal, to: string | undefined, deliver: (envelope: string) => void): void {
     const codec = this.#codec;
     if (!codec) return;
     this.#outbound = this.#outbound
-      .then(async () => {
-        const frame = await codec.seal(signal, to);
-        this.#relay?.publish(frame);
-      })
+      .then(async () => deliver(await codec.seal(signal, to)))
       .catch((error: unknown) => {
         if (error instanceof SecureMeetingError) this.dispatchEvent(new MeetingErrorEvent(error));
       });
@@ -454,6 +489,9 @@ export class Meeting extends EventTarget {
       localStream: this.#localStream,
       localState: () => this.#localState(),
       relay: (message) => this.#send(message, id),
+      detour: (message) => this.#detour(message, id),
+      hasDetour: () => this.#hasDetour(id),
+      forward: (p, body) => this.#onForward(p, body),
       changed: (p) => this.dispatchEvent(new PeerEvent('peerupdate', p)),
       opened: (p) => this.#onControlOpen(p),
       feature: (_p, message) => this.#onFeature(message),

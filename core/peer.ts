@@ -1,9 +1,10 @@
 import type { RemotePeer } from './events.js';
 import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
-import { parseControl, type CandidateBody, type Control, type DescriptionBody, type StateBody } from './protocol.js';
+import { parseControl, type CandidateBody, type Control, type DescriptionBody, type ForwardBody, type StateBody } from './protocol.js';
 
 /** What a peer sends towards its member: a signal for the relay, or a control message. */
 export type PeerMessage = Control;
+type SignalMessage = Extract<Control, { type: 'description' | 'candidate' }>;
 
 export interface PeerInit {
   id: string;
@@ -23,19 +24,31 @@ export interface PeerInit {
   /** Our current name and mic/camera state, sent when the control channel opens. */
   localState(): StateBody;
   /** Sends a signal over the relay, sealed and addressed to this member. */
-  relay(message: Extract<Control, { type: 'description' | 'candidate' }>): void;
+  relay(message: SignalMessage): void;
+  /**
+   * Sends a signal sealed and addressed to this member by every other way
+   * there is while our direct link is down: through the members we are still
+   * connected to, and the relay when we are on it.
+   */
+  detour(message: SignalMessage): void;
+  /** Whether a detour exists now: the relay is open, or another member's link is up. */
+  hasDetour(): boolean;
   changed(peer: Peer): void;
   closed(peer: Peer): void;
   /** The control channel opened: the meeting may tell this member what it needs to know. */
   opened(peer: Peer): void;
   /** A feature's control message (the join window), for the meeting to act on. */
   feature(peer: Peer, message: Extract<Control, { type: 'window' }>): void;
+  /** An envelope this member passes on, to us or through us (see Meeting #onForward). */
+  forward(peer: Peer, body: ForwardBody): void;
   /** A control message that failed validation. */
   malformed(): void;
 }
 
 /** How often each member pings over every control channel. */
 const PING_MS = 2000;
+/** How often liveness looks at each link. */
+const TICK_MS = 1000;
 /**
  * A liveness tick this late means our own timers were throttled (a hidden
  * tab: Chrome's "intensive wake up throttling" can hold timers for a minute),
@@ -43,11 +56,22 @@ const PING_MS = 2000;
  * side's pings still arrive as events, which are not throttled, and are
  * answered at once, so it keeps hearing from us.
  */
-const LATE_TICK_MS = 2 * PING_MS;
+const LATE_TICK_MS = 3 * TICK_MS;
 /**
- * Nothing heard on an open control channel for this long: the member is gone
- * (tab killed, network lost) even if ICE has not noticed yet. Short network
- * blips stay under it, and ICE recovers from them without anyone rejoining.
+ * Nothing on the control channel for this long (pings come every 2 s and are
+ * answered at once): the direct link is down, or the member is gone. Signals
+ * go round it, and the impolite side restarts ICE through the detour.
+ */
+export const SUSPECT_MS = 3000;
+/** A restart that has not brought the link back after this long is tried again. */
+const RESTART_MS = 4000;
+/** A link that stays down this long is given up even while the member is heard through others. */
+export const REPAIR_GIVE_UP_MS = 30_000;
+/**
+ * Nothing heard from a member for this long, directly or through others: it
+ * is gone (tab killed, network lost) even if ICE has not noticed yet. Short
+ * network blips stay under it, and ICE recovers from them without anyone
+ * rejoining.
  */
 export const LIVENESS_MS = 7000;
 
@@ -72,8 +96,19 @@ export class Peer implements RemotePeer {
   #settingRemoteAnswer = false;
   #tracksAdded = false;
   #closed = false;
+  /** The control channel has been open: the link was up once, so a lost one is repaired, not abandoned. */
+  #opened = false;
+  /** Last message on the control channel. */
+  #lastDirect = 0;
+  /** Last word from this member by any way: the control channel, or a sealed envelope through others. */
   #lastHeard = 0;
+  /** An ICE restart is under way (ours, or their offer came round): signals go round until the channel speaks again. */
+  #repairing = false;
+  #lastRestart = 0;
+  /** When the link went down (0: up). */
+  #downSince = 0;
   #lastTick = 0;
+  #lastPing = 0;
   #liveness: ReturnType<typeof setInterval> | undefined;
   /** Inbound signaling is applied strictly in arrival order. */
   #queue: Promise<void> = Promise.resolve();
@@ -91,8 +126,9 @@ export class Peer implements RemotePeer {
     this.#pc.ontrack = ({ track, streams }) => this.#addRemoteTrack(track, streams[0]);
     this.#pc.onconnectionstatechange = () => {
       const state = this.#pc.connectionState;
-      // 'failed' is final without an ICE restart (issue: join window / faults).
-      if (state === 'failed' || state === 'closed') this.close();
+      // Once the link has been up, a failed one is restarted and liveness
+      // decides whether the member is gone; before that, failing is final.
+      if (state === 'closed' || (state === 'failed' && !this.#opened)) this.close();
       else this.#init.changed(this);
     };
     this.#channel.onopen = () => {
@@ -101,7 +137,9 @@ export class Peer implements RemotePeer {
       init.opened(this);
     };
     this.#channel.onmessage = ({ data }) => {
-      this.#lastHeard = Date.now();
+      // A message on the channel: the direct link works.
+      this.#lastDirect = this.#lastHeard = Date.now();
+      if (this.#repairing) this.#linkBack();
       this.#onControl(data);
     };
     // The other side closing its connection closes our end of the channel:
@@ -132,8 +170,31 @@ export class Peer implements RemotePeer {
     return this.#channel.readyState === 'open';
   }
 
-  /** Applies a description or candidate from this member (relay or control channel). */
-  receive(message: Extract<Control, { type: 'description' | 'candidate' }>): void {
+  /** Our direct link to this member works now: its control channel is open and has spoken lately. */
+  get linkUp(): boolean {
+    return this.#channel.readyState === 'open' && !this.#detouring(Date.now());
+  }
+
+  /** True while the direct link is down and being repaired; media and chat with this member wait. */
+  get reconnecting(): boolean {
+    return this.#opened && !this.#closed && this.#detouring(Date.now());
+  }
+
+  /**
+   * A description or candidate from this member that came sealed by another
+   * way than our control channel: the relay, or forwarded by a member. Once
+   * we have been connected, that means they are alive but cannot reach us
+   * directly, so our answers go round too.
+   */
+  receive(message: SignalMessage): void {
+    if (this.#opened) {
+      this.#lastHeard = Date.now();
+      if (message.type === 'description' && message.body.description.type === 'offer') this.#startRepair();
+    }
+    this.#apply(message);
+  }
+
+  #apply(message: SignalMessage): void {
     this.#queue = this.#queue.then(() =>
       message.type === 'description' ? this.#onDescription(message.body) : this.#onCandidate(message.body),
     ).catch(() => {
@@ -174,6 +235,7 @@ export class Peer implements RemotePeer {
     clearInterval(this.#liveness);
     this.#channel.onclose = null;
     this.#pc.onconnectionstatechange = null;
+    this.#pc.oniceconnectionstatechange = null;
     this.#channel.close();
     this.#pc.close();
     this.#init.closed(this);
@@ -242,9 +304,51 @@ export class Peer implements RemotePeer {
     this.#signal({ type: 'description', body: { description: { type: local.type, sdp: local.sdp }, name: this.#init.localState().name } });
   }
 
-  #signal(message: Extract<Control, { type: 'description' | 'candidate' }>): void {
+  #signal(message: SignalMessage): void {
     if (this.#closed) return;
-    if (!this.sendControl(message)) this.#init.relay(message);
+    if (this.#opened && this.#detouring(Date.now())) this.#init.detour(message);
+    else if (!this.sendControl(message)) this.#init.relay(message);
+  }
+
+  /** Whether signals go round the direct link: it is being repaired, silent, or ICE says it is down. */
+  #detouring(now: number): boolean {
+    const ice = this.#pc.iceConnectionState;
+    return this.#repairing || now - this.#lastDirect > SUSPECT_MS || ice === 'disconnected' || ice === 'failed';
+  }
+
+  /**
+   * The channel spoke again. A restart offer of ours that no detour could
+   * deliver (the link came back by itself) is sent now, directly, so the
+   * negotiation completes instead of leaving the connection mid-offer.
+   */
+  #linkBack(): void {
+    this.#repairing = false;
+    this.#init.changed(this);
+    if (this.#pc.signalingState === 'have-local-offer' && !this.#makingOffer) this.#sendDescription();
+  }
+
+  #startRepair(): void {
+    this.#lastRestart = Date.now();
+    if (this.#repairing) return;
+    this.#repairing = true;
+    this.#init.changed(this);
+  }
+
+  /**
+   * An ICE restart, signaled round the broken link: new ICE credentials and
+   * candidates, on the same DTLS session, so the data channels and media
+   * tracks carry on once a new path is found. An offer of ours still waiting
+   * for its answer (lost with a detour) is rolled back first.
+   */
+  #restartIce(): void {
+    this.#startRepair();
+    this.#queue = this.#queue.then(async () => {
+      if (this.#closed) return;
+      if (this.#pc.signalingState === 'have-local-offer') await this.#pc.setLocalDescription({ type: 'rollback' });
+      this.#pc.restartIce();
+    }).catch(() => {
+      // The connection closed meanwhile; nothing to restart.
+    });
   }
 
   #onControl(data: unknown): void {
@@ -258,7 +362,7 @@ export class Peer implements RemotePeer {
     switch (message.type) {
       case 'description':
       case 'candidate':
-        return this.receive(message);
+        return this.#apply(message);
       case 'state':
         this.#rename(message.body.name);
         this.audioEnabled = message.body.audio;
@@ -266,6 +370,8 @@ export class Peer implements RemotePeer {
         return this.#init.changed(this);
       case 'window':
         return this.#init.feature(this, message);
+      case 'forward':
+        return this.#init.forward(this, message.body);
       case 'ping':
         this.sendControl({ type: 'pong', body: {} });
         return;
@@ -277,14 +383,39 @@ export class Peer implements RemotePeer {
   }
 
   #startLiveness(): void {
-    this.#lastHeard = this.#lastTick = Date.now();
-    this.#liveness = setInterval(() => {
-      const now = Date.now();
-      const late = now - this.#lastTick > LATE_TICK_MS;
-      this.#lastTick = now;
-      if (!late && now - this.#lastHeard > LIVENESS_MS) return this.close();
+    if (this.#opened) return; // a repaired link reopens nothing: the channel stayed open
+    this.#opened = true;
+    this.#lastDirect = this.#lastHeard = this.#lastTick = Date.now();
+    this.#pc.oniceconnectionstatechange = () => this.#init.changed(this);
+    this.#liveness = setInterval(() => this.#tick(), TICK_MS);
+  }
+
+  /**
+   * Liveness and repair, once a second. Whoever has not been heard from for
+   * LIVENESS_MS, directly or round, is gone. A link that is down while the
+   * member is still heard through others is restarted (by the impolite side,
+   * so the two do not collide) every RESTART_MS, and given up after
+   * REPAIR_GIVE_UP_MS.
+   */
+  #tick(): void {
+    const now = Date.now();
+    // A late tick means our own timers were held (a hidden tab): no verdict this time.
+    const late = now - this.#lastTick > LATE_TICK_MS;
+    this.#lastTick = now;
+    const down = this.#detouring(now);
+    if (down !== (this.#downSince !== 0)) {
+      this.#downSince = down ? now : 0;
+      this.#init.changed(this); // `reconnecting` changed
+    }
+    if (!late) {
+      if (now - this.#lastHeard > LIVENESS_MS) return this.close();
+      if (down && now - this.#downSince > REPAIR_GIVE_UP_MS) return this.close();
+    }
+    if (down && !this.#init.polite && now - this.#lastRestart >= RESTART_MS && this.#init.hasDetour()) this.#restartIce();
+    if (now - this.#lastPing >= PING_MS) {
+      this.#lastPing = now;
       this.sendControl({ type: 'ping', body: {} });
-    }, PING_MS);
+    }
   }
 
   #rename(name: string): void {

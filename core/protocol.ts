@@ -11,6 +11,8 @@ export const ID_PATTERN = /^[0-9a-f]{16}$/;
 export const MAX_NAME_LENGTH = 64;
 const MAX_SDP_LENGTH = 48 * 1024;
 const MAX_CANDIDATE_LENGTH = 1024;
+/** Larger envelopes are dropped unread (envelope.ts); an SDP offer with candidates is far below this. */
+export const MAX_ENVELOPE_BYTES = 64 * 1024;
 
 export interface HelloBody { name: string }
 export interface DescriptionBody { description: { type: 'offer' | 'answer'; sdp: string }; name: string }
@@ -25,6 +27,14 @@ export type ByeBody = Record<string, never>;
 export type WindowBody = { open: true; ms: number; follow?: boolean } | { open: false };
 /** Liveness: a ping is sent every few seconds over each control channel, and answered with a pong at once. */
 export type PingBody = Record<string, never>;
+/**
+ * A sealed envelope (envelope.ts) passed round a broken direct link: sent to
+ * a member we are still connected to, who passes it on to `to` over their
+ * own control channel. The envelope is sealed with the room key and carries
+ * its real sender, addressee, timestamp and nonce, so forwarding cannot
+ * forge, redirect or replay it.
+ */
+export interface ForwardBody { to: string; envelope: string }
 
 /** Messages that travel sealed over the relay (and, once connected, over the control channel). */
 export type Signal =
@@ -41,6 +51,7 @@ export type Control =
   | { type: 'window'; body: WindowBody }
   | { type: 'ping'; body: PingBody }
   | { type: 'pong'; body: PingBody }
+  | { type: 'forward'; body: ForwardBody }
   | { type: 'bye'; body: ByeBody };
 
 /** What the envelope carries inside, besides the signal itself. */
@@ -84,11 +95,12 @@ const bodyGuards: Record<string, (b: Json) => boolean> = {
   pong: () => true,
   window: (b) => b['open'] === false || (b['open'] === true && Number.isInteger(b['ms']) &&
     (b['ms'] as number) > 0 && (b['ms'] as number) <= MAX_WINDOW_MS && (b['follow'] === undefined || typeof b['follow'] === 'boolean')),
+  forward: (b) => typeof b['to'] === 'string' && ID_PATTERN.test(b['to']) && isString(b['envelope'], MAX_ENVELOPE_BYTES),
   state: (b) => isName(b['name']) && typeof b['audio'] === 'boolean' && typeof b['video'] === 'boolean',
 };
 
 const SIGNAL_TYPES = new Set(['hello', 'description', 'candidate', 'bye']);
-const CONTROL_TYPES = new Set(['description', 'candidate', 'state', 'window', 'ping', 'pong', 'bye']);
+const CONTROL_TYPES = new Set(['description', 'candidate', 'state', 'window', 'ping', 'pong', 'forward', 'bye']);
 
 function parseWith<T>(types: Set<string>, v: unknown): T | undefined {
   if (!isObject(v) || typeof v['type'] !== 'string' || !types.has(v['type']) || !isObject(v['body'])) return undefined;

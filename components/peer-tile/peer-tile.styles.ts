@@ -93,6 +93,11 @@ export const styles = css`
     gap: 6px;
   }
 
+  .reconnecting {
+    font-size: 0.85em;
+    opacity: 0.85;
+  }
+
   .indicator svg {
     display: block;
     width: 1.1em;

@@ -37,7 +37,7 @@ export class PeerTileCloseEvent extends Event {
  * @csspart video - The `<video>` element.
  * @csspart placeholder - The initial shown when there is no video.
  * @csspart name - The member's name.
- * @csspart status - The microphone/camera indicators.
+ * @csspart status - The microphone/camera indicators, and "Reconnecting…" while the link is repaired.
  * @csspart controls - The per-member controls (with `controls`).
  * @csspart control - Each of those buttons.
  * @csspart silence - "Mute for me" (aria-pressed).
@@ -77,6 +77,9 @@ export class PeerTile extends LitElement {
   /** You do not hear this member; only on this device, they are not told. */
   @property({ type: Boolean, reflect: true }) silenced = false;
 
+  /** The direct link to this member is down and being repaired; their media resumes when it is back. */
+  @property({ type: Boolean, reflect: true }) reconnecting = false;
+
   /** Their video is hidden on this device (their audio still plays). */
   @property({ type: Boolean, reflect: true, attribute: 'video-hidden' }) videoHidden = false;
 
@@ -95,6 +98,7 @@ export class PeerTile extends LitElement {
         <figcaption class="bar">
           <span part="name">${name}${this.local ? html`<span class="sr-only"> (you)</span>` : nothing}</span>
           <span part="status">
+            ${this.reconnecting ? html`<span class="reconnecting" role="status">Reconnecting…</span>` : nothing}
             ${this.audioMuted
               ? html`<span class="indicator">${micOffIcon}<span class="sr-only">Microphone off</span></span>`
               : nothing}

@@ -299,6 +299,7 @@ export class SecureMeeting extends LitElement {
               .stream=${p.stream}
               ?audio-muted=${!p.audioEnabled}
               ?camera-off=${!p.videoEnabled}
+              ?reconnecting=${p.reconnecting}
             ></peer-tile>
           `,
         )}

@@ -100,6 +100,18 @@ describe('<peer-tile>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('says while the link to a member is being repaired', async () => {
+    const el = await fixture<PeerTile>(html`<peer-tile name="Ada" reconnecting></peer-tile>`);
+    expect(el.reconnecting).to.equal(true);
+    const note = el.shadowRoot!.querySelector('[part~=status] [role=status]');
+    expect(note?.textContent).to.equal('Reconnecting…');
+    await expect(el).to.be.accessible();
+    el.reconnecting = false;
+    await el.updateComplete;
+    expect(el.hasAttribute('reconnecting')).to.equal(false);
+    expect(part(el, 'status').textContent!.trim()).to.equal('');
+  });
+
   it('offers a remote member\'s controls: mute for me, hide video, disconnect', async () => {
     const stream = await camera();
     const el = await fixture<PeerTile>(html`<peer-tile name="Ada" controls .stream=${stream}></peer-tile>`);

@@ -34,11 +34,65 @@ export async function openMember(browser: Browser, url: string): Promise<Page> {
   // tsx compiles functions passed to page.evaluate with esbuild's keepNames,
   // which wraps named inner functions in a __name() helper the page lacks.
   await context.addInitScript('globalThis.__name ??= (fn) => fn');
+  await context.addInitScript(TRACK_CONNECTIONS);
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
   await page.goto(url);
   await page.waitForFunction(() => customElements.get('secure-meeting') !== undefined);
   return page;
+}
+
+/**
+ * Keeps every RTCPeerConnection the page makes in `window.smConnections`, so
+ * a test can find one pair's sockets (connectionPorts) and cut that link.
+ */
+const TRACK_CONNECTIONS = `{
+  const Native = RTCPeerConnection;
+  const all = [];
+  class Tracked extends Native {
+    constructor(config) { super(config); all.push(this); }
+  }
+  Object.defineProperty(Tracked, 'generateCertificate', { value: Native.generateCertificate.bind(Native) });
+  Object.assign(window, { RTCPeerConnection: Tracked, smConnections: all });
+}`;
+
+/** One open connection's sockets: the local port of every ICE candidate it gathered, and the pair in use. */
+export interface ConnectionPorts { local: number[]; selected: { local: number; remote: number } | null }
+
+/** The sockets of each of the page's open connections (pages opened with openMember). */
+export function connectionPorts(page: Page): Promise<ConnectionPorts[]> {
+  return page.evaluate(async () => {
+    type Report = { type: string; id: string; port?: number; selectedCandidatePairId?: string; localCandidateId?: string; remoteCandidateId?: string };
+    const out: ConnectionPorts[] = [];
+    for (const pc of (window as unknown as { smConnections: RTCPeerConnection[] }).smConnections) {
+      if (pc.connectionState === 'closed') continue;
+      const stats = await pc.getStats();
+      const get = (id: string | undefined) => (id === undefined ? undefined : (stats.get(id) as Report | undefined));
+      const local: number[] = [];
+      let selected: ConnectionPorts['selected'] = null;
+      stats.forEach((r: Report) => {
+        if (r.type === 'local-candidate' && r.port !== undefined) local.push(r.port);
+        const pair = r.type === 'transport' ? get(r.selectedCandidatePairId) : undefined;
+        const [l, rem] = [get(pair?.localCandidateId)?.port, get(pair?.remoteCandidateId)?.port];
+        if (l !== undefined && rem !== undefined) selected = { local: l, remote: rem };
+      });
+      out.push({ local, selected });
+    }
+    return out;
+  });
+}
+
+/**
+ * The sockets of the link between two members: on each side, the connection
+ * whose pair in use points at a socket of the other's. Null when they have none.
+ */
+export async function linkBetween(a: Page, b: Page): Promise<{ a: ConnectionPorts; b: ConnectionPorts } | null> {
+  const [ours, theirs] = [await connectionPorts(a), await connectionPorts(b)];
+  for (const x of ours) {
+    const y = theirs.find((c) => x.selected !== null && c.selected?.local === x.selected.remote && c.selected.remote === x.selected.local);
+    if (y) return { a: x, b: y };
+  }
+  return null;
 }
 
 /** Fills the join gate the way a person would, and presses Join. */

@@ -12,11 +12,14 @@ import type { Browser, Page } from 'playwright-core';
 import { createRelayServer, type RelayServer } from '../../adapters/websocket/server.js';
 import { deriveRoomKeys } from '../../core/crypto.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { NetCut } from '../support/netcut.js';
 import {
+  connectionPorts,
   eventually,
   expectEveryoneSeesAndHearsEveryone,
   joinThroughGate,
   launchBrowser,
+  linkBetween,
   openMember,
   receiveStats,
   remoteTileNames,
@@ -33,9 +36,9 @@ function configure(page: Page, attributes: Record<string, string>): Promise<void
   }, attributes);
 }
 
-async function meet(browser: Browser, demo: DemoServer, channel: number, password: string, attributes: Record<string, string> = {}): Promise<Map<string, Page>> {
+async function meet(browser: Browser, demo: DemoServer, channel: number, password: string, attributes: Record<string, string> = {}, names = NAMES): Promise<Map<string, Page>> {
   const members = new Map<string, Page>();
-  for (const name of NAMES) {
+  for (const name of names) {
     const page = await openMember(browser, demo.url);
     await configure(page, attributes);
     await joinThroughGate(page, { channel, password, name });
@@ -54,6 +57,51 @@ async function expectMediaFlowing(members: Map<string, Page>): Promise<void> {
       return Object.keys(first).length === members.size - 1 &&
         Object.entries(first).every(([n, s]) => (now[n]?.framesDecoded ?? 0) > s.framesDecoded + 5);
     });
+  }
+}
+
+/** Each remote member's id, by name: a member who left and came back would have a new one. */
+const memberIds = (page: Page) => page.evaluate(() => {
+  const el = document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { name: string }> } };
+  return Object.fromEntries([...el.meeting.peers].map(([id, p]) => [p.name, id]));
+});
+
+/** Every member's view of who is there, with ids. */
+async function everyonesIds(members: Map<string, Page>): Promise<string> {
+  const views: Record<string, Record<string, string>> = {};
+  for (const [name, page] of members) views[name] = await memberIds(page);
+  return JSON.stringify(views);
+}
+
+/** Whether this member's tile for `name` says its link is being repaired. */
+const showsReconnecting = (page: Page, name: string) => page.evaluate((n) => {
+  const tile = [...document.querySelector('secure-meeting')!.shadowRoot!.querySelectorAll('peer-tile')].find((t) => t.getAttribute('name') === n);
+  return tile?.hasAttribute('reconnecting') === true && /Reconnecting/.test(tile.shadowRoot?.textContent ?? '');
+}, name);
+
+/**
+ * Cuts every socket of the link between two members, on both sides, so that
+ * pair's network is gone; then `watcher`'s tile for the other says
+ * "Reconnecting…", ICE restarts round the cut (new sockets), media decodes
+ * everywhere again, and no one left or rejoined.
+ */
+async function expectCutLinkRepaired(members: Map<string, Page>, watcher: string, other: string): Promise<void> {
+  const [w, o] = [members.get(watcher)!, members.get(other)!];
+  const ids = await everyonesIds(members);
+  const link = await linkBetween(w, o);
+  assert.ok(link, `${watcher} and ${other} have a link`);
+  const cut = await NetCut.create();
+  try {
+    await cut.block([...link.a.local, ...link.b.local]);
+    await eventually(`${watcher} to show ${other} reconnecting`, () => showsReconnecting(w, other), 10_000);
+    await expectMediaFlowing(members);
+    const repaired = await linkBetween(w, o);
+    assert.ok(repaired, `${watcher} and ${other} have a link again`);
+    assert.ok(!link.a.local.includes(repaired.a.selected!.local), 'the link runs on new sockets: ICE restarted');
+    assert.equal(await everyonesIds(members), ids, 'no one left or rejoined');
+    assert.equal(await showsReconnecting(w, other), false);
+  } finally {
+    await cut.close();
   }
 }
 
@@ -149,6 +197,54 @@ describe('the join window and faults, end to end', () => {
     }
     assert.equal(demo.relay.connections(topic), 0, 'negotiated without the relay');
     await expectMediaFlowing(members);
+    await closeAll(members.values());
+  });
+
+  test('while joining is closed, a cut link between two members is restored through the third', async () => {
+    const channel = 506;
+    const password = 'cut-link-pw';
+    const topic = (await deriveRoomKeys({ password, channel })).topic;
+    const members = await meet(browser, demo, channel, password, { 'lock-after': '10' });
+    await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0, 20_000);
+    await expectCutLinkRepaired(members, 'Alice', 'Bertrand');
+    assert.equal(demo.relay.connections(topic), 0, 'restored through Carol, without the relay');
+    await closeAll(members.values());
+  });
+
+  test('while joining is open, a cut link between two members is restored through the relay', async () => {
+    const channel = 508;
+    const password = 'cut-relay-pw';
+    const topic = (await deriveRoomKeys({ password, channel })).topic;
+    // Two members: the relay is the only way round.
+    const members = await meet(browser, demo, channel, password, {}, ['Alice', 'Bertrand']);
+    await expectCutLinkRepaired(members, 'Bertrand', 'Alice');
+    assert.equal(demo.relay.connections(topic), 2);
+    await closeAll(members.values());
+  });
+
+  test('a member whose network drops for a few seconds comes back without anyone rejoining', async () => {
+    const channel = 507;
+    const password = 'blip-test-pw';
+    const topic = (await deriveRoomKeys({ password, channel })).topic;
+    const members = await meet(browser, demo, channel, password, { 'lock-after': '10' });
+    // Off the relay, as a real drop would take it too.
+    await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0, 20_000);
+    const [alice, carol] = [members.get('Alice')!, members.get('Carol')!];
+    const ids = await everyonesIds(members);
+    const cut = await NetCut.create();
+    try {
+      // All of Carol's sockets, for 4 s (under the 7 s in which ICE and liveness give a member up).
+      await cut.block((await connectionPorts(carol)).flatMap((c) => c.local));
+      const during = (await receiveStats(alice))['Carol']!.framesDecoded;
+      await new Promise((r) => setTimeout(r, 4000));
+      // The drop was real: hardly a frame from Carol got through.
+      assert.ok((await receiveStats(alice))['Carol']!.framesDecoded - during < 15, 'Carol\'s media stopped');
+      await cut.restore();
+      await expectMediaFlowing(members);
+      assert.equal(await everyonesIds(members), ids, 'no one left or rejoined');
+    } finally {
+      await cut.close();
+    }
     await closeAll(members.values());
   });
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_WINDOW_MS } from '../../core/join-window.js';
-import { parseControl, parseSignal } from '../../core/protocol.js';
+import { MAX_ENVELOPE_BYTES, parseControl, parseSignal } from '../../core/protocol.js';
 
 test('join window messages: open for a whole number of ms up to a day, or lock', () => {
   const ok = [
@@ -27,6 +27,23 @@ test('join window messages: open for a whole number of ms up to a day, or lock',
     { type: 'window' },
   ];
   for (const message of bad) assert.equal(parseControl(message), undefined, JSON.stringify(message));
+});
+
+test('forwarded envelopes: to a member id, a sealed envelope up to the envelope cap, over control channels only', () => {
+  const to = '0123456789abcdef';
+  const ok = { type: 'forward', body: { to, envelope: '{"v":1,"iv":"x","ct":"y"}' } };
+  assert.deepEqual(parseControl(ok), ok);
+  const bad = [
+    { type: 'forward', body: { to: 'Bertrand', envelope: 'x' } },
+    { type: 'forward', body: { to: to.toUpperCase(), envelope: 'x' } },
+    { type: 'forward', body: { to } },
+    { type: 'forward', body: { to, envelope: { v: 1 } } },
+    { type: 'forward', body: { to, envelope: 'x'.repeat(MAX_ENVELOPE_BYTES + 1) } },
+    { type: 'forward', body: { envelope: 'x' } },
+  ];
+  for (const message of bad) assert.equal(parseControl(message), undefined, JSON.stringify(message).slice(0, 80));
+  // Never a relay signal: forwarding happens between members only.
+  assert.equal(parseSignal(ok), undefined);
 });
 
 test('pings are control messages only, never relay signals', () => {

@@ -1,0 +1,54 @@
+/**
+ * Cuts links between members the way a network would: nftables drops every
+ * packet to or from chosen local ports (the sockets of one RTCPeerConnection,
+ * found with connectionPorts), inside the test's own loopback-only namespace
+ * (test/hermetic.sh). Outside that namespace it refuses: a test must never
+ * touch the machine's firewall.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+// Debian keeps nft in /usr/sbin, which a non-root PATH may lack.
+const NFT = existsSync('/usr/sbin/nft') ? '/usr/sbin/nft' : 'nft';
+
+let tables = 0;
+
+export class NetCut {
+  readonly #table: string;
+
+  private constructor(table: string) {
+    this.#table = table;
+  }
+
+  static async create(): Promise<NetCut> {
+    if (process.env['SM_HERMETIC'] !== '1') throw new Error('NetCut runs only inside test/hermetic.sh, never on the host network');
+    const cut = new NetCut(`sm_cut_${process.pid}_${tables++}`);
+    // On loopback every packet leaves through the output hook once, whichever way it goes.
+    await cut.#nft('add', 'table', 'inet', cut.#table);
+    await cut.#nft('add', 'chain', 'inet', cut.#table, 'out', '{ type filter hook output priority 0; policy accept; }');
+    return cut;
+  }
+
+  /** Drops every UDP and TCP packet from or to these local ports until restore(). */
+  async block(ports: Iterable<number>): Promise<void> {
+    const set = `{ ${[...new Set(ports)].join(', ')} }`;
+    for (const dir of ['sport', 'dport']) {
+      await this.#nft('add', 'rule', 'inet', this.#table, 'out', 'meta', 'l4proto', '{ tcp, udp }', 'th', dir, set, 'drop');
+    }
+  }
+
+  /** Lets everything through again. */
+  async restore(): Promise<void> {
+    await this.#nft('flush', 'chain', 'inet', this.#table, 'out');
+  }
+
+  async close(): Promise<void> {
+    await this.#nft('delete', 'table', 'inet', this.#table).catch(() => undefined);
+  }
+
+  async #nft(...args: string[]): Promise<void> {
+    await run(NFT, args);
+  }
+}
