@@ -13,8 +13,9 @@ import terser from '@rollup/plugin-terser';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
 import type { AdapterName } from '../components/index.js';
-import { joinThroughGate, launchBrowser, openMember, useRelay } from '../test/e2e/browser.js';
+import { joinThroughGate, launchBrowser, linkBetween, openMember, useRelay } from '../test/e2e/browser.js';
 import { startMosquitto } from '../test/support/mosquitto.js';
+import { NetCut } from '../test/support/netcut.js';
 import { relayFigures } from './relays.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -181,6 +182,60 @@ async function allowJoiningTime(browser: Browser, demo: DemoServer, channel: num
   }
 }
 
+/**
+ * Three members meet and joining closes (lock-after 10); every socket of the
+ * link between two of them is cut: ms until the first of them receives the
+ * other's audio again, and decodes video frames again (ICE restarted,
+ * signaled through the third).
+ */
+async function repairTime(browser: Browser, demo: DemoServer, channel: number): Promise<{ audio: number; video: number }> {
+  const pages: Page[] = [];
+  const cut = await NetCut.create();
+  try {
+    for (const name of ['One', 'Two', 'Three']) {
+      const page = await openMember(browser, demo.url);
+      pages.push(page);
+      // Long enough for all three to meet before the first one leaves the relay.
+      await page.evaluate(() => document.querySelector('secure-meeting')!.setAttribute('lock-after', '10'));
+      await joinThroughGate(page, { channel, password: `repair-${channel}`, name });
+    }
+    for (const page of pages) await page.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } | null }).meeting?.peers.size === 2, null, { timeout: 30_000 });
+    // Locked everywhere: the relay is no way round.
+    for (const page of pages) await page.getByRole('button', { name: 'Allow joining' }).waitFor({ timeout: 30_000 });
+    const [one, two] = pages as [Page, Page];
+    const link = await linkBetween(one, two);
+    if (!link) throw new Error('One and Two have no link');
+    await cut.block([...link.a.local, ...link.b.local]);
+    const t0 = Date.now();
+    const again = await one.evaluate(async () => {
+      type Stats = { framesDecoded: number; audioPacketsReceived: number };
+      const meeting = (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { name: string }>; getPeerStats(id: string): Promise<Stats | undefined> } }).meeting;
+      const id = [...meeting.peers].find(([, p]) => p.name === 'Two')![0];
+      // For each of audio packets and video frames: they stop (nothing new for half a second), then come again.
+      const watch = (pick: (s: Stats) => number) => ({ pick, last: -1, lastChange: performance.now(), stalled: false, at: 0 });
+      const watched = [watch((s) => s.audioPacketsReceived), watch((s) => s.framesDecoded)];
+      while (watched.some((w) => w.at === 0)) {
+        const stats = await meeting.getPeerStats(id);
+        if (!stats) throw new Error('One gave Two up instead of repairing the link');
+        const now = performance.now();
+        for (const w of watched) {
+          const value = w.pick(stats);
+          if (w.at !== 0) continue;
+          if (value === w.last) w.stalled ||= now - w.lastChange > 500;
+          else if (w.stalled) w.at = performance.timeOrigin + now;
+          else [w.last, w.lastChange] = [value, now];
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return { audio: watched[0]!.at, video: watched[1]!.at };
+    });
+    return { audio: again.audio - t0, video: again.video - t0 };
+  } finally {
+    await cut.close();
+    await Promise.all(pages.map((p) => p.context().close()));
+  }
+}
+
 async function keyDerivation(browser: Browser, demo: DemoServer): Promise<number[]> {
   const page = await openMember(browser, demo.url);
   try {
@@ -260,10 +315,14 @@ try {
   results['keyDerivationMs'] = median(await keyDerivation(browser, demo));
   const vanish: number[] = [];
   const allow: number[] = [];
+  const repair: Array<{ audio: number; video: number }> = [];
   for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
     vanish.push(await vanishTime(browser, demo, 500 + i));
     allow.push(await allowJoiningTime(browser, demo, 600 + i));
+    repair.push(await repairTime(browser, demo, 700 + i));
   }
+  results['linkCutToAudioAgainMs'] = median(repair.map((r) => r.audio));
+  results['linkCutToFramesAgainMs'] = median(repair.map((r) => r.video));
   results['vanishToTileRemovedMs'] = median(vanish);
   results['allowJoiningToFirstFrameMs'] = median(allow);
   const perAdapter = Object.keys(relays).map((k) => ({ relay: k, join2FirstFrameMs: median(via2[k]!), join4FirstFrameMs: median(via4[k]!) }));
@@ -281,6 +340,8 @@ try {
     ['Join → first decoded remote frame, 4th of 4 members', `${(results['join4FirstFrameMs'] as number).toFixed(0)} ms`],
     ['Join → frames decoding from all 3 others, 4th of 4', `${(results['join4AllFramesMs'] as number).toFixed(0)} ms`],
     ['A member vanishes (renderer crash) → its tile removed', `${(results['vanishToTileRemovedMs'] as number).toFixed(0)} ms`],
+    ['Link between two members cut (joining closed) → audio again / video frames again, repaired through a third',
+      `${(results['linkCutToAudioAgainMs'] as number).toFixed(0)} ms / ${(results['linkCutToFramesAgainMs'] as number).toFixed(0)} ms`],
     ['Allow joining pressed → the waiting newcomer decodes a first frame', `${(results['allowJoiningToFirstFrameMs'] as number).toFixed(0)} ms`],
     ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
     ['components+core+websocket, min+gzip (Lit excluded), target ≤ 25 KB', `${results['ownMinGzipKB']} KB`],

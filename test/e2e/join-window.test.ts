@@ -222,7 +222,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('a member whose network drops for a few seconds comes back without anyone rejoining', async () => {
+  test('a member whose network drops for a few seconds comes back without anyone rejoining; one whose network is gone is removed within 10 s', async () => {
     const channel = 507;
     const password = 'blip-test-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
@@ -242,10 +242,20 @@ describe('the join window and faults, end to end', () => {
       await cut.restore();
       await expectMediaFlowing(members);
       assert.equal(await everyonesIds(members), ids, 'no one left or rejoined');
+
+      // Now Carol's network goes for good: no one hears from her by any way, so she is gone.
+      await cut.block((await connectionPorts(carol)).flatMap((c) => c.local));
+      const t0 = Date.now();
+      for (const name of ['Alice', 'Bertrand']) {
+        const others = ['Alice', 'Bertrand'].filter((n) => n !== name);
+        await eventually(`${name} to drop Carol`, async () => sameMembers(await remoteTileNames(members.get(name)!), others), 10_000 - (Date.now() - t0));
+      }
+      members.delete('Carol');
+      await expectMediaFlowing(members);
     } finally {
       await cut.close();
     }
-    await closeAll(members.values());
+    await closeAll([...members.values(), carol]);
   });
 
   test('the relay going down and coming back: media goes on, joining works again', async () => {
