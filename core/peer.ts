@@ -68,8 +68,8 @@ const RESTART_MS = 4000;
 /** A link that stays down this long is given up even while the member is heard through others. */
 export const REPAIR_GIVE_UP_MS = 30_000;
 /**
- * Nothing heard from a member for this long, directly or through others: it
- * is gone (tab killed, network lost) even if ICE has not noticed yet. Short
+ * Nothing heard from a member for this long, directly, through others, or
+ * as packets on the connection: it is gone (tab killed, network lost) even if ICE has not noticed yet. Short
  * network blips stay under it, and ICE recovers from them without anyone
  * rejoining.
  */
@@ -109,6 +109,8 @@ export class Peer implements RemotePeer {
   #downSince = 0;
   #lastTick = 0;
   #lastPing = 0;
+  /** Bytes received on the connection's transport at the last look while the channel was silent (-1: not looked). */
+  #bytesIn = -1;
   #liveness: ReturnType<typeof setInterval> | undefined;
   /** Inbound signaling is applied strictly in arrival order. */
   #queue: Promise<void> = Promise.resolve();
@@ -407,6 +409,8 @@ export class Peer implements RemotePeer {
       this.#downSince = down ? now : 0;
       this.#init.changed(this); // `reconnecting` changed
     }
+    if (down) void this.#packetsArriving();
+    else this.#bytesIn = -1;
     if (!late) {
       if (now - this.#lastHeard > LIVENESS_MS) return this.close();
       if (down && now - this.#downSince > REPAIR_GIVE_UP_MS) return this.close();
@@ -416,6 +420,28 @@ export class Peer implements RemotePeer {
       this.#lastPing = now;
       this.sendControl({ type: 'ping', body: {} });
     }
+  }
+
+  /**
+   * While the channel is silent, packets arriving on this connection again
+   * (media, RTCP, ICE checks) mean the member is alive and the path works:
+   * after a drop or a restart, media resumes at once while the data channel
+   * waits out its retransmission back-off, which can take seconds.
+   */
+  async #packetsArriving(): Promise<void> {
+    let bytes = 0;
+    try {
+      (await this.#pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
+        if (r.type === 'transport') bytes += r.bytesReceived ?? 0;
+      });
+    } catch {
+      return; // closed meanwhile
+    }
+    const arriving = this.#bytesIn >= 0 && bytes > this.#bytesIn;
+    this.#bytesIn = bytes;
+    if (!arriving || this.#closed) return;
+    this.#lastDirect = this.#lastHeard = Date.now();
+    if (this.#repairing) this.#linkBack();
   }
 
   #rename(name: string): void {

@@ -99,7 +99,7 @@ async function expectCutLinkRepaired(members: Map<string, Page>, watcher: string
     assert.ok(repaired, `${watcher} and ${other} have a link again`);
     assert.ok(!link.a.local.includes(repaired.a.selected!.local), 'the link runs on new sockets: ICE restarted');
     assert.equal(await everyonesIds(members), ids, 'no one left or rejoined');
-    assert.equal(await showsReconnecting(w, other), false);
+    await eventually(`${watcher}'s tile to stop saying Reconnecting`, async () => !(await showsReconnecting(w, other)), 5000);
   } finally {
     await cut.close();
   }
