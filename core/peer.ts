@@ -99,6 +99,8 @@ export class Peer implements RemotePeer {
   /** The control channel has been open: the link was up once, so a lost one is repaired, not abandoned. */
   #opened = false;
   /** Last message on the control channel. */
+  #lastChannel = 0;
+  /** Last sign that the direct link works: a message on the channel, or packets arriving on the connection. */
   #lastDirect = 0;
   /** Last word from this member by any way: the control channel, or a sealed envelope through others. */
   #lastHeard = 0;
@@ -109,7 +111,7 @@ export class Peer implements RemotePeer {
   #downSince = 0;
   #lastTick = 0;
   #lastPing = 0;
-  /** Bytes received on the connection's transport at the last look while the channel was silent (-1: not looked). */
+  /** Bytes received on the connection's transport at the last look while the channel was silent (-1: not looked since it spoke). */
   #bytesIn = -1;
   #liveness: ReturnType<typeof setInterval> | undefined;
   /** Inbound signaling is applied strictly in arrival order. */
@@ -140,7 +142,8 @@ export class Peer implements RemotePeer {
     };
     this.#channel.onmessage = ({ data }) => {
       // A message on the channel: the direct link works.
-      this.#lastDirect = this.#lastHeard = Date.now();
+      this.#lastChannel = this.#lastDirect = this.#lastHeard = Date.now();
+      this.#bytesIn = -1;
       if (this.#repairing) this.#linkBack();
       this.#onControl(data);
     };
@@ -387,7 +390,7 @@ export class Peer implements RemotePeer {
   #startLiveness(): void {
     if (this.#opened) return; // a repaired link reopens nothing: the channel stayed open
     this.#opened = true;
-    this.#lastDirect = this.#lastHeard = this.#lastTick = Date.now();
+    this.#lastChannel = this.#lastDirect = this.#lastHeard = this.#lastTick = Date.now();
     this.#pc.oniceconnectionstatechange = () => this.#init.changed(this);
     this.#liveness = setInterval(() => this.#tick(), TICK_MS);
   }
@@ -409,8 +412,7 @@ export class Peer implements RemotePeer {
       this.#downSince = down ? now : 0;
       this.#init.changed(this); // `reconnecting` changed
     }
-    if (down) void this.#packetsArriving();
-    else this.#bytesIn = -1;
+    if (now - this.#lastChannel > PING_MS) void this.#packetsArriving();
     if (!late) {
       if (now - this.#lastHeard > LIVENESS_MS) return this.close();
       if (down && now - this.#downSince > REPAIR_GIVE_UP_MS) return this.close();
