@@ -1,6 +1,7 @@
 import { SecureMeetingError } from './errors.js';
 import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from './encoding.js';
-import { isObject, MAX_ENVELOPE_BYTES, parseHeader, parseSignal, type Header, type Signal } from './protocol.js';
+import { isObject, MAX_ENVELOPE_BYTES } from './wire/guards.js';
+import { parseHeader, parseSignal, type Header, type Signal } from './wire/signals.js';
 
 /**
  * Envelopes: one text frame per signaling message,

@@ -1,5 +1,8 @@
 import type { SecureMeetingError } from './errors.js';
+import type { JoinWindowEvent } from './features/join-window.js';
 import type { RelayState } from './relay.js';
+
+export { JoinWindowEvent, type JoinWindowState } from './features/join-window.js';
 
 /** Where a meeting is in its life. `connecting` starts once the keys are derived. */
 export type MeetingState = 'idle' | 'deriving' | 'connecting' | 'joined' | 'left';
@@ -40,18 +43,6 @@ export class PeerEvent extends Event {
 export class MeetingErrorEvent extends Event {
   constructor(readonly error: SecureMeetingError) {
     super('error');
-  }
-}
-
-/** Whether newcomers can find this member on the relay, and until when (null: no end, or closed). */
-export interface JoinWindowState {
-  readonly open: boolean;
-  readonly closesAt: number | null;
-}
-
-export class JoinWindowEvent extends Event implements JoinWindowState {
-  constructor(readonly open: boolean, readonly closesAt: number | null) {
-    super('joinwindow');
   }
 }
 

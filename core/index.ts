@@ -1,9 +1,16 @@
 // The headless API: everything a custom UI needs, without Lit or a transport.
-export { createMeeting, Meeting, type MeetingOptions, type PeerStats } from './meeting.js';
+export { createMeeting, Meeting, BUILT_IN_FEATURES, type PeerStats } from './meeting.js';
+export type { MeetingOptions } from './options.js';
 export { MeetingStateEvent, RelayStateEvent, PeerEvent, MeetingErrorEvent, JoinWindowEvent } from './events.js';
 export type { MeetingState, RemotePeer, MeetingEventMap, JoinWindowState } from './events.js';
 export { SecureMeetingError, invalidOption, type SecureMeetingErrorCode } from './errors.js';
 export type { RelayAdapter, RelayConnection, RelayHandlers, RelayState, RelayTarget } from './relay.js';
 export { deriveRoomKeys, keyScheduleVectors, PBKDF2_ITERATIONS, type RoomKeys, type KeyScheduleInput } from './crypto.js';
 export { EnvelopeCodec, DROP_REASONS, MAX_ENVELOPE_BYTES, MAX_CLOCK_SKEW_MS, type DropReason, type Inbound } from './envelope.js';
-export { DEFAULT_MEDIA, openLocalMedia } from './media.js';
+export { DEFAULT_MEDIA, openLocalMedia } from './media/open.js';
+// Writing features: see README, "Writing a feature".
+export { defineFeature, type Feature, type FeatureContext, type PeerInfo } from './features/feature.js';
+export { defineMessage, CONTROL_DROP_REASONS, type MessageType, type ControlDropReason } from './wire/registry.js';
+export { joinWindow, type JoinWindowApi } from './features/join-window.js';
+export { memberState, type MemberStateApi } from './features/member-state.js';
+export { systemClock, type Clock } from './clock.js';

@@ -95,7 +95,7 @@ function framesFrom(viewer: Page, from: string): Promise<number> {
 
 test('a member who has been in a while answers a newcomer with the offer it prepared; media flows both ways', async () => {
   const cy = await headlessMember('Cy', 13);
-  // Cy prepares an offer about 2 s after joining (core/prepared.ts).
+  // Cy prepares an offer about 2 s after joining (core/mesh/prepared.ts).
   await cy.waitForFunction(() => (window as unknown as Win).pcs >= 2, null, { timeout: 10_000 });
   await new Promise((r) => setTimeout(r, 500));
   const before = await cy.evaluate(() => (window as unknown as Win).pcs);

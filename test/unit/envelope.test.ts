@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveRoomKeys, type RoomKeys } from '../../core/crypto.js';
 import { EnvelopeCodec, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_BYTES, type DropReason } from '../../core/envelope.js';
-import type { Signal } from '../../core/protocol.js';
+import type { Signal } from '../../core/wire/signals.js';
 
 const ALICE = 'a1a1a1a1a1a1a1a1';
 const BOB = 'b2b2b2b2b2b2b2b2';

@@ -1,13 +1,30 @@
 /**
- * Control messages arrive over a member's data channel: each passes a type
- * guard or is dropped (and counted by the meeting), never thrown.
+ * Control messages arrive over a member's data channel: each passes its
+ * type's validator or is dropped (and counted by the meeting), never thrown.
+ * Here the real router with the real mesh and feature message types.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_WINDOW_MS } from '../../core/join-window.js';
-import { MAX_ENVELOPE_BYTES, parseControl, parseSignal } from '../../core/protocol.js';
+import { MAX_ENVELOPE_BYTES } from '../../core/wire/guards.js';
+import { ControlRouter, type MessageType } from '../../core/wire/registry.js';
+import { parseSignal } from '../../core/wire/signals.js';
+import { Bye, Candidate, Description, Forward, Ping, Pong } from '../../core/mesh/mesh.js';
+import { MAX_WINDOW_MS, WindowMessage } from '../../core/features/join-window.js';
+import { StateMessage } from '../../core/features/member-state.js';
 
-test('join window messages: open for a whole number of ms up to a day, or lock', () => {
+const TYPES: MessageType[] = [Description, Candidate, Ping, Pong, Bye, Forward, WindowMessage, StateMessage];
+
+/** What a member's router hands to a handler for this message, or undefined when it drops it. */
+function parseControl(message: unknown): unknown {
+  const router = new ControlRouter<null>();
+  router.declare('test', TYPES);
+  let got: unknown;
+  for (const type of TYPES) router.on('test', type, (_peer, body) => (got = { type: type.type, body }));
+  router.dispatch(null, JSON.stringify(message));
+  return got;
+}
+
+test('join window messages: open for a whole number of ms up to a day, or lock', { timeout: 5000 }, () => {
   const ok = [
     { type: 'window', body: { open: false } },
     { type: 'window', body: { open: true, ms: 600_000 } },
@@ -29,7 +46,7 @@ test('join window messages: open for a whole number of ms up to a day, or lock',
   for (const message of bad) assert.equal(parseControl(message), undefined, JSON.stringify(message));
 });
 
-test('forwarded envelopes: to a member id, a sealed envelope up to the envelope cap, over control channels only', () => {
+test('forwarded envelopes: to a member id, a sealed envelope up to the envelope cap, over control channels only', { timeout: 5000 }, () => {
   const to = '0123456789abcdef';
   const ok = { type: 'forward', body: { to, envelope: '{"v":1,"iv":"x","ct":"y"}' } };
   assert.deepEqual(parseControl(ok), ok);
@@ -46,7 +63,7 @@ test('forwarded envelopes: to a member id, a sealed envelope up to the envelope 
   assert.equal(parseSignal(ok), undefined);
 });
 
-test('pings are control messages only, never relay signals', () => {
+test('pings are control messages only, never relay signals', { timeout: 5000 }, () => {
   assert.deepEqual(parseControl({ type: 'ping', body: {} }), { type: 'ping', body: {} });
   assert.deepEqual(parseControl({ type: 'pong', body: {} }), { type: 'pong', body: {} });
   assert.equal(parseSignal({ type: 'pong', body: {} }), undefined);
@@ -55,7 +72,15 @@ test('pings are control messages only, never relay signals', () => {
   assert.equal(parseControl({ type: 'hello', body: { name: 'Ada' } }), undefined);
 });
 
-test('createMeeting checks lockAfter and joinWindow at once, with exact messages', async () => {
+test('member state: a name and two booleans', { timeout: 5000 }, () => {
+  const ok = { type: 'state', body: { name: 'Ada', audio: true, video: false } };
+  assert.deepEqual(parseControl(ok), ok);
+  for (const body of [{ name: '', audio: true, video: true }, { name: 'Ada', audio: 'on', video: true }, { name: 'x'.repeat(65), audio: true, video: true }, { name: 'Ada', audio: true }]) {
+    assert.equal(parseControl({ type: 'state', body }), undefined, JSON.stringify(body));
+  }
+});
+
+test('createMeeting checks lockAfter and joinWindow at once, with exact messages', { timeout: 5000 }, async () => {
   const { createMeeting } = await import('../../core/meeting.js');
   const relay = { kind: 'none', connect: () => { throw new Error('not used'); } };
   const base = { channel: 1, password: 'pw', relay };
@@ -75,7 +100,7 @@ test('createMeeting checks lockAfter and joinWindow at once, with exact messages
   }
 });
 
-test('addTrack() takes a MediaStreamTrack, and a meeting under way', async () => {
+test('addTrack() takes a MediaStreamTrack, and a meeting under way', { timeout: 5000 }, async () => {
   const { createMeeting } = await import('../../core/meeting.js');
   const meeting = createMeeting({ channel: 1, password: 'pw', relay: { kind: 'none', connect: () => { throw new Error('not used'); } } });
   assert.throws(() => meeting.addTrack({} as MediaStreamTrack), {

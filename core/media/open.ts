@@ -1,4 +1,4 @@
-import { SecureMeetingError } from './errors.js';
+import { SecureMeetingError } from '../errors.js';
 
 /**
  * Modest defaults: a mesh sends one stream per member, so 640×360 at 24 fps

@@ -1,0 +1,145 @@
+/**
+ * Feature modules (DESIGN.md, "Feature modules"): a feature declares its
+ * control-message types with their validators, keeps its own state, emits
+ * its events on the meeting and returns its public methods. The meeting
+ * installs each one once, in order, when it is created; after that a feature
+ * only hears about the members and messages it asked for.
+ */
+import type { Clock } from '../clock.js';
+import { invalidOption } from '../errors.js';
+import type { MeetingState, RemotePeer } from '../events.js';
+import type { LocalMedia } from '../media/local.js';
+import type { ControlRouter, MessageType } from '../wire/registry.js';
+
+/** What a feature may set on a member as everyone sees it. */
+export type PeerInfo = Partial<Pick<RemotePeer, 'name' | 'audioEnabled' | 'videoEnabled'>>;
+
+/** Everything a feature gets from the meeting it is installed in. */
+export interface FeatureContext {
+  /** The local member: id for this join, display name. */
+  readonly self: { readonly id: string; readonly name: string };
+  readonly clock: Clock;
+  /** The options the meeting was created with; a feature reads (and checks) its own. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Our camera and microphone. */
+  readonly media: LocalMedia;
+  /** Joining the relay and leaving it (the join window decides when). */
+  readonly relay: { connect(): void; disconnect(): void };
+  state(): MeetingState;
+  /** The members we are connected to, or connecting to. */
+  peers(): Iterable<RemotePeer>;
+  /** Sends over control channels: to one member, or every member whose channel is open. Returns how many it reached. */
+  send<B extends object>(to: RemotePeer | 'all', message: MessageType<B>, body: B): number;
+  /** Handles one of this feature's message types; the body has passed its validator. */
+  on<B extends object>(message: MessageType<B>, handler: (peer: RemotePeer, body: B) => void): void;
+  /** A member's control channel opened: tell them what they need to know. */
+  onPeerOpen(handler: (peer: RemotePeer) => void): void;
+  onPeerLeave(handler: (peer: RemotePeer) => void): void;
+  /** The keys are derived and the relay is being dialled. */
+  onJoin(handler: () => void): void;
+  /** The meeting ended: stop timers, let go of everything. */
+  onLeave(handler: () => void): void;
+  /** Updates what everyone sees of a member (fires `peerupdate` when something changed). */
+  updatePeer(peer: RemotePeer, info: PeerInfo): void;
+  /** Dispatches an event on the meeting. */
+  emit(event: Event): void;
+}
+
+export interface Feature<Key extends string = string, Api = unknown> {
+  /** Unique among a meeting's features; `meeting.feature(f)` finds the API by the feature itself. */
+  readonly key: Key;
+  /** The control-message types this feature owns. Each type has one owner in a meeting. */
+  readonly messages: readonly MessageType[];
+  /** Features that must be installed before this one. */
+  readonly requires?: readonly Feature[];
+  install(ctx: FeatureContext): Api;
+}
+
+const KEY_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+export function defineFeature<Key extends string, Api>(feature: Feature<Key, Api>): Feature<Key, Api> {
+  if (!feature || typeof feature !== 'object' || typeof feature.install !== 'function') {
+    throw invalidOption('defineFeature() takes { key, messages, install(ctx) }');
+  }
+  if (!KEY_PATTERN.test(feature.key)) throw invalidOption(`feature key "${String(feature.key)}" must be a lowercase letter then up to 31 letters, digits or dashes`);
+  if (!Array.isArray(feature.messages)) throw invalidOption(`feature "${feature.key}" needs a messages array (empty if it sends none)`);
+  return Object.freeze({ ...feature });
+}
+
+/** What the meeting lends its features; each feature's context is built on it. */
+export interface FeatureHost<P extends RemotePeer> {
+  readonly self: FeatureContext['self'];
+  readonly clock: Clock;
+  readonly options: FeatureContext['options'];
+  readonly media: LocalMedia;
+  readonly relay: FeatureContext['relay'];
+  readonly router: ControlRouter<P>;
+  state(): MeetingState;
+  peers(): Iterable<P>;
+  peer(id: string): P | undefined;
+  sendData(peer: P, data: string): boolean;
+  emit(event: Event): void;
+}
+
+type Hook<A extends unknown[]> = ((...args: A) => void)[];
+
+/** A meeting's installed features, and the lifecycle calls that reach them. */
+export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean }> {
+  readonly #apis = new Map<Feature, unknown>();
+  readonly #opened: Hook<[RemotePeer]> = [];
+  readonly #left: Hook<[RemotePeer]> = [];
+  readonly #joined: Hook<[]> = [];
+  readonly #ended: Hook<[]> = [];
+
+  constructor(features: readonly Feature[], host: FeatureHost<P>) {
+    const keys = new Set<string>();
+    for (const feature of features) {
+      if (keys.has(feature.key)) throw invalidOption(`two features are called "${feature.key}"`);
+      for (const needed of feature.requires ?? []) {
+        if (!this.#apis.has(needed)) throw invalidOption(`feature "${feature.key}" needs "${needed.key}" installed before it`);
+      }
+      keys.add(feature.key);
+      host.router.declare(feature.key, feature.messages);
+      this.#apis.set(feature, feature.install(this.#context(feature.key, host)));
+    }
+  }
+
+  /** The API a feature's install() returned; a TypeError when it is not installed. */
+  api<Api>(feature: Feature<string, Api>): Api {
+    if (!this.#apis.has(feature)) throw invalidOption(`feature "${String(feature?.key)}" is not installed in this meeting`);
+    return this.#apis.get(feature) as Api;
+  }
+
+  peerOpened(peer: RemotePeer): void { for (const h of this.#opened) h(peer); }
+  peerLeft(peer: RemotePeer): void { for (const h of this.#left) h(peer); }
+  joined(): void { for (const h of this.#joined) h(); }
+  ended(): void { for (const h of this.#ended) h(); }
+
+  #context(key: string, host: FeatureHost<P>): FeatureContext {
+    const own = (peer: RemotePeer): P | undefined => {
+      const p = host.peer(peer.id);
+      return p === peer ? p : undefined;
+    };
+    return {
+      self: host.self,
+      clock: host.clock,
+      options: host.options,
+      media: host.media,
+      relay: host.relay,
+      state: () => host.state(),
+      peers: () => host.peers(),
+      send: (to, message, body) => {
+        const data = host.router.encode(key, message, body);
+        const targets = to === 'all' ? [...host.peers()] : [own(to)].filter((p): p is P => p !== undefined);
+        return targets.filter((p) => host.sendData(p, data)).length;
+      },
+      on: (message, handler) => host.router.on(key, message, handler),
+      onPeerOpen: (h) => void this.#opened.push(h),
+      onPeerLeave: (h) => void this.#left.push(h),
+      onJoin: (h) => void this.#joined.push(h),
+      onLeave: (h) => void this.#ended.push(h),
+      updatePeer: (peer, info) => void own(peer)?.update(info),
+      emit: (event) => host.emit(event),
+    };
+  }
+}

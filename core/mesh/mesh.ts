@@ -1,0 +1,190 @@
+/**
+ * The mesh: one Peer per member, made when a member's hello or offer comes
+ * sealed from the relay, and the routes between them. Inbound control
+ * messages go to the feature that declared their type (wire/registry.ts);
+ * the mesh's own — negotiation, liveness pings, goodbyes and envelopes passed
+ * round a broken link — are declared the same way.
+ */
+import type { Clock } from '../clock.js';
+import type { Inbound } from '../envelope.js';
+import type { LocalMedia } from '../media/local.js';
+import type { Room } from '../room/room.js';
+import { isId, isString, MAX_ENVELOPE_BYTES } from '../wire/guards.js';
+import { defineMessage, type ControlRouter, type MessageType } from '../wire/registry.js';
+import { isCandidateBody, isDescriptionBody, type CandidateBody, type DescriptionBody, type EmptyBody, type LinkSignal } from '../wire/signals.js';
+import { Peer } from './peer.js';
+import { PreparedPool } from './prepared.js';
+
+/**
+ * A sealed envelope passed round a broken direct link: sent to a member we
+ * are still connected to, who passes it on to `to` over their own control
+ * channel. Sealed with the room key, it carries its real sender, addressee,
+ * timestamp and nonce, so forwarding cannot forge, redirect or replay it.
+ */
+export interface ForwardBody { to: string; envelope: string }
+
+export const Description = defineMessage<DescriptionBody>('description', isDescriptionBody);
+export const Candidate = defineMessage<CandidateBody>('candidate', isCandidateBody);
+/** Liveness: a ping every few seconds over each control channel, answered with a pong at once. */
+export const Ping = defineMessage<EmptyBody>('ping', () => true);
+export const Pong = defineMessage<EmptyBody>('pong', () => true);
+export const Bye = defineMessage<EmptyBody>('bye', () => true);
+export const Forward = defineMessage<ForwardBody>('forward', (b) => isId(b['to']) && isString(b['envelope'], MAX_ENVELOPE_BYTES));
+
+const MESH = 'mesh';
+
+export interface MeshInit {
+  selfId: string;
+  selfName: string;
+  clock: Clock;
+  room: Room;
+  media: LocalMedia;
+  router: ControlRouter<Peer>;
+  /** ICE servers and the meeting's DTLS certificate, as they are now. */
+  rtc(): RTCConfiguration;
+  joined(): boolean;
+  join(peer: Peer): void;
+  update(peer: Peer): void;
+  leave(peer: Peer): void;
+  /** A member's control channel opened. */
+  opened(peer: Peer): void;
+}
+
+export class Mesh {
+  readonly peers = new Map<string, Peer>();
+  readonly pool: PreparedPool;
+  readonly #init: MeshInit;
+  /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
+  readonly #gone = new Set<string>();
+
+  constructor(init: MeshInit) {
+    this.#init = init;
+    this.pool = new PreparedPool({ clock: init.clock, rtc: init.rtc, localStream: () => init.media.stream, joined: init.joined });
+    const { router } = init;
+    router.declare(MESH, [Description, Candidate, Ping, Pong, Bye, Forward]);
+    router.on(MESH, Description, (peer, body) => peer.apply({ type: 'description', body }));
+    router.on(MESH, Candidate, (peer, body) => peer.apply({ type: 'candidate', body }));
+    router.on(MESH, Ping, (peer) => this.send(peer, Pong, {}));
+    router.on(MESH, Pong, () => {});
+    router.on(MESH, Bye, (peer) => peer.close());
+    router.on(MESH, Forward, (peer, body) => this.#onForward(peer, body));
+  }
+
+  /** A signal opened from the relay, or from an envelope a member passed on. */
+  receive(message: Inbound): void {
+    const existing = this.peers.get(message.from);
+    switch (message.type) {
+      case 'hello':
+        // A member we already know re-announces after a relay reconnect.
+        if (this.#gone.has(message.from)) return;
+        if (!existing) this.#add(message.from, message.body.name, true);
+        return;
+      case 'description': {
+        if (this.#gone.has(message.from)) return;
+        const peer = existing ?? (message.body.description.type === 'offer' ? this.#add(message.from, message.body.name, false) : undefined);
+        return peer?.receive(message);
+      }
+      case 'candidate':
+        return existing?.receive(message);
+      case 'bye':
+        return existing?.close();
+    }
+  }
+
+  /** Sends one of the mesh's own messages over a member's control channel. */
+  send<B extends object>(peer: Peer, message: MessageType<B>, body: B): boolean {
+    return peer.sendControl(this.#init.router.encode(MESH, message, body));
+  }
+
+  /** Says bye to every member over the control channels (leaving). */
+  byeAll(): void {
+    for (const peer of this.peers.values()) this.send(peer, Bye, {});
+  }
+
+  /** Ends our connection with one member only; they are told, and see us leave. */
+  disconnect(id: string): void {
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    this.#gone.add(id);
+    this.send(peer, Bye, {});
+    peer.close();
+  }
+
+  addTrack(track: MediaStreamTrack, stream: MediaStream): void {
+    for (const peer of this.peers.values()) peer.addTrack(track, stream);
+    this.pool.discardOffer();
+  }
+
+  close(): void {
+    this.pool.close();
+    for (const peer of [...this.peers.values()]) peer.close();
+  }
+
+  /**
+   * A signal for a member whose direct link to us is down: sealed once, it
+   * goes through every member whose link is up (one of them is connected to
+   * the addressee and passes it on) and over the relay when we are on it.
+   * The addressee drops all copies after the first as replays.
+   */
+  #detour(signal: LinkSignal, to: string): void {
+    const { room } = this.#init;
+    room.seal(signal, to, (envelope) => {
+      if (room.open) room.publish(envelope);
+      for (const peer of this.peers.values()) {
+        if (peer.id !== to && peer.linkUp) this.send(peer, Forward, { to, envelope });
+      }
+    });
+  }
+
+  /** A route round a broken link to `id`: the relay, or another member we are connected to. */
+  #hasDetour(id: string): boolean {
+    if (this.#init.room.open) return true;
+    for (const peer of this.peers.values()) if (peer.id !== id && peer.linkUp) return true;
+    return false;
+  }
+
+  /**
+   * An envelope a member passed to us. Ours: opened and checked like one from
+   * the relay (sender, addressee, freshness, replay). Another member's: passed
+   * on once, only to that member, only over a link that is up.
+   */
+  #onForward(from: Peer, body: ForwardBody): void {
+    if (body.to === this.#init.selfId) return this.#init.room.receive(body.envelope);
+    if (body.to === from.id) return;
+    const target = this.peers.get(body.to);
+    if (target?.linkUp) this.send(target, Forward, body);
+  }
+
+  #add(id: string, name: string, initiator: boolean): Peer {
+    const init = this.#init;
+    const peer = new Peer({
+      id,
+      name,
+      initiator,
+      // Lower id yields on glare; both sides compute the same answer.
+      polite: init.selfId < id,
+      clock: init.clock,
+      rtc: init.rtc(),
+      prepared: this.pool.take(initiator ? 'offer' : 'answer'),
+      localStream: init.media.stream,
+      selfName: () => init.selfName,
+      relay: (message) => init.room.send(message, id),
+      detour: (message) => this.#detour(message, id),
+      hasDetour: () => this.#hasDetour(id),
+      control: (p, data) => init.router.dispatch(p, data),
+      ping: (p) => this.send(p, Ping, {}),
+      opened: (p) => init.opened(p),
+      changed: (p) => init.update(p),
+      closed: (p) => {
+        if (this.peers.get(p.id) !== p) return;
+        // Member ids live for one join: whoever said bye or vanished comes back with a new one.
+        this.#gone.add(p.id);
+        this.peers.delete(p.id);
+        init.leave(p);
+      },
+    });
+    this.peers.set(id, peer);
+    init.join(peer);
+    return peer;
+  }
+}

@@ -1,0 +1,328 @@
+import type { Clock } from '../clock.js';
+import type { RemotePeer } from '../events.js';
+import type { DescriptionBody, CandidateBody, LinkSignal } from '../wire/signals.js';
+import { LinkMonitor } from './liveness.js';
+import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
+
+export interface PeerInit {
+  id: string;
+  /** The polite side of perfect negotiation yields on glare. */
+  polite: boolean;
+  /** True when we start negotiation (we answered their hello); false when their offer created us. */
+  initiator: boolean;
+  name: string;
+  clock: Clock;
+  /** ICE servers and the meeting's DTLS certificate. */
+  rtc: RTCConfiguration;
+  /**
+   * A connection made ahead of need (prepared.ts): with a local offer when we
+   * initiate, bare when we answer. Without it, the peer makes its own.
+   */
+  prepared?: Prepared | undefined;
+  localStream: MediaStream | null;
+  /** Our display name, carried with each description. */
+  selfName(): string;
+  /** Sends a signal over the relay, sealed and addressed to this member. */
+  relay(message: LinkSignal): void;
+  /**
+   * Sends a signal sealed and addressed to this member by every other way
+   * there is while our direct link is down: through the members we are still
+   * connected to, and the relay when we are on it.
+   */
+  detour(message: LinkSignal): void;
+  /** Whether a detour exists now: the relay is open, or another member's link is up. */
+  hasDetour(): boolean;
+  /** A frame from the control channel, for the mesh to route to its feature. */
+  control(peer: Peer, data: unknown): void;
+  /** Sends a liveness ping over the control channel. */
+  ping(peer: Peer): void;
+  /** The control channel opened: features may tell this member what it needs to know. */
+  opened(peer: Peer): void;
+  changed(peer: Peer): void;
+  closed(peer: Peer): void;
+}
+
+/**
+ * One RTCPeerConnection to one remote member, with perfect negotiation
+ * (https://w3c.github.io/webrtc-pc/#perfect-negotiation-example), trickle
+ * ICE and a negotiated control data channel. Signaling goes over the relay
+ * until the control channel opens, then over the channel itself; round it
+ * while the link is being repaired (liveness.ts).
+ */
+export class Peer implements RemotePeer {
+  readonly id: string;
+  name: string;
+  stream: MediaStream | null = null;
+  audioEnabled = true;
+  videoEnabled = true;
+
+  readonly #pc: RTCPeerConnection;
+  readonly #channel: RTCDataChannel;
+  readonly #init: PeerInit;
+  readonly #link: LinkMonitor;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  #tracksAdded = false;
+  #closed = false;
+  /** Inbound signaling is applied strictly in arrival order. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(init: PeerInit) {
+    this.#init = init;
+    this.id = init.id;
+    this.name = init.name;
+    const { pc, channel, offered } = init.prepared ?? prepareConnection(init.rtc, init.clock.now());
+    this.#pc = pc;
+    this.#channel = channel;
+    this.#link = new LinkMonitor(init.clock, {
+      polite: init.polite,
+      iceDown: () => ['disconnected', 'failed'].includes(this.#pc.iceConnectionState),
+      hasDetour: () => init.hasDetour(),
+      ping: () => init.ping(this),
+      restart: () => this.#restartIce(),
+      bytesReceived: () => this.#bytesReceived(),
+      back: () => this.#linkBack(),
+      changed: () => init.changed(this),
+      lost: () => this.close(),
+    });
+
+    this.#pc.onnegotiationneeded = () => void this.#negotiate();
+    this.#pc.onicecandidate = ({ candidate }) => this.#signal({ type: 'candidate', body: { candidate: candidate?.toJSON() ?? null } });
+    this.#pc.ontrack = ({ track, streams }) => this.#addRemoteTrack(track, streams[0]);
+    this.#pc.onconnectionstatechange = () => {
+      const state = this.#pc.connectionState;
+      // Once the link has been up, a failed one is restarted and liveness
+      // decides whether the member is gone; before that, failing is final.
+      if (state === 'closed' || (state === 'failed' && !this.#link.started)) this.close();
+      else this.#init.changed(this);
+    };
+    this.#channel.onopen = () => {
+      if (this.#link.started) return; // a repaired link reopens nothing: the channel stayed open
+      this.#link.start();
+      this.#pc.oniceconnectionstatechange = () => this.#init.changed(this);
+      init.opened(this);
+    };
+    this.#channel.onmessage = ({ data }) => {
+      this.#link.channelMessage();
+      this.#init.control(this, data);
+    };
+    // The other side closing its connection closes our end of the channel:
+    // the quickest sign that a member has gone.
+    this.#channel.onclose = () => this.close();
+
+    // The initiator offers its tracks at once. The answering side adds them
+    // after applying the offer, so they ride on the offer's transceivers and
+    // one round trip carries media both ways.
+    if (init.initiator && offered) {
+      // Prepared: tracks added, offer set. What ICE gathered so far is in the
+      // local description; later candidates trickle from here on.
+      this.#tracksAdded = true;
+      this.#sendDescription();
+    } else if (init.initiator) {
+      this.#addLocalTracks();
+      // negotiationneeded would come too, but only after a queued task
+      // (15–35 ms here); the initiator knows it must offer, so it does now.
+      void this.#negotiate();
+    }
+  }
+
+  get connectionState(): RTCPeerConnectionState {
+    return this.#pc.connectionState;
+  }
+
+  get controlOpen(): boolean {
+    return this.#channel.readyState === 'open';
+  }
+
+  /** Our direct link to this member works now: its control channel is open and has spoken lately. */
+  get linkUp(): boolean {
+    return this.#channel.readyState === 'open' && this.#link.started && !this.#link.down;
+  }
+
+  /** True while the direct link is down and being repaired; media and chat with this member wait. */
+  get reconnecting(): boolean {
+    return !this.#closed && this.#link.down;
+  }
+
+  /**
+   * A description or candidate from this member that came sealed by another
+   * way than our control channel: the relay, or forwarded by a member. Once
+   * we have been connected, that means they are alive but cannot reach us
+   * directly, so our answers go round too.
+   */
+  receive(message: LinkSignal): void {
+    this.#link.heardRound(message.type === 'description' && message.body.description.type === 'offer');
+    this.apply(message);
+  }
+
+  /** A description or candidate, from any route, applied in arrival order. */
+  apply(message: LinkSignal): void {
+    this.#queue = this.#queue.then(() =>
+      message.type === 'description' ? this.#onDescription(message.body) : this.#onCandidate(message.body),
+    ).catch(() => {
+      // A description that cannot be applied leaves the connection to fail
+      // on its own; the queue must go on for later messages.
+    });
+  }
+
+  /** Sends one encoded control message; false when the channel is not open. */
+  sendControl(data: string): boolean {
+    if (this.#channel.readyState !== 'open') return false;
+    this.#channel.send(data);
+    return true;
+  }
+
+  async stats(): Promise<{ framesDecoded: number; audioPacketsReceived: number; videoBytesReceived: number }> {
+    const result = { framesDecoded: 0, audioPacketsReceived: 0, videoBytesReceived: 0 };
+    (await this.#pc.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number; bytesReceived?: number }) => {
+      if (report.type !== 'inbound-rtp') return;
+      if (report.kind === 'video') {
+        result.framesDecoded += report.framesDecoded ?? 0;
+        result.videoBytesReceived += report.bytesReceived ?? 0;
+      } else if (report.kind === 'audio') {
+        result.audioPacketsReceived += report.packetsReceived ?? 0;
+      }
+    });
+    return result;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#link.stop();
+    this.#channel.onclose = null;
+    this.#pc.onconnectionstatechange = null;
+    this.#pc.oniceconnectionstatechange = null;
+    this.#channel.close();
+    this.#pc.close();
+    this.#init.closed(this);
+  }
+
+  /**
+   * Sends one more of our tracks to this member. Negotiated like any change,
+   * over the control channel once it is open, so it needs no relay.
+   */
+  addTrack(track: MediaStreamTrack, stream: MediaStream): void {
+    // Not yet: the track is in `stream`, and goes with the others when they are added.
+    if (!this.#tracksAdded || this.#closed) return;
+    this.#pc.addTrack(track, stream);
+  }
+
+  /** Sets what we know of this member (a name from a signal, or mic/camera state); true when something changed. */
+  update(info: Partial<Pick<RemotePeer, 'name' | 'audioEnabled' | 'videoEnabled'>>): boolean {
+    let changed = false;
+    for (const key of ['name', 'audioEnabled', 'videoEnabled'] as const) {
+      const value = info[key];
+      if (value === undefined || this[key] === value) continue;
+      (this as Record<typeof key, unknown>)[key] = value;
+      changed = true;
+    }
+    if (changed) this.#init.changed(this);
+    return changed;
+  }
+
+  #addLocalTracks(): void {
+    if (this.#tracksAdded) return;
+    this.#tracksAdded = true;
+    const stream = this.#init.localStream;
+    if (this.#init.initiator) return addOfferTracks(this.#pc, stream);
+    // Answering: each track takes a free transceiver of its kind from the
+    // offer; one beyond those makes a new one, negotiated afterwards.
+    for (const track of stream?.getTracks() ?? []) this.#pc.addTrack(track, stream as MediaStream);
+  }
+
+  async #negotiate(): Promise<void> {
+    if (this.#makingOffer) return;
+    try {
+      this.#makingOffer = true;
+      await this.#pc.setLocalDescription();
+      this.#sendDescription();
+    } catch {
+      // The connection closed or a newer negotiation superseded this one.
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  async #onDescription({ description, name }: DescriptionBody): Promise<void> {
+    this.update({ name });
+    const readyForOffer = !this.#makingOffer && (this.#pc.signalingState === 'stable' || this.#settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    this.#ignoreOffer = !this.#init.polite && collision;
+    if (this.#ignoreOffer) return;
+    this.#settingRemoteAnswer = description.type === 'answer';
+    await this.#pc.setRemoteDescription(description);
+    this.#settingRemoteAnswer = false;
+    if (description.type === 'offer') {
+      this.#addLocalTracks();
+      await this.#pc.setLocalDescription();
+      this.#sendDescription();
+    }
+  }
+
+  async #onCandidate({ candidate }: CandidateBody): Promise<void> {
+    try {
+      await this.#pc.addIceCandidate(candidate ?? undefined);
+    } catch (error) {
+      if (!this.#ignoreOffer) throw error;
+    }
+  }
+
+  #sendDescription(): void {
+    const local = this.#pc.localDescription;
+    if (!local || (local.type !== 'offer' && local.type !== 'answer')) return;
+    this.#signal({ type: 'description', body: { description: { type: local.type, sdp: local.sdp }, name: this.#init.selfName() } });
+  }
+
+  #signal(message: LinkSignal): void {
+    if (this.#closed) return;
+    if (this.#link.down) this.#init.detour(message);
+    else if (!this.sendControl(JSON.stringify(message))) this.#init.relay(message);
+  }
+
+  /**
+   * The link speaks again. A restart offer of ours that no detour could
+   * deliver (the link came back by itself) is sent now, directly, so the
+   * negotiation completes instead of leaving the connection mid-offer.
+   */
+  #linkBack(): void {
+    this.#init.changed(this);
+    if (this.#pc.signalingState === 'have-local-offer' && !this.#makingOffer) this.#sendDescription();
+  }
+
+  /**
+   * An ICE restart, signaled round the broken link: new ICE credentials and
+   * candidates, on the same DTLS session, so the data channels and media
+   * tracks carry on once a new path is found. An offer of ours still waiting
+   * for its answer (lost with a detour) is rolled back first.
+   */
+  #restartIce(): void {
+    this.#queue = this.#queue.then(async () => {
+      if (this.#closed) return;
+      if (this.#pc.signalingState === 'have-local-offer') await this.#pc.setLocalDescription({ type: 'rollback' });
+      this.#pc.restartIce();
+    }).catch(() => {
+      // The connection closed meanwhile; nothing to restart.
+    });
+  }
+
+  async #bytesReceived(): Promise<number | undefined> {
+    let bytes = 0;
+    try {
+      (await this.#pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
+        if (r.type === 'transport') bytes += r.bytesReceived ?? 0;
+      });
+    } catch {
+      return undefined; // closed meanwhile
+    }
+    return this.#closed ? undefined : bytes;
+  }
+
+  #addRemoteTrack(track: MediaStreamTrack, stream: MediaStream | undefined): void {
+    if (stream) this.stream = stream;
+    else if (this.stream) this.stream.addTrack(track);
+    else this.stream = new MediaStream([track]);
+    this.#init.changed(this);
+  }
+}

@@ -1,0 +1,70 @@
+import type { Clock } from './clock.js';
+import { DEFAULT_NAMESPACE } from './crypto.js';
+import { invalidOption } from './errors.js';
+import type { Feature } from './features/feature.js';
+import type { RelayAdapter } from './relay.js';
+import { MAX_NAME_LENGTH } from './wire/guards.js';
+
+export interface MeetingOptions {
+  /** The channel people agreed on (the kit's UI uses 1–1000). */
+  channel: string | number;
+  /** The shared password. Used once to derive the keys, then dropped. */
+  password: string;
+  /** Display name shown to the others (sealed; the relay never sees it). Default "Guest". */
+  name?: string;
+  /** How envelopes reach the others, e.g. `websocketRelay({ url })`. */
+  relay: RelayAdapter;
+  /** Separates sites that share a relay: part of the key-derivation salt. */
+  namespace?: string;
+  /** STUN/TURN servers. Default none: no third party learns who meets. */
+  iceServers?: RTCIceServer[];
+  /** Constraints for camera and microphone, a stream you opened yourself, or false to only receive. */
+  media?: MediaStreamConstraints | MediaStream | false;
+  /**
+   * Seconds after joining until this member leaves the relay, so no one new
+   * can get in (the mesh goes on). Default 600; 0 = never.
+   */
+  lockAfter?: number;
+  /** Seconds joining stays open after "Allow joining" (`allowJoining()` without an argument). Default 600. */
+  joinWindow?: number;
+  /** More features to install after the built-in ones (member state, join window); see `defineFeature`. */
+  features?: readonly Feature[];
+  /** Time and timers; the real ones by default. For tests that drive time themselves. */
+  clock?: Clock;
+}
+
+/** The options every part of a meeting reads, checked once, with the library's defaults filled in. */
+export interface CheckedOptions {
+  channel: string;
+  password: string;
+  name: string;
+  relay: RelayAdapter;
+  namespace: string;
+  iceServers: RTCIceServer[];
+  media: MediaStreamConstraints | MediaStream | false | undefined;
+  features: readonly Feature[];
+}
+
+/** Throws a TypeError with the library's prefix for the first option that is wrong. */
+export function checkOptions(options: MeetingOptions): CheckedOptions {
+  if (!options || typeof options !== 'object') throw invalidOption('createMeeting needs an options object');
+  const { channel, password, relay, namespace = DEFAULT_NAMESPACE, features = [] } = options;
+  if (typeof password !== 'string' || password.length === 0) throw invalidOption('password must be a non-empty string');
+  if ((typeof channel !== 'string' && typeof channel !== 'number') || String(channel).trim() === '') {
+    throw invalidOption('channel must be a non-empty string or a number');
+  }
+  if (!relay || typeof relay.connect !== 'function') throw invalidOption('relay must be a relay adapter, e.g. websocketRelay({ url })');
+  const name = (options.name ?? 'Guest').trim();
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw invalidOption(`name must be 1–${MAX_NAME_LENGTH} characters`);
+  if (!Array.isArray(features)) throw invalidOption('features must be an array of features made with defineFeature()');
+  return {
+    channel: String(channel).trim(),
+    password,
+    name,
+    relay,
+    namespace,
+    iceServers: options.iceServers ?? [],
+    media: options.media,
+    features,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The relay side of a meeting: one connection to the relay at a time (none
+ * while joining is closed), every signal sealed before it leaves and opened
+ * before anything reads it. Sealing and opening each run one at a time, so
+ * order on the wire is call order and inbound order is arrival order.
+ */
+import type { RoomKeys } from '../crypto.js';
+import { EnvelopeCodec, type DropReason, type Inbound } from '../envelope.js';
+import { SecureMeetingError } from '../errors.js';
+import type { RelayAdapter, RelayConnection, RelayState, RelayTarget } from '../relay.js';
+import type { Signal } from '../wire/signals.js';
+
+export interface RoomEvents {
+  /** An envelope opened and checked (sender, addressee, freshness, replay). */
+  message(message: Inbound): void;
+  state(state: RelayState): void;
+  error(error: SecureMeetingError): void;
+}
+
+export class Room {
+  readonly #adapter: RelayAdapter;
+  readonly #selfId: string;
+  readonly #events: RoomEvents;
+  readonly #now: () => number;
+  #codec: EnvelopeCodec | null = null;
+  #target: RelayTarget | null = null;
+  #relay: RelayConnection | null = null;
+  #state: RelayState | 'idle' = 'idle';
+  #closed = false;
+  #outbound: Promise<void> = Promise.resolve();
+  #inbound: Promise<void> = Promise.resolve();
+  /** Inbound frames whose handling threw: counted, and the next one goes on. */
+  #failed = 0;
+
+  constructor(adapter: RelayAdapter, selfId: string, events: RoomEvents, now: () => number) {
+    this.#adapter = adapter;
+    this.#selfId = selfId;
+    this.#events = events;
+    this.#now = now;
+  }
+
+  get state(): RelayState | 'idle' {
+    return this.#state;
+  }
+
+  /** On the relay now: newcomers can reach us, and we them. */
+  get open(): boolean {
+    return this.#relay?.state === 'open';
+  }
+
+  /** Dropped inbound envelopes by reason. */
+  get dropped(): Readonly<Record<DropReason, number>> {
+    const counts = { ...(this.#codec?.dropped ?? ({} as Record<DropReason, number>)) };
+    if (this.#failed > 0) counts.invalid = (counts.invalid ?? 0) + this.#failed;
+    return counts;
+  }
+
+  /** The keys are derived: from now on we can seal, open and connect. */
+  start(keys: RoomKeys, channel: string): void {
+    this.#codec = new EnvelopeCodec(keys, this.#selfId, { now: this.#now });
+    this.#target = { topic: keys.topic, channel };
+  }
+
+  /** Dials the relay, unless already on it (or closed, or no keys yet). */
+  connect(): void {
+    const target = this.#target;
+    if (target === null || this.#relay !== null || this.#closed) return;
+    // Adapters report 'connecting' from inside connect(), before `relay` is assigned.
+    let relay: RelayConnection | undefined;
+    const current = (): boolean => relay === undefined || this.#relay === relay;
+    relay = this.#adapter.connect(target, {
+      message: (data) => {
+        if (current()) this.receive(data);
+      },
+      state: (state) => {
+        // A relay we already let go of (locked) still reports its closing.
+        if (current() || state === 'closed') {
+          this.#state = state;
+          this.#events.state(state);
+        }
+      },
+      error: (error) => {
+        if (current()) this.#events.error(error);
+      },
+    });
+    this.#relay = relay;
+  }
+
+  /** Leaves the relay (joining closed); the mesh goes on. */
+  disconnect(): void {
+    const relay = this.#relay;
+    this.#relay = null;
+    relay?.close();
+  }
+
+  /** Publishes an already sealed envelope; false when we are not on the relay. */
+  publish(envelope: string): boolean {
+    return this.#relay?.publish(envelope) ?? false;
+  }
+
+  /** Seals a signal (for one member, or everyone on the relay) and publishes it. */
+  send(signal: Signal, to?: string): void {
+    this.seal(signal, to, (frame) => this.publish(frame));
+  }
+
+  /** Seals a signal and hands the envelope to `deliver` (the relay, or members passing it on). */
+  seal(signal: Signal, to: string | undefined, deliver: (envelope: string) => void): void {
+    const codec = this.#codec;
+    if (!codec) return;
+    this.#outbound = this.#outbound
+      .then(async () => deliver(await codec.seal(signal, to)))
+      .catch((error: unknown) => {
+        if (error instanceof SecureMeetingError) this.#events.error(error);
+      });
+  }
+
+  /** One inbound envelope, from the relay or forwarded by a member. */
+  receive(frame: string): void {
+    const codec = this.#codec;
+    if (!codec) return;
+    this.#inbound = this.#inbound
+      .then(async () => {
+        const message = await codec.open(frame);
+        if (message && !this.#closed) this.#events.message(message);
+      })
+      .catch(() => {
+        this.#failed++;
+      });
+  }
+
+  /** Resolves once everything sealed so far has been handed over. */
+  flushed(): Promise<void> {
+    return this.#outbound;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.disconnect();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Meetings in Node for feature tests: each member is a real FeatureSet with
+ * a real control router, installed with real features; their "control
+ * channels" hand each encoded message straight to the other member's router.
+ * No WebRTC and no relay: the relay is a pair of counters.
+ */
+import type { MeetingState, RemotePeer } from '../../core/events.js';
+import { FeatureSet, type Feature, type PeerInfo } from '../../core/features/feature.js';
+import { LocalMedia } from '../../core/media/local.js';
+import { ControlRouter } from '../../core/wire/registry.js';
+import type { FakeClock } from './fake-clock.js';
+
+/** Member `of` as seen by another member. */
+export class FakePeer implements RemotePeer {
+  name: string;
+  stream = null;
+  audioEnabled = true;
+  videoEnabled = true;
+  connectionState = 'connected' as const;
+  reconnecting = false;
+  constructor(readonly id: string, readonly of: Member, readonly changes: PeerInfo[]) {
+    this.name = of.name;
+  }
+  update(info: PeerInfo): boolean {
+    Object.assign(this, info);
+    this.changes.push(info);
+    return true;
+  }
+}
+
+let ids = 0;
+
+export class Member {
+  readonly id = (++ids).toString(16).padStart(16, '0');
+  readonly router: ControlRouter<FakePeer>;
+  readonly features: FeatureSet<FakePeer>;
+  readonly peers = new Map<string, FakePeer>();
+  readonly events: Event[] = [];
+  readonly relay = { connects: 0, disconnects: 0 };
+  readonly updates: PeerInfo[] = [];
+  readonly failures: unknown[] = [];
+  state: MeetingState = 'idle';
+
+  constructor(readonly name: string, readonly clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}) {
+    this.router = new ControlRouter<FakePeer>((error) => this.failures.push(error));
+    this.features = new FeatureSet<FakePeer>(features, {
+      self: { id: this.id, name },
+      clock,
+      options,
+      media: new LocalMedia(false),
+      relay: { connect: () => this.relay.connects++, disconnect: () => this.relay.disconnects++ },
+      router: this.router,
+      state: () => this.state,
+      peers: () => this.peers.values(),
+      peer: (id) => this.peers.get(id),
+      sendData: (peer, data) => {
+        // Delivered to the other member's router, as from us.
+        const back = peer.of.peers.get(this.id);
+        if (back) peer.of.router.dispatch(back, data);
+        return back !== undefined;
+      },
+      emit: (event) => this.events.push(event),
+    });
+  }
+
+  /** Keys derived, relay dialled and reached. */
+  join(): void {
+    this.state = 'connecting';
+    this.features.joined();
+    this.state = 'joined';
+  }
+
+  leave(): void {
+    this.features.ended();
+    this.state = 'left';
+  }
+}
+
+/** Opens control channels between two members: both learn of each other, then each side's channel opens. */
+export function link(a: Member, b: Member): void {
+  a.peers.set(b.id, new FakePeer(b.id, b, a.updates));
+  b.peers.set(a.id, new FakePeer(a.id, a, b.updates));
+  a.features.peerOpened(a.peers.get(b.id)!);
+  b.features.peerOpened(b.peers.get(a.id)!);
+}
