@@ -117,15 +117,15 @@ describe('the join window and faults, end to end', () => {
   before(async () => {
     demo = await startDemoServer({ port: 0 });
     browser = await launchBrowser();
-  });
+  }, { timeout: 60_000 });
 
   after(async () => {
     await replacement?.close();
     await browser?.close();
     await demo?.close();
-  });
+  }, { timeout: 60_000 });
 
-  test('joining closes after lock-after with media going on; Allow joining lets a newcomer in; Lock now empties the relay', async () => {
+  test('joining closes after lock-after with media going on; Allow joining lets a newcomer in; Lock now empties the relay', { timeout: 150_000 }, async () => {
     const channel = 501;
     const password = 'window-test-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
@@ -164,7 +164,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('while joining is closed, a member adds a track and the others receive it', async () => {
+  test('while joining is closed, a member adds a track and the others receive it', { timeout: 60_000 }, async () => {
     const channel = 504;
     const password = 'track-test-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
@@ -200,7 +200,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('while joining is closed, a cut link between two members is restored through the third', async () => {
+  test('while joining is closed, a cut link between two members is restored through the third', { timeout: 90_000 }, async () => {
     const channel = 506;
     const password = 'cut-link-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
@@ -211,7 +211,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('while joining is open, a cut link between two members is restored through the relay', async () => {
+  test('while joining is open, a cut link between two members is restored through the relay', { timeout: 60_000 }, async () => {
     const channel = 508;
     const password = 'cut-relay-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
@@ -222,7 +222,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('a member whose network drops for a few seconds comes back without anyone rejoining; one whose network is gone is removed within 10 s', async () => {
+  test('a member whose network drops for a few seconds comes back without anyone rejoining; one whose network is gone is removed within 10 s', { timeout: 120_000 }, async () => {
     const channel = 507;
     const password = 'blip-test-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
@@ -258,7 +258,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll([...members.values(), carol]);
   });
 
-  test('the relay going down and coming back: media goes on, joining works again', async () => {
+  test('the relay going down and coming back: media goes on, joining works again', { timeout: 60_000 }, async () => {
     const channel = 505;
     const password = 'relay-down-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
@@ -281,7 +281,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('a member whose page dies disappears from every grid within 10 s', async () => {
+  test('a member whose page dies disappears from every grid within 10 s', { timeout: 60_000 }, async () => {
     const members = await meet(browser, demo, 502, 'crash-test-pw');
     const carol = members.get('Carol')!;
     // The renderer dies: no bye, no closing handshake, like a killed tab.
@@ -299,7 +299,7 @@ describe('the join window and faults, end to end', () => {
     // The crashed page's context goes with the browser at the end.
   });
 
-  test('Disconnect on a tile ends that pair only', async () => {
+  test('Disconnect on a tile ends that pair only', { timeout: 60_000 }, async () => {
     const members = await meet(browser, demo, 503, 'pair-test-pw');
     const alice = members.get('Alice')!;
     await alice.getByRole('button', { name: 'Disconnect Bertrand' }).click();
@@ -311,7 +311,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('two meetings on one page stay independent', async () => {
+  test('two meetings on one page stay independent', { timeout: 60_000 }, async () => {
     const host = await openMember(browser, demo.url);
     // A second element beside the demo's own.
     await host.evaluate(() => {

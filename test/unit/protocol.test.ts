@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { MAX_WINDOW_MS } from '../../core/join-window.js';
 import { MAX_ENVELOPE_BYTES, parseControl, parseSignal } from '../../core/protocol.js';
 
-test('join window messages: open for a whole number of ms up to a day, or lock', () => {
+test('join window messages: open for a whole number of ms up to a day, or lock', { timeout: 10_000 }, () => {
   const ok = [
     { type: 'window', body: { open: false } },
     { type: 'window', body: { open: true, ms: 600_000 } },
@@ -29,7 +29,7 @@ test('join window messages: open for a whole number of ms up to a day, or lock',
   for (const message of bad) assert.equal(parseControl(message), undefined, JSON.stringify(message));
 });
 
-test('forwarded envelopes: to a member id, a sealed envelope up to the envelope cap, over control channels only', () => {
+test('forwarded envelopes: to a member id, a sealed envelope up to the envelope cap, over control channels only', { timeout: 10_000 }, () => {
   const to = '0123456789abcdef';
   const ok = { type: 'forward', body: { to, envelope: '{"v":1,"iv":"x","ct":"y"}' } };
   assert.deepEqual(parseControl(ok), ok);
@@ -46,7 +46,7 @@ test('forwarded envelopes: to a member id, a sealed envelope up to the envelope 
   assert.equal(parseSignal(ok), undefined);
 });
 
-test('pings are control messages only, never relay signals', () => {
+test('pings are control messages only, never relay signals', { timeout: 10_000 }, () => {
   assert.deepEqual(parseControl({ type: 'ping', body: {} }), { type: 'ping', body: {} });
   assert.deepEqual(parseControl({ type: 'pong', body: {} }), { type: 'pong', body: {} });
   assert.equal(parseSignal({ type: 'pong', body: {} }), undefined);
@@ -55,7 +55,7 @@ test('pings are control messages only, never relay signals', () => {
   assert.equal(parseControl({ type: 'hello', body: { name: 'Ada' } }), undefined);
 });
 
-test('createMeeting checks lockAfter and joinWindow at once, with exact messages', async () => {
+test('createMeeting checks lockAfter and joinWindow at once, with exact messages', { timeout: 30_000 }, async () => {
   const { createMeeting } = await import('../../core/meeting.js');
   const relay = { kind: 'none', connect: () => { throw new Error('not used'); } };
   const base = { channel: 1, password: 'pw', relay };
@@ -75,7 +75,7 @@ test('createMeeting checks lockAfter and joinWindow at once, with exact messages
   }
 });
 
-test('addTrack() takes a MediaStreamTrack, and a meeting under way', async () => {
+test('addTrack() takes a MediaStreamTrack, and a meeting under way', { timeout: 10_000 }, async () => {
   const { createMeeting } = await import('../../core/meeting.js');
   const meeting = createMeeting({ channel: 1, password: 'pw', relay: { kind: 'none', connect: () => { throw new Error('not used'); } } });
   assert.throws(() => meeting.addTrack({} as MediaStreamTrack), {
