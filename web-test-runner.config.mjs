@@ -30,9 +30,14 @@ export default {
     }),
   ],
   concurrency: 1,
+  // Budgets are per test: each test sets its own `this.timeout(…)`, at least twice
+  // what it needs on a busy 2-core machine. The two values here are only safety nets.
   testFramework: {
-    // Joining derives a key with 600 000 PBKDF2 rounds; mocha's 2 s default is too tight on a slow machine.
+    // For a test that sets none (joining derives a key with 600 000 PBKDF2 rounds,
+    // so mocha's 2 s default would be too tight on a slow machine).
     config: { timeout: 20000 },
   },
-  testsFinishTimeout: 180000,
+  // Applies to a whole test file (one browser session): far above anything a file
+  // needs, so it only ends a browser that hangs, never a file that has grown.
+  testsFinishTimeout: 15 * 60_000,
 };

@@ -76,20 +76,20 @@ describe('a meeting over each relay adapter, end to end', () => {
     demo = await startDemoServer({ port: 0 });
     browser = await launchBrowser();
     mosquitto = await startMosquitto({ users: [{ ...BROKER_USER, acl: ['topic readwrite secure-meeting/v1/#'] }] });
-  });
+  }, { timeout: 60_000 });
 
   after(async () => {
     await browser?.close();
     await demo?.close();
     await mosquitto?.close();
-  });
+  }, { timeout: 60_000 });
 
-  test('MQTT: three members meet through a real Mosquitto with a password file and an ACL', async () => {
+  test('MQTT: three members meet through a real Mosquitto with a password file and an ACL', { timeout: 60_000 }, async () => {
     const members = await meetOver(browser, demo, 612, 'mqtt', mosquitto.url, BROKER_USER);
     await leaveAll(members);
   });
 
-  test('MQTT: wrong broker credentials are shown in plain words at the gate', async () => {
+  test('MQTT: wrong broker credentials are shown in plain words at the gate', { timeout: 30_000 }, async () => {
     const page = await openMember(browser, demo.url);
     await useRelay(page, 'mqtt', mosquitto.url, { ...BROKER_USER, password: 'not-it' });
     await joinThroughGate(page, { channel: 612, password: 'whatever-it-is', name: 'Dora' });
@@ -100,13 +100,13 @@ describe('a meeting over each relay adapter, end to end', () => {
     await page.context().close();
   });
 
-  test('Socket.IO: three members meet through the Socket.IO relay', async () => {
+  test('Socket.IO: three members meet through the Socket.IO relay', { timeout: 60_000 }, async () => {
     const members = await meetOver(browser, demo, 613, 'socketio', demo.url);
     assert.ok(demo.socketio.connections() >= NAMES.length, 'the members are on the Socket.IO relay');
     await leaveAll(members);
   });
 
-  test('generic broadcast relay: three members meet, addressed by [CHANNEL_ID], every frame forwarded as binary', async () => {
+  test('generic broadcast relay: three members meet, addressed by [CHANNEL_ID], every frame forwarded as binary', { timeout: 60_000 }, async () => {
     const generic = await startGenericRelay();
     try {
       const members = await meetOver(browser, demo, 614, 'ws', `ws://127.0.0.1:${generic.port}/meet/[CHANNEL_ID]`);

@@ -13,11 +13,11 @@ let browser: Browser;
 before(async () => {
   demo = await startDemoServer({ port: 0 });
   browser = await launchBrowser();
-});
+}, { timeout: 60_000 });
 after(async () => {
   await browser?.close();
   await demo?.close();
-});
+}, { timeout: 60_000 });
 
 async function headlessMember(name: string, channel = 12): Promise<Page> {
   const context = await browser.newContext();
@@ -57,7 +57,7 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
 
 type Win = { pcs: number; pcsAtJoin: Record<string, number>; meeting: { peers: Map<string, { name: string; stream: MediaStream | null }>; getPeerStats(id: string): Promise<{ framesDecoded: number }>; leave(): Promise<void>; dropped: Record<string, number> }; log: string[] };
 
-test('createMeeting + websocketRelay alone: two pages meet, decode video, and see the other leave', async () => {
+test('createMeeting + websocketRelay alone: two pages meet, decode video, and see the other leave', { timeout: 60_000 }, async () => {
   const ada = await headlessMember('Ada');
   const bo = await headlessMember('Bo');
   const decoded = () => ada.evaluate(async () => {
@@ -93,7 +93,7 @@ function framesFrom(viewer: Page, from: string): Promise<number> {
   }, from);
 }
 
-test('a member who has been in a while answers a newcomer with the offer it prepared; media flows both ways', async () => {
+test('a member who has been in a while answers a newcomer with the offer it prepared; media flows both ways', { timeout: 60_000 }, async () => {
   const cy = await headlessMember('Cy', 13);
   // Cy prepares an offer about 2 s after joining (core/mesh/prepared.ts).
   await cy.waitForFunction(() => (window as unknown as Win).pcs >= 2, null, { timeout: 10_000 });

@@ -41,15 +41,15 @@ describe('a meeting over the WebSocket relay, end to end', () => {
     observer = new WebSocket(`${demo.url.replace('http', 'ws')}relay/${topic}`);
     observer.on('message', (data) => recorded.push(data.toString()));
     await new Promise((resolve, reject) => observer.once('open', resolve).once('error', reject));
-  });
+  }, { timeout: 60_000 });
 
   after(async () => {
     observer?.close();
     await browser?.close();
     await demo?.close();
-  });
+  }, { timeout: 60_000 });
 
-  test('three members with the same channel and password each see and hear the other two', async () => {
+  test('three members with the same channel and password each see and hear the other two', { timeout: 60_000 }, async () => {
     for (const name of NAMES) {
       const page = await openMember(browser, demo.url);
       await joinThroughGate(page, { channel: CHANNEL, password: PASSWORD, name });
@@ -59,7 +59,7 @@ describe('a meeting over the WebSocket relay, end to end', () => {
     assert.equal(demo.relay.connections(topic), NAMES.length + 1); // + the observer
   });
 
-  test('a member with the wrong password sees nobody, and nobody sees them', async () => {
+  test('a member with the wrong password sees nobody, and nobody sees them', { timeout: 60_000 }, async () => {
     const mallory = await openMember(browser, demo.url);
     await joinThroughGate(mallory, { channel: CHANNEL, password: PASSWORD + '!', name: 'Mallory' });
     const wrongTopic = (await deriveRoomKeys({ password: PASSWORD + '!', channel: CHANNEL })).topic;
@@ -75,7 +75,7 @@ describe('a meeting over the WebSocket relay, end to end', () => {
     await mallory.context().close();
   });
 
-  test('a member who leaves disappears from the others’ grids', async () => {
+  test('a member who leaves disappears from the others’ grids', { timeout: 30_000 }, async () => {
     const carol = members.get('Carol')!;
     await carol.getByRole('button', { name: 'Leave' }).click();
     members.delete('Carol');
@@ -87,7 +87,7 @@ describe('a meeting over the WebSocket relay, end to end', () => {
     await eventually('Carol to be back at the gate', async () => carol.getByRole('button', { name: 'Join' }).isVisible());
   });
 
-  test('the relay forwarded only sealed envelopes: no SDP, candidates, addresses, names or channel', () => {
+  test('the relay forwarded only sealed envelopes: no SDP, candidates, addresses, names or channel', { timeout: 10_000 }, () => {
     assert.ok(recorded.length >= 6, `the relay carried the meeting's signaling (${recorded.length} frames)`);
     for (const frame of recorded) {
       const envelope = JSON.parse(frame);

@@ -38,7 +38,7 @@ function lazyChunks(files: Map<string, string>): string[] {
 }
 
 describe('adapters are loaded only when chosen', () => {
-  test('the self-contained bundle carries neither library until an adapter is picked; the adapter chunks do', () => {
+  test('the self-contained bundle carries neither library until an adapter is picked; the adapter chunks do', { timeout: 10_000 }, () => {
     const base = staticClosure('dist/secure-meeting.bundle.js');
     for (const [library, marker] of Object.entries(LIBRARIES)) {
       for (const [file, code] of base) assert.ok(!code.includes(marker), `${file} loads with the page but contains ${library}`);
@@ -55,14 +55,14 @@ describe('adapters are loaded only when chosen', () => {
     for (const marker of Object.values(LIBRARIES)) assert.ok(!chunk('websocket').includes(marker));
   });
 
-  test('no file of the browser bundle calls require(): Node-only code stayed out', () => {
+  test('no file of the browser bundle calls require(): Node-only code stayed out', { timeout: 10_000 }, () => {
     const base = staticClosure('dist/secure-meeting.bundle.js');
     for (const chunk of lazyChunks(base)) for (const [file, code] of staticClosure(chunk)) base.set(file, code);
     assert.ok(base.size >= 4, `the entry and the adapter chunks: ${[...base.keys()].join(', ')}`);
     for (const [file, code] of base) assert.doesNotMatch(code, /\brequire\(/, `${file} calls require()`);
   });
 
-  test('the package entry for the components imports neither library; the adapter entries do', () => {
+  test('the package entry for the components imports neither library; the adapter entries do', { timeout: 10_000 }, () => {
     const base = staticClosure('dist/components/index.js');
     for (const [file, code] of base) {
       const bare = specifiers(code, STATIC).filter((s) => !s.startsWith('.'));

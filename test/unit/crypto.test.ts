@@ -21,12 +21,12 @@ const VECTORS = [
   },
 ];
 
-test('the key schedule uses 600 000 PBKDF2 iterations', () => {
+test('the key schedule uses 600 000 PBKDF2 iterations', { timeout: 10_000 }, () => {
   assert.equal(PBKDF2_ITERATIONS, 600_000);
 });
 
 for (const v of VECTORS) {
-  test(`key schedule matches the known answers for namespace ${v.input.namespace}, channel ${v.input.channel}`, async () => {
+  test(`key schedule matches the known answers for namespace ${v.input.namespace}, channel ${v.input.channel}`, { timeout: 30_000 }, async () => {
     assert.deepEqual(await keyScheduleVectors(v.input), { envelope: v.envelope, store: v.store, topic: v.topic });
     const keys = await deriveRoomKeys(v.input);
     assert.equal(keys.topic, v.topic);
@@ -40,7 +40,7 @@ for (const v of VECTORS) {
   });
 }
 
-test('another password, channel or namespace gives an unrelated topic', async () => {
+test('another password, channel or namespace gives an unrelated topic', { timeout: 30_000 }, async () => {
   const base = { password: 'correct horse battery staple', namespace: 'default', channel: 437 };
   const topics = await Promise.all([
     { ...base, password: 'correct horse battery stapler' },
@@ -51,7 +51,7 @@ test('another password, channel or namespace gives an unrelated topic', async ()
   assert.equal(new Set(topics).size, 3);
 });
 
-test('bad key-schedule input is refused with a prefixed TypeError', async () => {
+test('bad key-schedule input is refused with a prefixed TypeError', { timeout: 10_000 }, async () => {
   await assert.rejects(deriveRoomKeys({ password: '', channel: 1 }), {
     name: 'TypeError', message: 'secure-meeting: password must be a non-empty string',
   });

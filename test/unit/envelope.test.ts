@@ -16,13 +16,13 @@ before(async () => {
     deriveRoomKeys({ password: 'pw', channel: 7 }),
     deriveRoomKeys({ password: 'pw2', channel: 7 }),
   ]);
-});
+}, { timeout: 30_000 });
 
 function onlyDrop(codec: EnvelopeCodec, reason: DropReason) {
   for (const [r, n] of Object.entries(codec.dropped)) assert.equal(n, r === reason ? 1 : 0, `dropped.${r}`);
 }
 
-test('a sealed envelope opens for the other member with header and body intact', async () => {
+test('a sealed envelope opens for the other member with header and body intact', { timeout: 30_000 }, async () => {
   const alice = new EnvelopeCodec(keys, ALICE);
   const bob = new EnvelopeCodec(keys, BOB);
   const frame = await alice.seal({ type: 'description', body: { description: { type: 'offer', sdp: 'v=0 sdp' }, name: 'Alice' } }, BOB);
@@ -41,7 +41,7 @@ test('a sealed envelope opens for the other member with header and body intact',
   assert.deepEqual(Object.values(bob.dropped), [0, 0, 0, 0, 0, 0, 0, 0]);
 });
 
-test('every envelope gets a fresh IV and nonce', async () => {
+test('every envelope gets a fresh IV and nonce', { timeout: 30_000 }, async () => {
   const alice = new EnvelopeCodec(keys, ALICE);
   const frames = await Promise.all(Array.from({ length: 50 }, () => alice.seal(hello)));
   assert.equal(new Set(frames.map((f) => JSON.parse(f).iv)).size, 50);
@@ -50,7 +50,7 @@ test('every envelope gets a fresh IV and nonce', async () => {
   assert.equal(nonces.size, 50);
 });
 
-test('a tampered ciphertext is dropped as undecryptable', async () => {
+test('a tampered ciphertext is dropped as undecryptable', { timeout: 10_000 }, async () => {
   const frame = JSON.parse(await new EnvelopeCodec(keys, ALICE).seal(hello));
   const ct: string = frame.ct;
   frame.ct = (ct[0] === 'A' ? 'B' : 'A') + ct.slice(1);
@@ -59,21 +59,21 @@ test('a tampered ciphertext is dropped as undecryptable', async () => {
   onlyDrop(bob, 'undecryptable');
 });
 
-test('an envelope sealed with another password is dropped as undecryptable', async () => {
+test('an envelope sealed with another password is dropped as undecryptable', { timeout: 10_000 }, async () => {
   const frame = await new EnvelopeCodec(otherPasswordKeys, ALICE).seal(hello);
   const bob = new EnvelopeCodec(keys, BOB);
   assert.equal(await bob.open(frame), undefined);
   onlyDrop(bob, 'undecryptable');
 });
 
-test('an envelope replayed into another topic fails the AAD check', async () => {
+test('an envelope replayed into another topic fails the AAD check', { timeout: 30_000 }, async () => {
   const frame = await new EnvelopeCodec(keys, ALICE).seal(hello);
   const bob = new EnvelopeCodec({ envelopeKey: keys.envelopeKey, topic: 'f'.repeat(32) }, BOB);
   assert.equal(await bob.open(frame), undefined);
   onlyDrop(bob, 'undecryptable');
 });
 
-test('a replayed envelope is dropped the second time', async () => {
+test('a replayed envelope is dropped the second time', { timeout: 10_000 }, async () => {
   const frame = await new EnvelopeCodec(keys, ALICE).seal(hello);
   const bob = new EnvelopeCodec(keys, BOB);
   assert.ok(await bob.open(frame));
@@ -81,7 +81,7 @@ test('a replayed envelope is dropped the second time', async () => {
   onlyDrop(bob, 'replayed');
 });
 
-test('envelopes outside the clock-skew window are dropped as stale, both ways', async () => {
+test('envelopes outside the clock-skew window are dropped as stale, both ways', { timeout: 10_000 }, async () => {
   const now = Date.now();
   const old = await new EnvelopeCodec(keys, ALICE, { now: () => now - MAX_CLOCK_SKEW_MS - 1 }).seal(hello);
   const future = await new EnvelopeCodec(keys, ALICE, { now: () => now + MAX_CLOCK_SKEW_MS + 1 }).seal(hello);
@@ -93,7 +93,7 @@ test('envelopes outside the clock-skew window are dropped as stale, both ways', 
   assert.equal(bob.dropped.stale, 2);
 });
 
-test('an oversize frame is dropped before parsing', async () => {
+test('an oversize frame is dropped before parsing', { timeout: 10_000 }, async () => {
   const bob = new EnvelopeCodec(keys, BOB);
   assert.equal(await bob.open('{"v":1,"iv":"' + 'A'.repeat(MAX_ENVELOPE_BYTES) + '"}'), undefined);
   onlyDrop(bob, 'oversize');
@@ -102,7 +102,7 @@ test('an oversize frame is dropped before parsing', async () => {
   });
 });
 
-test('malformed frames are dropped as malformed', async () => {
+test('malformed frames are dropped as malformed', { timeout: 10_000 }, async () => {
   const bob = new EnvelopeCodec(keys, BOB);
   const good = JSON.parse(await new EnvelopeCodec(keys, ALICE).seal(hello));
   const bad = ['not json', '[]', 'null', '{"v":2,"iv":"x","ct":"y"}', JSON.stringify({ ...good, v: 2 }),
@@ -112,7 +112,7 @@ test('malformed frames are dropped as malformed', async () => {
   assert.equal(Object.values(bob.dropped).reduce((a, b) => a + b), bad.length);
 });
 
-test('an envelope addressed to another member is dropped as misaddressed', async () => {
+test('an envelope addressed to another member is dropped as misaddressed', { timeout: 10_000 }, async () => {
   const frame = await new EnvelopeCodec(keys, ALICE).seal(hello, CAROL);
   const bob = new EnvelopeCodec(keys, BOB);
   assert.equal(await bob.open(frame), undefined);
@@ -120,13 +120,13 @@ test('an envelope addressed to another member is dropped as misaddressed', async
   assert.ok(await new EnvelopeCodec(keys, CAROL).open(frame));
 });
 
-test('our own envelope echoed back by the relay is dropped as own', async () => {
+test('our own envelope echoed back by the relay is dropped as own', { timeout: 10_000 }, async () => {
   const alice = new EnvelopeCodec(keys, ALICE);
   assert.equal(await alice.open(await alice.seal(hello)), undefined);
   onlyDrop(alice, 'own');
 });
 
-test('a decryptable envelope with an invalid header or body is dropped as invalid', async () => {
+test('a decryptable envelope with an invalid header or body is dropped as invalid', { timeout: 10_000 }, async () => {
   const bob = new EnvelopeCodec(keys, BOB);
   const alice = new EnvelopeCodec(keys, ALICE);
   const bodies: unknown[] = [
