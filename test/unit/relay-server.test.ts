@@ -6,6 +6,9 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { createRelayServer, type RelayServer, type RelayServerOptions } from '../../adapters/websocket/server.js';
 import { until } from '../support/wait.js';
 
+/** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
+const hookLimit = { timeout: 30_000 };
+
 const relays: RelayServer[] = [];
 const sockets: WebSocket[] = [];
 const httpServers: Server[] = [];
@@ -14,7 +17,7 @@ after(async () => {
   for (const ws of sockets) ws.terminate();
   await Promise.all(relays.map((relay) => relay.close()));
   await Promise.all(httpServers.map((server) => new Promise((resolve) => server.close(resolve))));
-});
+}, hookLimit);
 
 async function start(options: RelayServerOptions = {}): Promise<RelayServer> {
   const relay = createRelayServer(options);
