@@ -244,6 +244,11 @@ describe('relay server', () => {
       [{ maxPayload: 0 }, 'createRelayServer: maxPayload must be an integer >= 1'],
       [{ heartbeatMs: -1 }, 'createRelayServer: heartbeatMs must be an integer >= 0'],
       [{ rateLimit: { burst: 0.5 } }, 'createRelayServer: rateLimit.burst must be an integer >= 1'],
+      // Checked alike by both relays (adapters/server-common.ts).
+      [{ host: '' }, 'createRelayServer: host must be a non-empty string'],
+      [{ rateLimit: 5 as unknown as false }, 'createRelayServer: rateLimit must be false or { messagesPerSecond, burst }'],
+      [{ maxMembersPerTopic: 1.5 }, 'createRelayServer: maxMembersPerTopic must be an integer >= 1'],
+      [{ port: -1 }, 'createRelayServer: port must be an integer >= 0'],
     ];
     for (const [options, message] of cases) {
       assert.throws(() => createRelayServer(options), { name: 'TypeError', message: 'secure-meeting: ' + message });
