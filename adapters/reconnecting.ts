@@ -103,13 +103,13 @@ export interface Transport<S> {
 // public RelayState is derived: DIALLING and WAITING read 'connecting'
 // before the first open and 'reconnecting' after it.
 /** An attempt is in flight and has not opened. */
-export const DIALLING = 0;
+const DIALLING = 0;
 /** The current attempt is open. */
-export const OPEN = 1;
+const OPEN = 1;
 /** Between attempts: the backoff timer runs. */
-export const WAITING = 2;
+const WAITING = 2;
 /** For good: no attempt, no timer. */
-export const CLOSED = 3;
+const CLOSED = 3;
 type Phase = typeof DIALLING | typeof OPEN | typeof WAITING | typeof CLOSED;
 
 interface Current<S> {
@@ -117,6 +117,10 @@ interface Current<S> {
   openedAt: number | null;
 }
 
+/**
+ * A RelayConnection over any transport: what `connect()` of each browser
+ * adapter returns. Reports 'connecting' synchronously and dials at once.
+ */
 export class ReconnectingConnection<S> implements RelayConnection {
   #phase: Phase = DIALLING;
   #state: RelayState = 'connecting';
