@@ -1,9 +1,9 @@
 /**
- * What the browser adapters share: reading the `reconnect` option, the
- * backoff between attempts, calling the app's handlers safely, and reading a
- * WebSocket URL. Kept out
- * of core (which knows no transport) and imported by each adapter entry, so
- * the bundler puts it in one small shared chunk.
+ * What the browser adapters share besides the reconnecting connection
+ * (reconnecting.ts): reading the `reconnect` option, calling the app's
+ * handlers safely, and reading a WebSocket URL. Kept out of core (which knows
+ * no transport) and imported by each adapter entry, so the bundler puts it in
+ * one small shared chunk.
  */
 import { invalidOption } from '../core/errors.js';
 
@@ -16,9 +16,6 @@ export interface ReconnectOptions {
 
 /** setTimeout's largest delay; a bigger one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A connection open this long counts as healthy: the next outage starts from the first delay again. */
-const STABLE_MS = 5000;
 
 /** Checks the `reconnect` option of the adapter named `adapter` (for the error message). */
 export function readReconnect(adapter: string, value: ReconnectOptions | false | undefined): Required<ReconnectOptions> | false {
@@ -35,33 +32,6 @@ export function readReconnect(adapter: string, value: ReconnectOptions | false |
     );
   }
   return { initialDelayMs, maxDelayMs: Math.min(maxDelayMs, MAX_TIMER_MS) };
-}
-
-/**
- * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential
- * Backoff And Jitter"): members that lost the same relay do not come back in
- * lockstep.
- */
-export class Backoff {
-  /** Attempts since the last stable connection. */
-  #failures = 0;
-
-  /** `false`: no reconnecting at all. */
-  constructor(private readonly settings: Required<ReconnectOptions> | false) {}
-
-  /** An attempt ended; `openedAt` is when it opened (null: it never did). A long-lived one resets the count. */
-  ended(openedAt: number | null): void {
-    if (openedAt !== null && Date.now() - openedAt >= STABLE_MS) this.#failures = 0;
-  }
-
-  /** The delay before the next attempt, or null when the adapter must not reconnect. */
-  next(): number | null {
-    if (this.settings === false) return null;
-    const { initialDelayMs, maxDelayMs } = this.settings;
-    const bound = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.#failures, 30));
-    this.#failures += 1;
-    return Math.random() * bound;
-  }
 }
 
 /** An app handler that throws must not leave the connection half-way through a transition. */

@@ -1,13 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
 import { SecureMeetingError, invalidOption } from '../../core/errors.js';
-import { Backoff, call, readReconnect, type ReconnectOptions } from '../common.js';
-import type {
-  RelayAdapter,
-  RelayConnection,
-  RelayHandlers,
-  RelayState,
-  RelayTarget,
-} from '../../core/relay.js';
+import { readReconnect, type ReconnectOptions } from '../common.js';
+import { ReconnectingConnection, type Attempt, type Ending, type Transport } from '../reconnecting.js';
+import type { RelayAdapter, RelayConnection, RelayHandlers, RelayTarget } from '../../core/relay.js';
 import {
   KICK_EVENT,
   MESSAGE_EVENT,
@@ -15,7 +10,6 @@ import {
   type KickCode,
   type RefusalCode,
 } from './codes.js';
-
 
 export type SocketIoTransport = 'websocket' | 'polling';
 
@@ -45,7 +39,6 @@ export interface SocketIoRelayOptions {
    */
   transports?: readonly SocketIoTransport[];
 }
-
 
 const URL_ERROR =
   'socketioRelay: url must be an http://, https://, ws:// or wss:// URL (relative URLs only in a browser)';
@@ -100,7 +93,7 @@ export function socketioRelay(options: SocketIoRelayOptions): RelayAdapter {
       if (typeof target?.topic !== 'string' || target.topic === '') {
         throw invalidOption('socketioRelay: connect() needs a non-empty topic');
       }
-      return new SocketIoConnection(settings, target.topic, handlers);
+      return new ReconnectingConnection(new SocketIoAttempts(settings, target.topic), settings.reconnect, handlers);
     },
   };
 }
@@ -123,13 +116,6 @@ function resolveOrigin(url: string): string {
   return parsed.origin;
 }
 
-
-/** What ended one attempt, as the connection acts on it. */
-type Outcome =
-  | { kind: 'fatal'; error: SecureMeetingError }
-  /** The relay could not be reached, or dropped us; retried. `detail` names the cause. */
-  | { kind: 'lost'; detail: string };
-
 const REFUSALS: Record<Exclude<RefusalCode, 'unavailable'>, () => SecureMeetingError> = {
   unauthorized: () => new SecureMeetingError('unauthorized', 'the Socket.IO relay refused the API key'),
   'bad-topic': () => new SecureMeetingError('rejected', 'the Socket.IO relay refused the topic'),
@@ -141,16 +127,22 @@ const KICKS: Record<KickCode, string> = {
   'too-big': 'the Socket.IO relay disconnected us for a message over its size cap',
 };
 
+/** The relay could not be reached, or dropped us; retried. `detail` names the cause. */
+const lost = (detail: string): Ending => ({
+  kind: 'unreachable',
+  error: new SecureMeetingError('unreachable', `cannot reach the Socket.IO relay (${detail})`),
+});
+
 /**
  * Reads a `connect_error`. socket.io-client leaves the socket `active` after a
  * transport failure and deactivates it when the server refused the namespace
  * connection (a middleware `next(err)`; see the Socket.IO client docs,
  * "socket.active"), whose `err.data` carries our relay's refusal code.
  */
-function classifyConnectError(error: Error & { data?: unknown }, serverRefused: boolean): Outcome {
-  if (!serverRefused) return { kind: 'lost', detail: error.message || 'connection error' };
+function classifyConnectError(error: Error & { data?: unknown }, serverRefused: boolean): Ending {
+  if (!serverRefused) return lost(error.message || 'connection error');
   const code = (error.data as { code?: unknown } | undefined)?.code;
-  if (code === 'unavailable') return { kind: 'lost', detail: `the relay is not available: ${error.message}` };
+  if (code === 'unavailable') return lost(`the relay is not available: ${error.message}`);
   if (code === 'unauthorized' || code === 'bad-topic' || code === 'topic-full') {
     return { kind: 'fatal', error: REFUSALS[code]() };
   }
@@ -161,61 +153,19 @@ function classifyConnectError(error: Error & { data?: unknown }, serverRefused: 
   };
 }
 
-class SocketIoConnection implements RelayConnection {
-  #state: RelayState = 'connecting';
-  #socket: Socket | null = null;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #backoff: Backoff;
-  #everOpened = false;
-  #outageReported = false;
-
+/**
+ * One attempt = one socket.io-client Manager (forceNew) with its own
+ * reconnection off: the backoff, the "once per outage" report and the retry
+ * after a server-side disconnect (which socket.io-client never retries by
+ * itself) all live in the shared ReconnectingConnection.
+ */
+class SocketIoAttempts implements Transport<Socket> {
   constructor(
     private readonly settings: Settings,
     private readonly topic: string,
-    private readonly handlers: RelayHandlers,
-  ) {
-    this.#backoff = new Backoff(settings.reconnect);
-    call(handlers.state, 'connecting');
-    this.#dial();
-  }
+  ) {}
 
-  get state(): RelayState {
-    return this.#state;
-  }
-
-  publish(data: string): boolean {
-    if (typeof data !== 'string') throw invalidOption('publish() takes a string');
-    const socket = this.#socket;
-    // A disconnected socket.io-client socket would buffer the message and send it
-    // after reconnecting, to a room that may have moved on: the contract says drop it.
-    if (this.#state !== 'open' || socket === null || !socket.connected) return false;
-    socket.emit(MESSAGE_EVENT, data);
-    return true;
-  }
-
-  close(): void {
-    if (this.#state === 'closed') return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const socket = this.#socket;
-    this.#socket = null;
-    if (socket !== null) dispose(socket);
-    this.#setState('closed');
-  }
-
-  #setState(state: RelayState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    call(this.handlers.state, state);
-  }
-
-  /**
-   * One attempt = one socket.io-client Manager (forceNew) with its own
-   * reconnection off: the backoff, the "once per outage" report and the
-   * retry after a server-side disconnect (which socket.io-client never
-   * retries by itself) all live here, as in the WebSocket adapter.
-   */
-  #dial(): void {
+  open(attempt: Attempt): Socket {
     const { uri, path, apiKey, transports } = this.settings;
     let socket: Socket;
     try {
@@ -229,74 +179,39 @@ class SocketIoConnection implements RelayConnection {
         reconnection: false,
       });
     } catch (cause) {
-      call(this.handlers.error, new SecureMeetingError('unreachable', 'cannot open the Socket.IO connection', { cause }));
-      this.close();
-      return;
+      throw new SecureMeetingError('unreachable', 'cannot open the Socket.IO connection', { cause });
     }
-    this.#socket = socket;
-    let openedAt: number | null = null;
-    const current = (): boolean => this.#socket === socket;
-
-    socket.on('connect', () => {
-      if (!current()) return;
-      // The relay joins the socket to the topic's room before any other packet is read (server.ts).
-      openedAt = Date.now();
-      this.#everOpened = true;
-      this.#outageReported = false;
-      this.#setState('open');
-    });
+    // The relay joins the socket to the topic's room before any other packet is read (server.ts).
+    socket.on('connect', () => attempt.opened());
     socket.on(MESSAGE_EVENT, (data: unknown) => {
-      if (current() && typeof data === 'string') call(this.handlers.message, data);
+      if (typeof data === 'string') attempt.message(data);
     });
     socket.on(KICK_EVENT, (info: unknown) => {
       const code = (info as { code?: unknown } | null)?.code;
-      if (!current() || (code !== 'rate-limit' && code !== 'too-big')) return;
       // The disconnect that follows is what retries.
-      call(this.handlers.error, new SecureMeetingError('rejected', KICKS[code]));
+      if (code === 'rate-limit' || code === 'too-big') attempt.report(new SecureMeetingError('rejected', KICKS[code]));
     });
     socket.on('connect_error', (error: Error & { data?: unknown }) => {
-      if (current()) this.#ended(socket, openedAt, classifyConnectError(error, !socket.active));
+      attempt.ended(classifyConnectError(error, !socket.active));
     });
-    socket.on('disconnect', (reason: string) => {
-      // Also fires for a transport that closed before the namespace connected.
-      if (current()) this.#ended(socket, openedAt, { kind: 'lost', detail: reason });
-    });
+    // Also fires for a transport that closed before the namespace connected.
+    socket.on('disconnect', (reason: string) => attempt.ended(lost(reason)));
     socket.connect();
+    return socket;
   }
 
-  #ended(socket: Socket, openedAt: number | null, outcome: Outcome): void {
-    this.#socket = null;
-    dispose(socket);
-    this.#backoff.ended(openedAt);
-    if (outcome.kind === 'fatal') {
-      call(this.handlers.error, outcome.error);
-      this.close();
-      return;
-    }
-    // One report per outage: the app learns the relay is down, not every retry.
-    // Losing an open connection is not an error by itself: 'reconnecting' says it.
-    if (openedAt === null && !this.#outageReported) {
-      this.#outageReported = true;
-      call(
-        this.handlers.error,
-        new SecureMeetingError('unreachable', `cannot reach the Socket.IO relay (${outcome.detail})`),
-      );
-    }
-    // An error handler may have closed us.
-    if (this.#state === 'closed') return;
-    const delay = this.#backoff.next();
-    if (delay === null) return this.close();
-    if (this.#everOpened) this.#setState('reconnecting');
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#dial();
-    }, delay);
+  send(socket: Socket, data: string): boolean {
+    // A disconnected socket.io-client socket would buffer the message and send it
+    // after reconnecting, to a room that may have moved on: the contract says drop it.
+    if (!socket.connected) return false;
+    socket.emit(MESSAGE_EVENT, data);
+    return true;
   }
-}
 
-/** Stops listening and lets go of the socket, its Manager, timers and transport. */
-function dispose(socket: Socket): void {
-  socket.off();
-  // Sends a DISCONNECT packet when connected; closes the Manager (its own, as forceNew) either way.
-  socket.disconnect();
+  /** Stops listening and lets go of the socket, its Manager, timers and transport. */
+  dispose(socket: Socket): void {
+    socket.off();
+    // Sends a DISCONNECT packet when connected; closes the Manager (its own, as forceNew) either way.
+    socket.disconnect();
+  }
 }

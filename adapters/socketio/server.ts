@@ -1,9 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer, type ExtendedError, type Namespace, type ServerOptions, type Socket } from 'socket.io';
 import { invalidOption, PREFIX } from '../../core/errors.js';
+import { checkObject, keyChecker, listen, readCommon, shutDown, tokenBucket, TOPIC, type CommonSettings } from '../server-common.js';
+import { attachReversibly } from './attach.js';
 import {
   KICK_EVENT,
   MESSAGE_EVENT,
@@ -87,7 +88,6 @@ export interface SocketIoRelay {
   readonly namespace: Namespace;
 }
 
-const TOPIC = /^[A-Za-z0-9_-]{1,128}$/;
 /**
  * Rooms are named `topic:<topic>`: every socket also sits in a room named
  * after its own id (20 characters that pass the topic rule), which a member
@@ -103,77 +103,36 @@ const room = (topic: string): string => ROOM_PREFIX + topic;
  */
 const transportCap = (maxPayload: number): number => maxPayload * 6 + 1024;
 
-interface Settings {
-  server: HttpServer | HttpsServer | undefined;
-  io: IoServer | undefined;
-  port: number;
-  host: string;
-  path: string;
-  namespace: string;
-  adapter: ServerOptions['adapter'] | undefined;
-  apiKeys: readonly string[] | undefined;
-  maxPayload: number;
-  rate: { perSecond: number; burst: number } | false;
-  maxMembers: number;
+interface Settings extends CommonSettings {
+  readonly server: HttpServer | HttpsServer | undefined;
+  readonly io: IoServer | undefined;
+  readonly path: string;
+  readonly namespace: string;
+  readonly adapter: ServerOptions['adapter'] | undefined;
 }
 
+const FN = 'createSocketIoRelay';
+
 function readOptions(options: SocketIoRelayServerOptions): Settings {
-  if (typeof options !== 'object' || options === null) {
-    throw invalidOption('createSocketIoRelay: options must be an object');
-  }
-  const count = (name: string, value: number | undefined, fallback: number, min = 1): number => {
-    const n = value ?? fallback;
-    if (!Number.isInteger(n) || n < min) throw invalidOption(`createSocketIoRelay: ${name} must be an integer >= ${min}`);
-    return n;
-  };
-  const { server, io, adapter, apiKeys } = options;
+  checkObject(FN, options);
+  const { server, io, adapter } = options;
   if ([server, io, options.port].filter((x) => x !== undefined).length > 1) {
-    throw invalidOption('createSocketIoRelay: give at most one of server, io and port');
+    throw invalidOption(`${FN}: give at most one of server, io and port`);
   }
   if (server !== undefined && (typeof server?.listeners !== 'function' || typeof server.listen !== 'function')) {
-    throw invalidOption('createSocketIoRelay: server must be an http.Server or https.Server');
+    throw invalidOption(`${FN}: server must be an http.Server or https.Server`);
   }
   if (io !== undefined && (typeof io?.of !== 'function' || typeof io.use !== 'function')) {
-    throw invalidOption('createSocketIoRelay: io must be a Socket.IO Server');
+    throw invalidOption(`${FN}: io must be a Socket.IO Server`);
   }
   if (io !== undefined && (options.path !== undefined || adapter !== undefined)) {
-    throw invalidOption('createSocketIoRelay: with io, set path and adapter on your Socket.IO Server');
+    throw invalidOption(`${FN}: with io, set path and adapter on your Socket.IO Server`);
   }
-  const { path, namespace } = readPathAndNamespace('createSocketIoRelay', options);
+  const { path, namespace } = readPathAndNamespace(FN, options);
   if (adapter !== undefined && typeof adapter !== 'function') {
-    throw invalidOption('createSocketIoRelay: adapter must be a Socket.IO adapter, e.g. createAdapter() of @socket.io/redis-adapter');
+    throw invalidOption(`${FN}: adapter must be a Socket.IO adapter, e.g. createAdapter() of @socket.io/redis-adapter`);
   }
-  const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '') throw invalidOption('createSocketIoRelay: host must be a non-empty string');
-  if (
-    apiKeys !== undefined &&
-    (!Array.isArray(apiKeys) || apiKeys.length === 0 || !apiKeys.every((k) => typeof k === 'string' && k !== ''))
-  ) {
-    throw invalidOption('createSocketIoRelay: apiKeys must be a non-empty array of non-empty strings');
-  }
-  const rate = options.rateLimit ?? {};
-  if (rate !== false && (typeof rate !== 'object' || rate === null)) {
-    throw invalidOption('createSocketIoRelay: rateLimit must be false or { messagesPerSecond, burst }');
-  }
-  return {
-    server,
-    io,
-    port: count('port', options.port, 0, 0),
-    host,
-    path,
-    namespace,
-    adapter,
-    apiKeys,
-    maxPayload: count('maxPayload', options.maxPayload, 64 * 1024),
-    rate:
-      rate === false
-        ? false
-        : {
-            perSecond: count('rateLimit.messagesPerSecond', rate.messagesPerSecond, 50),
-            burst: count('rateLimit.burst', rate.burst, 100),
-          },
-    maxMembers: count('maxMembersPerTopic', options.maxMembersPerTopic, 50),
-  };
+  return { ...readCommon(FN, options), server, io, path, namespace, adapter };
 }
 
 /** The relay serving a namespace right now. A namespace outlives a relay on an app's Server, so its hooks are installed once and look here. */
@@ -204,35 +163,6 @@ function slotOf(nsp: Namespace): Slot {
 
 function refusal(code: RefusalCode, message: string): ExtendedError {
   return Object.assign(new Error(message), { data: { code } });
-}
-
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-type Listener = (...args: unknown[]) => void;
-const HTTP_EVENTS = ['request', 'upgrade', 'close', 'listening'] as const;
-
-/**
- * Engine.IO attaches by taking over the server's 'request' listeners (calling
- * the app's for other paths) and adding its own 'upgrade', 'close' and
- * 'listening' ones; it has no detach. This undoes exactly that, keeping any
- * listener the app added since.
- */
-function attachReversibly<T>(server: HttpServer | HttpsServer, attach: () => T): { value: T; detach: () => void } {
-  const snapshot = (): Map<string, Listener[]> =>
-    new Map(HTTP_EVENTS.map((event) => [event, server.listeners(event) as Listener[]]));
-  const before = snapshot();
-  const value = attach();
-  const after = snapshot();
-  const detach = (): void => {
-    for (const event of HTTP_EVENTS) {
-      const was = before.get(event) ?? [];
-      const now = after.get(event) ?? [];
-      for (const listener of now) if (!was.includes(listener)) server.off(event, listener);
-      // They were first in line before Engine.IO took them over.
-      for (const listener of [...was].reverse()) if (!now.includes(listener)) server.prependListener(event, listener);
-    }
-  };
-  return { value, detach };
 }
 
 export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): SocketIoRelay {
@@ -270,22 +200,12 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
   }
   const nsp = io.of(o.namespace);
 
-  // Hashing first makes the comparison constant-time whatever the lengths.
-  const keyDigests = o.apiKeys?.map(sha256);
+  const keyAccepted = keyChecker(o.apiKeys);
   /** Per topic, the ids of this instance's members, admitted ones still connecting included. */
   const seats = new Map<string, Set<string>>();
   /** The topic each socket was admitted to, by this relay. */
   const admitted = new WeakMap<Socket, string>();
   let closed = false;
-
-  function keyAccepted(key: unknown): boolean {
-    if (keyDigests === undefined) return true;
-    if (typeof key !== 'string') return false;
-    const digest = sha256(key);
-    let ok = false;
-    for (const candidate of keyDigests) ok = timingSafeEqual(candidate, digest) || ok;
-    return ok;
-  }
 
   /** Members on other instances; `fetchSockets()` asks the whole cluster (the in-memory adapter: just us). */
   async function remoteMembers(topic: string): Promise<number> {
@@ -337,7 +257,7 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
     // Synchronous, in the same tick as the CONNECT reply is queued: the member is in
     // the room before its client can see 'connect' (the Redis adapter keeps rooms locally).
     socket.join(room(topic));
-    const bucket = { tokens: o.rate ? o.rate.burst : 0, refilledAt: Date.now() };
+    const takeToken = tokenBucket(o.rate);
     let kicked = false;
     const kick = (code: KickCode, message: string): void => {
       kicked = true;
@@ -347,7 +267,7 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
     };
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (kicked) return;
-      if (!takeToken(bucket)) return kick('rate-limit', 'rate limit');
+      if (!takeToken()) return kick('rate-limit', 'rate limit');
       const data = args[0];
       if (event !== MESSAGE_EVENT || typeof data !== 'string') return;
       // UTF-8 never takes fewer bytes than UTF-16 code units, so the length is a cheap first test.
@@ -356,16 +276,6 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
       }
       socket.to(room(topic)).emit(MESSAGE_EVENT, data);
     });
-  }
-
-  function takeToken(bucket: { tokens: number; refilledAt: number }): boolean {
-    if (o.rate === false) return true;
-    const now = Date.now();
-    bucket.tokens = Math.min(o.rate.burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * o.rate.perSecond);
-    bucket.refilledAt = now;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
   }
 
   const hooks: Hooks = {
@@ -377,16 +287,7 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
   const slot = slotOf(nsp);
   slot.relay = hooks;
 
-  const ready = ownsHttp
-    ? new Promise<void>((resolve, reject) => {
-        const server = http as HttpServer;
-        server.once('error', reject);
-        server.listen(o.port, o.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      })
-    : Promise.resolve();
+  const ready = ownsHttp ? listen(http as HttpServer, o.port, o.host) : Promise.resolve();
 
   let closing: Promise<void> | undefined;
 
@@ -422,12 +323,7 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
         await Promise.allSettled([io.sockets, nsp].map((n) => n.adapter.close()));
         io.engine.close();
         if (detach !== undefined) return detach();
-        await new Promise<void>((resolve) => {
-          const server = http as HttpServer;
-          // The callback also runs (with an error) when listen never succeeded.
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await shutDown(http as HttpServer);
       })();
       return closing;
     },

@@ -1,5 +1,6 @@
 import { SecureMeetingError, invalidOption, PREFIX } from '../../core/errors.js';
-import { Backoff, call, readReconnect, resolveWebSocketUrl, type ReconnectOptions } from '../common.js';
+import { readReconnect, resolveWebSocketUrl, type ReconnectOptions } from '../common.js';
+import { ReconnectingConnection, type Attempt, type Ending, type Transport } from '../reconnecting.js';
 import {
   CLOSE_BAD_TOPIC as BAD_TOPIC,
   CLOSE_RATE_LIMIT as RATE_LIMIT,
@@ -9,13 +10,7 @@ import {
   PROTOCOL,
   PROTOCOL_REFUSED,
 } from './codes.js';
-import type {
-  RelayAdapter,
-  RelayConnection,
-  RelayHandlers,
-  RelayState,
-  RelayTarget,
-} from '../../core/relay.js';
+import type { RelayAdapter, RelayConnection, RelayHandlers, RelayTarget } from '../../core/relay.js';
 
 /**
  * The part of the WebSocket API this client uses. The browser's `WebSocket`
@@ -51,8 +46,6 @@ export interface WebSocketRelayOptions {
   /** `false` closes for good on the first disconnect. */
   reconnect?: ReconnectOptions | false;
 }
-
-
 
 const OPEN = 1;
 const CONNECTING = 0;
@@ -97,7 +90,7 @@ export function websocketRelay(options: WebSocketRelayOptions): RelayAdapter {
       }
       const url = resolveWebSocketUrl(fill(template, target.topic, String(target.channel), apiKey));
       if (url === null) throw invalidOption(URL_ERROR);
-      return new WebSocketConnection(url.href, Ctor, reconnect, handlers);
+      return new ReconnectingConnection(new WebSocketAttempts(url.href, Ctor), reconnect, handlers);
     },
   };
 }
@@ -122,7 +115,6 @@ function decode(data: unknown): string | Promise<string> | null {
   return null;
 }
 
-
 // Kept on every socket for good: `ws` emits 'error' when a socket still
 // connecting is closed, and an EventEmitter 'error' with no listener throws.
 const ignore = (): void => {};
@@ -132,36 +124,70 @@ function reasonSuffix(reason: unknown): string {
   return ': ' + (reason.startsWith(PREFIX) ? reason.slice(PREFIX.length) : reason);
 }
 
-class WebSocketConnection implements RelayConnection {
-  #state: RelayState = 'connecting';
-  #socket: WebSocketLike | null = null;
-  #detach: () => void = ignore;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #backoff: Backoff;
-  #everOpened = false;
-  #outageReported = false;
+/** How our relay's close codes (codes.ts) end an attempt; anything else is an outage. */
+function ending(code: number, reason: unknown): Ending {
+  const why = reasonSuffix(reason);
+  switch (code) {
+    case UNAUTHORIZED:
+      return { kind: 'fatal', error: new SecureMeetingError('unauthorized', `relay refused access (close ${code})${why}`) };
+    case TOPIC_FULL:
+    case BAD_TOPIC:
+      return { kind: 'fatal', error: new SecureMeetingError('rejected', `relay refused the topic (close ${code})${why}`) };
+    case RATE_LIMIT:
+    case TOO_BIG:
+      return { kind: 'retry', error: new SecureMeetingError('rejected', `relay closed the connection (close ${code})${why}`) };
+    default:
+      return { kind: 'unreachable', error: new SecureMeetingError('unreachable', `cannot reach the relay (close ${code})${why}`) };
+  }
+}
+
+/** One attempt: the socket and how to take our listeners off it. */
+interface Dialled {
+  readonly socket: WebSocketLike;
+  readonly detach: () => void;
+}
+
+class WebSocketAttempts implements Transport<Dialled> {
   /** Set while a Blob is being read, so later frames wait their turn. */
   #inbound: Promise<void> | null = null;
 
   constructor(
     private readonly url: string,
     private readonly Ctor: WebSocketConstructor,
-    reconnect: Required<ReconnectOptions> | false,
-    private readonly handlers: RelayHandlers,
-  ) {
-    this.#backoff = new Backoff(reconnect);
-    call(handlers.state, 'connecting');
-    this.#dial();
+  ) {}
+
+  open(attempt: Attempt): Dialled {
+    let socket: WebSocketLike;
+    try {
+      socket = new this.Ctor(this.url, [PROTOCOL, PROTOCOL_REFUSED]);
+    } catch (cause) {
+      // Thrown synchronously for mixed content or a CSP block: retrying cannot help.
+      throw new SecureMeetingError('unreachable', 'cannot open the relay WebSocket', { cause });
+    }
+    socket.binaryType = 'arraybuffer';
+    const onOpen = (): void => {
+      // Our relay is refusing this socket; its close frame, with the reason, is on its way.
+      if (socket.protocol !== PROTOCOL_REFUSED) attempt.opened();
+    };
+    const onMessage = (event: object): void => this.#receive(attempt, (event as { data?: unknown }).data);
+    const onClose = (closeEvent: object): void => {
+      const event = closeEvent as { code?: number; reason?: string };
+      attempt.ended(ending(event.code ?? 1006, event.reason));
+    };
+    socket.addEventListener('open', onOpen);
+    socket.addEventListener('message', onMessage);
+    socket.addEventListener('close', onClose);
+    socket.addEventListener('error', ignore);
+    const detach = (): void => {
+      socket.removeEventListener('open', onOpen);
+      socket.removeEventListener('message', onMessage);
+      socket.removeEventListener('close', onClose);
+    };
+    return { socket, detach };
   }
 
-  get state(): RelayState {
-    return this.#state;
-  }
-
-  publish(data: string): boolean {
-    if (typeof data !== 'string') throw invalidOption('publish() takes a string');
-    const socket = this.#socket;
-    if (this.#state !== 'open' || socket === null || socket.readyState !== OPEN) return false;
+  send({ socket }: Dialled, data: string): boolean {
+    if (socket.readyState !== OPEN) return false;
     try {
       socket.send(data);
       return true;
@@ -170,120 +196,27 @@ class WebSocketConnection implements RelayConnection {
     }
   }
 
-  close(): void {
-    if (this.#state === 'closed') return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const socket = this.#socket;
-    this.#detach();
-    this.#socket = null;
-    if (socket !== null && (socket.readyState === OPEN || socket.readyState === CONNECTING)) {
+  dispose({ socket, detach }: Dialled): void {
+    detach();
+    if (socket.readyState === OPEN || socket.readyState === CONNECTING) {
       try {
         socket.close(1000);
       } catch {
         // Already failing; nothing left to release.
       }
     }
-    this.#setState('closed');
   }
 
-  #setState(state: RelayState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    call(this.handlers.state, state);
-  }
-
-  #dial(): void {
-    let socket: WebSocketLike;
-    try {
-      socket = new this.Ctor(this.url, [PROTOCOL, PROTOCOL_REFUSED]);
-    } catch (cause) {
-      // Thrown synchronously for mixed content or a CSP block: retrying cannot help.
-      call(this.handlers.error, new SecureMeetingError('unreachable', 'cannot open the relay WebSocket', { cause }));
-      this.close();
-      return;
-    }
-    socket.binaryType = 'arraybuffer';
-    let openedAt: number | null = null;
-
-    const onOpen = (): void => {
-      // Our relay is refusing this socket; its close frame, with the reason, is on its way.
-      if (socket.protocol === PROTOCOL_REFUSED) return;
-      openedAt = Date.now();
-      this.#everOpened = true;
-      this.#outageReported = false;
-      this.#setState('open');
-    };
-    const onMessage = (event: object): void => this.#receive(socket, (event as { data?: unknown }).data);
-    const onClose = (closeEvent: object): void => {
-      const event = closeEvent as { code?: number; reason?: string };
-      this.#detach();
-      this.#socket = null;
-      this.#backoff.ended(openedAt);
-      this.#closed(event.code ?? 1006, event.reason, openedAt !== null);
-    };
-    socket.addEventListener('open', onOpen);
-    socket.addEventListener('message', onMessage);
-    socket.addEventListener('close', onClose);
-    socket.addEventListener('error', ignore);
-    this.#socket = socket;
-    this.#detach = () => {
-      socket.removeEventListener('open', onOpen);
-      socket.removeEventListener('message', onMessage);
-      socket.removeEventListener('close', onClose);
-      this.#detach = ignore;
-    };
-  }
-
-  #closed(code: number, reason: string | undefined, wasOpen: boolean): void {
-    const why = reasonSuffix(reason);
-    const fatal = (error: SecureMeetingError): void => {
-      call(this.handlers.error, error);
-      this.close();
-    };
-    switch (code) {
-      case UNAUTHORIZED:
-        return fatal(new SecureMeetingError('unauthorized', `relay refused access (close ${code})${why}`));
-      case TOPIC_FULL:
-      case BAD_TOPIC:
-        return fatal(new SecureMeetingError('rejected', `relay refused the topic (close ${code})${why}`));
-      case RATE_LIMIT:
-      case TOO_BIG:
-        call(this.handlers.error, new SecureMeetingError('rejected', `relay closed the connection (close ${code})${why}`));
-        break;
-      default:
-        // One report per outage: the app learns the relay is down, not every retry.
-        if (!wasOpen && !this.#outageReported) {
-          this.#outageReported = true;
-          call(this.handlers.error, new SecureMeetingError('unreachable', `cannot reach the relay (close ${code})${why}`));
-        }
-    }
-    // An error handler may have closed us.
-    if (this.#state === 'closed') return;
-    const delay = this.#backoff.next();
-    if (delay === null) return this.close();
-    if (this.#everOpened) this.#setState('reconnecting');
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#dial();
-    }, delay);
-  }
-
-  #receive(socket: WebSocketLike, data: unknown): void {
+  #receive(attempt: Attempt, data: unknown): void {
     const text = decode(data);
     if (text === null) return;
     if (typeof text === 'string' && this.#inbound === null) {
-      call(this.handlers.message, text);
+      attempt.message(text);
       return;
     }
     const next = (this.#inbound ?? Promise.resolve())
       .then(() => text)
-      .then(
-        (value) => {
-          if (this.#socket === socket) call(this.handlers.message, value);
-        },
-        ignore,
-      )
+      .then((value) => attempt.message(value), ignore)
       .then(() => {
         if (this.#inbound === next) this.#inbound = null;
       });

@@ -1,10 +1,30 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { invalidOption, PREFIX } from '../../core/errors.js';
+import {
+  checkObject,
+  count,
+  keyChecker,
+  listen,
+  readCommon,
+  shutDown,
+  tokenBucket,
+  TOPIC,
+  type CommonSettings,
+} from '../server-common.js';
+import {
+  CLOSE_BAD_TOPIC,
+  CLOSE_RATE_LIMIT,
+  CLOSE_TOPIC_FULL,
+  CLOSE_UNAUTHORIZED,
+  PROTOCOL,
+  PROTOCOL_REFUSED,
+} from './codes.js';
+export { CLOSE_BAD_TOPIC, CLOSE_RATE_LIMIT, CLOSE_TOO_BIG, CLOSE_TOPIC_FULL, CLOSE_UNAUTHORIZED } from './codes.js';
+
 
 /**
  * The relay: every frame sent on `<path><topic>` goes to every *other* socket
@@ -42,18 +62,6 @@ export interface RelayServer {
   connections(topic?: string): number;
 }
 
-import {
-  CLOSE_BAD_TOPIC,
-  CLOSE_RATE_LIMIT,
-  CLOSE_TOPIC_FULL,
-  CLOSE_UNAUTHORIZED,
-  PROTOCOL,
-  PROTOCOL_REFUSED,
-} from './codes.js';
-export { CLOSE_BAD_TOPIC, CLOSE_RATE_LIMIT, CLOSE_TOO_BIG, CLOSE_TOPIC_FULL, CLOSE_UNAUTHORIZED } from './codes.js';
-
-const TOPIC = /^[A-Za-z0-9_-]{1,128}$/;
-
 /** Why a socket is closed right after its upgrade. */
 interface Refusal {
   readonly code: number;
@@ -63,66 +71,31 @@ interface Refusal {
 interface Member {
   readonly socket: WebSocket;
   alive: boolean;
-  tokens: number;
-  refilledAt: number;
+  readonly takeToken: () => boolean;
 }
 
-interface Settings {
-  server: HttpServer | HttpsServer | undefined;
-  port: number;
-  host: string;
-  path: string;
-  apiKeys: readonly string[] | undefined;
-  maxPayload: number;
-  rate: { perSecond: number; burst: number } | false;
-  heartbeatMs: number;
-  maxMembers: number;
+interface Settings extends CommonSettings {
+  readonly server: HttpServer | HttpsServer | undefined;
+  readonly path: string;
+  readonly heartbeatMs: number;
 }
+
+const FN = 'createRelayServer';
 
 function readOptions(options: RelayServerOptions): Settings {
-  if (typeof options !== 'object' || options === null) {
-    throw invalidOption('createRelayServer: options must be an object');
-  }
-  const count = (name: string, value: number | undefined, fallback: number, min = 1): number => {
-    const n = value ?? fallback;
-    if (!Number.isInteger(n) || n < min) throw invalidOption(`createRelayServer: ${name} must be an integer >= ${min}`);
-    return n;
-  };
+  checkObject(FN, options);
   if (options.server !== undefined && options.port !== undefined) {
-    throw invalidOption('createRelayServer: give either server or port, not both');
+    throw invalidOption(`${FN}: give either server or port, not both`);
   }
   const path = options.path ?? '/relay/';
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw invalidOption('createRelayServer: path must start with "/"');
-  }
-  const { apiKeys } = options;
-  if (
-    apiKeys !== undefined &&
-    (!Array.isArray(apiKeys) || apiKeys.length === 0 || !apiKeys.every((k) => typeof k === 'string' && k !== ''))
-  ) {
-    throw invalidOption('createRelayServer: apiKeys must be a non-empty array of non-empty strings');
-  }
-  const rate = options.rateLimit ?? {};
+  if (typeof path !== 'string' || !path.startsWith('/')) throw invalidOption(`${FN}: path must start with "/"`);
   return {
+    ...readCommon(FN, options),
     server: options.server,
-    port: count('port', options.port, 0, 0),
-    host: options.host ?? '127.0.0.1',
     path: path.endsWith('/') ? path : path + '/',
-    apiKeys,
-    maxPayload: count('maxPayload', options.maxPayload, 64 * 1024),
-    rate:
-      rate === false
-        ? false
-        : {
-            perSecond: count('rateLimit.messagesPerSecond', rate.messagesPerSecond, 50),
-            burst: count('rateLimit.burst', rate.burst, 100),
-          },
-    heartbeatMs: count('heartbeatMs', options.heartbeatMs, 15_000, 0),
-    maxMembers: count('maxMembersPerTopic', options.maxMembersPerTopic, 50),
+    heartbeatMs: count(FN, 'heartbeatMs', options.heartbeatMs, 15_000, 0),
   };
 }
-
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 // Registered on every socket: `ws` reports protocol errors (oversized frame,
 // bad UTF-8) as 'error' and then closes with the right code itself; an
@@ -150,8 +123,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     createServer((req, res) => {
       res.writeHead(parse(req)?.pathname.startsWith(o.path) ? 426 : 404, { connection: 'close' }).end();
     });
-  // Hashing first makes the comparison constant-time whatever the lengths.
-  const keyDigests = o.apiKeys?.map(sha256);
+  const keyAccepted = keyChecker(o.apiKeys);
   const rooms = new Map<string, Set<Member>>();
   /** Every upgraded socket, refused ones included, so close() can end them all. */
   const sockets = new Set<WebSocket>();
@@ -163,15 +135,6 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     } catch {
       return null;
     }
-  }
-
-  function keyAccepted(key: string | null): boolean {
-    if (keyDigests === undefined) return true;
-    if (key === null) return false;
-    const digest = sha256(key);
-    let ok = false;
-    for (const candidate of keyDigests) ok = timingSafeEqual(candidate, digest) || ok;
-    return ok;
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -206,7 +169,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     if (refusal !== null) return ws.close(refusal.code, refusal.reason);
     rooms.set(topic, room);
 
-    const member: Member = { socket: ws, alive: true, tokens: o.rate ? o.rate.burst : 0, refilledAt: Date.now() };
+    const member: Member = { socket: ws, alive: true, takeToken: tokenBucket(o.rate) };
     room.add(member);
     ws.once('close', () => {
       room.delete(member);
@@ -218,23 +181,13 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     ws.on('message', (data, isBinary) => {
       // After we start closing, `ws` still delivers frames that were in flight.
       if (ws.readyState !== WebSocket.OPEN) return;
-      if (!takeToken(member)) return ws.close(CLOSE_RATE_LIMIT, 'rate limit');
+      if (!member.takeToken()) return ws.close(CLOSE_RATE_LIMIT, 'rate limit');
       for (const peer of room) {
         if (peer !== member && peer.socket.readyState === WebSocket.OPEN) {
           peer.socket.send(data, { binary: isBinary });
         }
       }
     });
-  }
-
-  function takeToken(member: Member): boolean {
-    if (o.rate === false) return true;
-    const now = Date.now();
-    member.tokens = Math.min(o.rate.burst, member.tokens + ((now - member.refilledAt) / 1000) * o.rate.perSecond);
-    member.refilledAt = now;
-    if (member.tokens < 1) return false;
-    member.tokens -= 1;
-    return true;
   }
 
   // ws README, "How to detect and close broken connections": a peer whose
@@ -259,15 +212,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
 
   http.on('upgrade', onUpgrade);
 
-  const ready = owned
-    ? new Promise<void>((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(o.port, o.host, () => {
-          http.off('error', reject);
-          resolve();
-        });
-      })
-    : Promise.resolve();
+  const ready = owned ? listen(http as HttpServer, o.port, o.host) : Promise.resolve();
 
   let closing: Promise<void> | undefined;
 
@@ -287,7 +232,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
       return total;
     },
     close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (() => {
         closed = true;
         clearInterval(heartbeat);
         http.off('upgrade', onUpgrade);
@@ -295,11 +240,8 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
         sockets.clear();
         rooms.clear();
         wss.close();
-        if (!owned) return resolve();
-        // The callback also runs (with an error) when listen never succeeded.
-        (http as HttpServer).close(() => resolve());
-        (http as HttpServer).closeAllConnections();
-      });
+        return owned ? shutDown(http as HttpServer) : Promise.resolve();
+      })();
       return closing;
     },
   };

@@ -10,6 +10,9 @@ import type { SecureMeetingError, SecureMeetingErrorCode } from '../../core/erro
 import type { RelayAdapter, RelayConnection, RelayState, RelayTarget } from '../../core/relay.js';
 import { sleep, until } from '../support/wait.js';
 
+/** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
+const hookLimit = { timeout: 30_000 };
+
 /** A running server of the kind the adapter talks to. */
 export interface ConformanceServer {
   /** An adapter aimed at this server, with good credentials and a fast reconnect (tens of ms). */
@@ -103,7 +106,7 @@ export function runConformance(name: string, harness: ConformanceHarness): void 
     after(async () => {
       for (const member of opened) member.conn.close();
       await Promise.all(servers.map((s) => s.close()));
-    });
+    }, hookLimit);
 
     test('delivers to every other member of a topic, in order, and not across topics', limit, async () => {
       const s = await server();

@@ -18,6 +18,9 @@ import type { RelayConnection, RelayState } from '../../core/relay.js';
 import { startMosquitto, type BrokerUser, type Mosquitto } from '../support/mosquitto.js';
 import { freePort, sleep, until } from '../support/wait.js';
 
+/** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
+const hookLimit = { timeout: 30_000 };
+
 const limit = { timeout: 20_000 };
 const fast = { initialDelayMs: 20, maxDelayMs: 200 };
 const PREFIX = 'secure-meeting/v1/';
@@ -41,7 +44,7 @@ after(async () => {
   for (const conn of connections) conn.close();
   for (const client of rawClients) client.end(true);
   await Promise.all(brokers.map((broker) => broker.close()));
-});
+}, hookLimit);
 
 async function broker(users?: BrokerUser[]): Promise<Mosquitto> {
   const started = await startMosquitto(users === undefined ? {} : { users });
@@ -82,7 +85,7 @@ function record(client: MqttClient): IPublishPacket[] {
 }
 
 describe('mqttRelay options', () => {
-  test('bad options throw a TypeError with an exact message', () => {
+  test('bad options throw a TypeError with an exact message', limit, () => {
     const url = 'wss://broker.example/mqtt';
     const cases: Array<[unknown, string]> = [
       [undefined, 'mqttRelay: options must be an object with a url'],
@@ -170,7 +173,7 @@ describe('mqttRelay options', () => {
     assert.deepEqual(m.states, ['connecting', 'closed']);
   });
 
-  test('SentPayloads forgets each payload once and stays bounded', () => {
+  test('SentPayloads forgets each payload once and stays bounded', limit, () => {
     const sent = new SentPayloads(3, 10);
     sent.add('a');
     sent.add('a');
@@ -193,7 +196,7 @@ describe('mqttRelay against Mosquitto', () => {
 
   before(async () => {
     [open, secured] = await Promise.all([broker(), broker([USER, { username: 'reader', password: PASSWORD, acl: [`topic read ${PREFIX}#`] }])]);
-  });
+  }, hookLimit);
 
   test('MQTT 3.1.1 works, and the echo the broker sends back is what the filter drops', limit, async () => {
     const topic = freshTopic();
@@ -383,14 +386,14 @@ describe('mqttRelay against a broker that speaks only MQTT 3.1.1', () => {
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/mqtt`;
-  });
+  }, hookLimit);
 
   after(async () => {
     for (const conn of connections) conn.close();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
-  });
+  }, hookLimit);
 
   test('the default MQTT 5 falls back to 3.1.1 by itself, and own messages stay filtered', limit, async () => {
     const versions: number[] = [];

@@ -6,6 +6,9 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { createRelayServer, type RelayServer, type RelayServerOptions } from '../../adapters/websocket/server.js';
 import { until } from '../support/wait.js';
 
+/** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
+const hookLimit = { timeout: 30_000 };
+
 const relays: RelayServer[] = [];
 const sockets: WebSocket[] = [];
 const httpServers: Server[] = [];
@@ -14,7 +17,7 @@ after(async () => {
   for (const ws of sockets) ws.terminate();
   await Promise.all(relays.map((relay) => relay.close()));
   await Promise.all(httpServers.map((server) => new Promise((resolve) => server.close(resolve))));
-});
+}, hookLimit);
 
 async function start(options: RelayServerOptions = {}): Promise<RelayServer> {
   const relay = createRelayServer(options);
@@ -241,6 +244,11 @@ describe('relay server', () => {
       [{ maxPayload: 0 }, 'createRelayServer: maxPayload must be an integer >= 1'],
       [{ heartbeatMs: -1 }, 'createRelayServer: heartbeatMs must be an integer >= 0'],
       [{ rateLimit: { burst: 0.5 } }, 'createRelayServer: rateLimit.burst must be an integer >= 1'],
+      // Checked alike by both relays (adapters/server-common.ts).
+      [{ host: '' }, 'createRelayServer: host must be a non-empty string'],
+      [{ rateLimit: 5 as unknown as false }, 'createRelayServer: rateLimit must be false or { messagesPerSecond, burst }'],
+      [{ maxMembersPerTopic: 1.5 }, 'createRelayServer: maxMembersPerTopic must be an integer >= 1'],
+      [{ port: -1 }, 'createRelayServer: port must be an integer >= 0'],
     ];
     for (const [options, message] of cases) {
       assert.throws(() => createRelayServer(options), { name: 'TypeError', message: 'secure-meeting: ' + message });

@@ -9,6 +9,9 @@ import { socketioRelay, type SocketIoRelayOptions } from '../../adapters/socketi
 import { createSocketIoRelay, type SocketIoRelay, type SocketIoRelayServerOptions } from '../../adapters/socketio/server.js';
 import { sleep, until } from '../support/wait.js';
 
+/** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
+const hookLimit = { timeout: 30_000 };
+
 const relays: SocketIoRelay[] = [];
 const connections: RelayConnection[] = [];
 const httpServers: HttpServer[] = [];
@@ -22,7 +25,7 @@ after(async () => {
   for (const http of httpServers) http.closeAllConnections();
   await Promise.all(httpServers.map((http) => new Promise((resolve) => http.close(resolve))));
   await Promise.all(netServers.map((server) => new Promise((resolve) => server.close(resolve))));
-});
+}, hookLimit);
 
 async function start(options: SocketIoRelayServerOptions = {}): Promise<SocketIoRelay> {
   const relay = createSocketIoRelay(options);

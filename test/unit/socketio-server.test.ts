@@ -15,6 +15,9 @@ import {
 import { startRedis, type RedisProcess } from '../support/redis.js';
 import { sleep, until } from '../support/wait.js';
 
+/** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
+const hookLimit = { timeout: 30_000 };
+
 const relays: SocketIoRelay[] = [];
 const clients: ClientSocket[] = [];
 const httpServers: HttpServer[] = [];
@@ -26,7 +29,7 @@ after(async () => {
   await Promise.all(ioServers.map((io) => io.close()));
   for (const http of httpServers) http.closeAllConnections();
   await Promise.all(httpServers.map((http) => new Promise((resolve) => http.close(resolve))));
-});
+}, hookLimit);
 
 async function start(options: SocketIoRelayServerOptions = {}): Promise<SocketIoRelay> {
   const relay = createSocketIoRelay(options);
@@ -366,13 +369,13 @@ describe('Socket.IO relay server scaled out with @socket.io/redis-adapter', () =
 
   before(async () => {
     redis = await startRedis();
-  });
+  }, hookLimit);
 
   after(async () => {
     await Promise.all(relays.map((relay) => relay.close()));
     await Promise.all(redisClients.map((client) => client.close().catch(() => undefined)));
     await redis?.stop();
-  });
+  }, hookLimit);
 
   /** One relay instance, as if in its own process: its own pub/sub connections to the shared Redis. */
   async function instance(options: SocketIoRelayServerOptions = {}): Promise<SocketIoRelay> {

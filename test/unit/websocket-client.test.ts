@@ -7,6 +7,9 @@ import { websocketRelay, type WebSocketConstructor, type WebSocketRelayOptions }
 import { createRelayServer, type RelayServer, type RelayServerOptions } from '../../adapters/websocket/server.js';
 import { freePort, sleep, until } from '../support/wait.js';
 
+/** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
+const hookLimit = { timeout: 30_000 };
+
 const relays: RelayServer[] = [];
 const connections: RelayConnection[] = [];
 const rawSockets: WebSocket[] = [];
@@ -15,7 +18,7 @@ after(async () => {
   for (const connection of connections) connection.close();
   for (const ws of rawSockets) ws.terminate();
   await Promise.all(relays.map((relay) => relay.close()));
-});
+}, hookLimit);
 
 async function start(options: RelayServerOptions = {}): Promise<RelayServer> {
   const relay = createRelayServer(options);

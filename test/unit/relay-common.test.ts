@@ -1,0 +1,62 @@
+/**
+ * The parts both relay servers share (adapters/server-common.ts): the API-key
+ * check and the per-member token bucket, the latter on a fake clock.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { keyChecker, readCommon, tokenBucket } from '../../adapters/server-common.js';
+
+/** Pure functions: the budget only turns a hang into a failure. */
+const limit = { timeout: 5_000 };
+
+describe('relay servers: shared options, API keys and rate limit', () => {
+  test('an API key passes only when it is on the list; without a list, anything passes', limit, () => {
+    const accepted = keyChecker(['first-key', 'second']);
+    assert.equal(accepted('first-key'), true);
+    assert.equal(accepted('second'), true);
+    assert.equal(accepted('first-ke'), false);
+    assert.equal(accepted('first-key '), false);
+    assert.equal(accepted(''), false);
+    assert.equal(accepted(null), false);
+    assert.equal(accepted(42), false);
+    const open = keyChecker(undefined);
+    assert.equal(open(undefined), true);
+    assert.equal(open('anything'), true);
+  });
+
+  test('the token bucket allows a burst, then refills at the set rate', limit, () => {
+    let now = 1_000;
+    const take = tokenBucket({ perSecond: 10, burst: 3 }, () => now);
+    assert.deepEqual([take(), take(), take(), take()], [true, true, true, false]);
+    now += 99;
+    assert.equal(take(), false, 'just under one token after 99 ms at 10/s');
+    now += 1;
+    assert.equal(take(), true, 'one token after 100 ms');
+    assert.equal(take(), false);
+    now += 60_000;
+    assert.deepEqual([take(), take(), take(), take()], [true, true, true, false], 'refills up to the burst, not beyond');
+
+    const unlimited = tokenBucket(false, () => now);
+    assert.ok(Array.from({ length: 1000 }, unlimited).every(Boolean));
+  });
+
+  test('the shared options have their defaults and exact errors', limit, () => {
+    assert.deepEqual(readCommon('f', {}), {
+      port: 0,
+      host: '127.0.0.1',
+      apiKeys: undefined,
+      maxPayload: 65_536,
+      rate: { perSecond: 50, burst: 100 },
+      maxMembers: 50,
+    });
+    assert.equal(readCommon('f', { rateLimit: false }).rate, false);
+    assert.throws(() => readCommon('f', { apiKeys: ['a', 7 as unknown as string] }), {
+      name: 'TypeError',
+      message: 'secure-meeting: f: apiKeys must be a non-empty array of non-empty strings',
+    });
+    assert.throws(() => readCommon('f', { rateLimit: { messagesPerSecond: 2.5 } }), {
+      name: 'TypeError',
+      message: 'secure-meeting: f: rateLimit.messagesPerSecond must be an integer >= 1',
+    });
+  });
+});
