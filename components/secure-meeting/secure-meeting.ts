@@ -6,10 +6,6 @@ import type { Meeting } from '../../core/index.js';
 import { invalidOption } from '../../core/errors.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
-// Types only: an adapter's code is loaded with import() when joining with it.
-import type { websocketRelay } from '../../adapters/websocket/index.js';
-import type { mqttRelay } from '../../adapters/mqtt/index.js';
-import type { socketioRelay } from '../../adapters/socketio/index.js';
 import {
   DEFAULT_MAX_CHANNEL,
   checkJoinFields,
@@ -20,33 +16,9 @@ import {
 import '../join-gate/join-gate.js';
 import '../peer-tile/peer-tile.js';
 import { MeetingController } from './meeting-controller.js';
+import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
-
-/** Options for the WebSocket adapter other than the URL, which comes from the `relay` attribute. */
-export type WebSocketAdapterOptions = Partial<Omit<Parameters<typeof websocketRelay>[0], 'url'>>;
-/** Options for the MQTT adapter (topic prefix, broker username/password, QoS…) other than the broker URL. */
-export type MqttAdapterOptions = Partial<Omit<Parameters<typeof mqttRelay>[0], 'url'>>;
-/** Options for the Socket.IO adapter (path, namespace, apiKey…) other than the server URL. */
-export type SocketIoAdapterOptions = Partial<Omit<Parameters<typeof socketioRelay>[0], 'url'>>;
-export type AdapterOptions = WebSocketAdapterOptions | MqttAdapterOptions | SocketIoAdapterOptions;
-
-/** The transports the components can load: `ws` (any broadcast WebSocket relay), `mqtt` (a broker over WebSockets), `socketio`. */
-export const ADAPTERS = ['ws', 'mqtt', 'socketio'] as const;
-export type AdapterName = (typeof ADAPTERS)[number];
-
-/**
- * Where each adapter looks when `relay` is not set: the endpoints the demo
- * server offers on the page's own origin (`ws(s)://<host>/relay/[TOPIC]`,
- * `ws(s)://<host>/mqtt`, the Socket.IO server at `<origin>/socket.io/`),
- * secure when the page is.
- */
-export function defaultRelayUrl(loc: Pick<Location, 'protocol' | 'host'> = location, adapter: AdapterName = 'ws'): string {
-  const ws = loc.protocol === 'https:' ? 'wss' : 'ws';
-  if (adapter === 'mqtt') return `${ws}://${loc.host}/mqtt`;
-  if (adapter === 'socketio') return `${loc.protocol === 'https:' ? 'https' : 'http'}://${loc.host}`;
-  return `${ws}://${loc.host}/relay/[TOPIC]`;
-}
 
 /** The local member is in: keys derived, relay reached, `hello` sent. */
 export class MeetingJoinEvent extends Event {
@@ -168,8 +140,9 @@ export class SecureMeeting extends LitElement {
   @property() relay = '';
 
   /**
-   * Which relay transport to load: `ws`, `mqtt` or `socketio`. Only the chosen
-   * one is downloaded, when joining.
+   * Which relay transport to load: `ws`, `mqtt` or `socketio`. With the
+   * package entry only the chosen one is downloaded, when joining; a
+   * single-file bundle holds `ws` and at most one other (its name says which).
    */
   @property() adapter: AdapterName = 'ws';
 
@@ -381,26 +354,7 @@ export class SecureMeeting extends LitElement {
 
   private async createRelay(): Promise<RelayAdapter> {
     if (this.relayAdapter) return this.relayAdapter;
-    const adapter = this.adapter;
-    if (!ADAPTERS.includes(adapter)) {
-      throw invalidOption(`unknown adapter "${String(adapter)}"; use "ws", "mqtt" or "socketio"`);
-    }
-    const url = this.relay || defaultRelayUrl(location, adapter);
-    // Loaded on demand so each transport is its own chunk: a page pays only for the one it uses.
-    switch (adapter) {
-      case 'mqtt': {
-        const { mqttRelay } = await import('../../adapters/mqtt/index.js');
-        return mqttRelay({ ...(this.adapterOptions as MqttAdapterOptions), url });
-      }
-      case 'socketio': {
-        const { socketioRelay } = await import('../../adapters/socketio/index.js');
-        return socketioRelay({ ...(this.adapterOptions as SocketIoAdapterOptions), url });
-      }
-      default: {
-        const { websocketRelay } = await import('../../adapters/websocket/index.js');
-        return websocketRelay({ ...(this.adapterOptions as WebSocketAdapterOptions), url });
-      }
-    }
+    return loadRelay(this.adapter, this.relay || defaultRelayUrl(location, this.adapter), this.adapterOptions);
   }
 }
 

@@ -1,22 +1,11 @@
-import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import type { JoinGate } from '../../components/join-gate/join-gate.js';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import type { PeerTile } from '../../components/peer-tile/peer-tile.js';
-import {
-  defaultRelayUrl,
-  MeetingJoinEvent,
-  type SecureMeeting,
-} from '../../components/secure-meeting/secure-meeting.js';
+import { MeetingJoinEvent, type SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
+import { defaultRelayUrl } from '../../components/secure-meeting/adapters.js';
 import '../../components/index.js';
 import { SecureMeetingError } from '../../core/errors.js';
 import type { RelayAdapter, RelayHandlers, RelayState } from '../../core/relay.js';
-
-// Mocha's globals, declared here because the project has no @types/mocha.
-
-/** oneEvent, typed by the event map the components augment. */
-const once = <K extends keyof GlobalEventHandlersEventMap>(target: EventTarget, type: K) =>
-  oneEvent(target, type) as unknown as Promise<GlobalEventHandlersEventMap[K]>;
-
-const PASSWORD = 'correct horse battery staple';
+import { PASSWORD, gateOf, inShadow, once, submitGate } from './helpers.js';
 
 /**
  * A relay inside the page: forwards each frame to the other connections on
@@ -72,22 +61,6 @@ class MemoryRelay {
       };
     },
   };
-}
-
-const inShadow = <T extends Element = HTMLElement>(root: Element, selector: string): T | null =>
-  root.shadowRoot!.querySelector<T>(selector);
-
-const gateOf = (el: SecureMeeting) => inShadow<JoinGate>(el, 'join-gate');
-
-async function submitGate(el: SecureMeeting, fields: { channel: string; password: string; name: string }) {
-  const gate = gateOf(el)!;
-  await gate.updateComplete;
-  for (const [id, value] of Object.entries(fields)) {
-    const input = inShadow<HTMLInputElement>(gate, `#${id}`)!;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
-  }
-  inShadow<HTMLButtonElement>(gate, 'button[type=submit]')!.click();
 }
 
 /** Everything serialised from the element and every shadow root below it, attributes included. */
