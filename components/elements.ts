@@ -4,14 +4,14 @@
 export { JoinGate, JoinRequestEvent, checkJoinFields } from './join-gate/join-gate.js';
 export type { JoinFields, JoinFieldErrors } from './join-gate/join-gate.js';
 export { PeerTile } from './peer-tile/peer-tile.js';
+export { SecureMeeting } from './secure-meeting/secure-meeting.js';
 export {
-  SecureMeeting,
   MeetingJoinEvent,
   MeetingLeaveEvent,
   PeerJoinEvent,
   PeerLeaveEvent,
   SecureMeetingErrorEvent,
-} from './secure-meeting/secure-meeting.js';
+} from './secure-meeting/events.js';
 export { defaultRelayUrl, ADAPTERS, BUNDLE_FILES } from './secure-meeting/adapters.js';
 export type {
   AdapterName,

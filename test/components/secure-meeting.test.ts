@@ -1,6 +1,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import type { PeerTile } from '../../components/peer-tile/peer-tile.js';
-import { MeetingJoinEvent, type SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
+import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
+import { MeetingJoinEvent } from '../../components/secure-meeting/events.js';
 import { defaultRelayUrl } from '../../components/secure-meeting/adapters.js';
 import '../../components/index.js';
 import { SecureMeetingError } from '../../core/errors.js';
