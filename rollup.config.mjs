@@ -3,19 +3,18 @@
 //    server part) into dist/, with dependencies left as imports so bundlers
 //    dedupe Lit. An adapter is reached from the components only through a
 //    dynamic import(), so it stays in its own chunk.
-// 2. One self-contained, minified file a CMS page loads with a single
-//    <script type="module">, Lit inlined. Each adapter (with mqtt.js or
-//    socket.io-client inside) is a chunk in dist/bundle/ beside it, fetched
-//    only when the element picks that adapter.
+// 2. One self-contained, minified file per relay, for a page (a CMS media
+//    library) given a single file and one <script type="module">: Lit, core,
+//    the elements and the WebSocket adapter, plus mqtt.js or
+//    socket.io-client in the two others. No chunks and no import(): the
+//    adapters are compiled in (components/bundles/*.ts), so the file fetches
+//    nothing else.
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
 const external = (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/') ||
   ['ws', 'mqtt', 'socket.io', 'socket.io-client'].includes(id) || id.startsWith('node:');
-
-/** Names a lazily loaded adapter chunk after its folder: bundle/mqtt-<hash>.js. */
-const chunkName = (chunk) => chunk.facadeModuleId?.match(/adapters[\\/](\w+)[\\/]index\.ts$/)?.[1] ?? chunk.name;
 
 /**
  * engine.io-client (under socket.io-client) imports Node files such as
@@ -31,6 +30,13 @@ const engineIoBrowserFiles = {
     if (!importer || !/[\\/]engine\.io-client[\\/]/.test(importer) || !source.startsWith('.') || !source.endsWith('.node.js')) return null;
     return this.resolve(source.replace(/\.node\.js$/, '.js'), importer, { ...options, skipSelf: true });
   },
+};
+
+/** Single-file bundles: components/bundles/<entry>.ts → dist/<file>. */
+const SINGLE_FILES = {
+  websocket: 'secure-meeting.bundle.js',
+  mqtt: 'secure-meeting.mqtt.bundle.js',
+  socketio: 'secure-meeting.socketio.bundle.js',
 };
 
 export default [
@@ -53,22 +59,14 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
     },
   },
-  {
-    input: 'components/index.ts',
-    // Lets the shared code stay in the entry file (the adapter chunks import
-    // from it) instead of a second chunk behind a two-line facade.
-    preserveEntrySignatures: 'allow-extension',
+  ...Object.entries(SINGLE_FILES).map(([entry, file]) => ({
+    input: `components/bundles/${entry}.ts`,
     plugins: [
       engineIoBrowserFiles,
       nodeResolve({ browser: true }),
       esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' }),
       terser({ format: { comments: false } }),
     ],
-    output: {
-      dir: 'dist',
-      format: 'es',
-      entryFileNames: 'secure-meeting.bundle.js',
-      chunkFileNames: (chunk) => `bundle/${chunkName(chunk)}-[hash].js`,
-    },
-  },
+    output: { file: `dist/${file}`, format: 'es' },
+  })),
 ];

@@ -1,21 +1,9 @@
-// Importing this entry registers <secure-meeting>, <join-gate> and <peer-tile>.
-export { JoinGate, JoinRequestEvent, checkJoinFields } from './join-gate/join-gate.js';
-export type { JoinFields, JoinFieldErrors } from './join-gate/join-gate.js';
-export { PeerTile } from './peer-tile/peer-tile.js';
-export {
-  SecureMeeting,
-  MeetingJoinEvent,
-  MeetingLeaveEvent,
-  PeerJoinEvent,
-  PeerLeaveEvent,
-  SecureMeetingErrorEvent,
-  defaultRelayUrl,
-  ADAPTERS,
-} from './secure-meeting/secure-meeting.js';
-export type {
-  AdapterName,
-  AdapterOptions,
-  MqttAdapterOptions,
-  SocketIoAdapterOptions,
-  WebSocketAdapterOptions,
-} from './secure-meeting/secure-meeting.js';
+// The package entry for bundler users. Importing it registers <secure-meeting>,
+// <join-gate> and <peer-tile>; each relay adapter stays a separate module,
+// fetched with import() only when an element picks it.
+import { useAdapterLoader } from './secure-meeting/adapters.js';
+import { lazyAdapters } from './secure-meeting/lazy-adapters.js';
+
+export * from './elements.js';
+
+useAdapterLoader(lazyAdapters());

@@ -1,8 +1,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { createMeeting, type Meeting, type MeetingOptions } from '../../core/index.js';
 import { PREFIX, SecureMeetingError } from '../../core/errors.js';
-import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, type RemotePeer } from '../../core/events.js';
+import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
+import { listen, type FeatureController } from '../features/feature.js';
+import { gateStatusText, meetingStatusText, plainMessage } from './status.js';
 
 /** What the controller tells its element; the element turns these into DOM events. */
 export interface MeetingCallbacks {
@@ -15,15 +17,6 @@ export interface MeetingCallbacks {
 }
 
 type Host = ReactiveControllerHost & HTMLElement;
-
-/** The message a person should read: no library prefix, a capital letter first. */
-export function plainMessage(error: unknown): string {
-  const raw = error instanceof Error ? error.message : '';
-  const text = (raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw).trim();
-  if (text === '') return 'Something went wrong.';
-  const sentence = text[0]!.toUpperCase() + text.slice(1);
-  return /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`;
-}
 
 function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
@@ -55,7 +48,8 @@ function untilJoined(meeting: Meeting): Promise<void> {
 
 /**
  * Drives one core Meeting for `<secure-meeting>`: starts and ends it, follows
- * its events, and works out what the element should show. No rendering here.
+ * its life (state, relay, members, errors) and hands it to each feature's
+ * controller while it lasts. No rendering here.
  */
 export class MeetingController implements ReactiveController {
   meeting: Meeting | null = null;
@@ -69,14 +63,13 @@ export class MeetingController implements ReactiveController {
   private joining: Promise<void> | null = null;
   private hasJoined = false;
   private unsubscribe: (() => void) | null = null;
-  /** Redraws the join window's countdown once a second while it runs. */
-  private ticker: ReturnType<typeof setInterval> | undefined;
   // The same error can arrive as an `error` event and as join()'s rejection; report it once.
   private reported = new WeakSet<object>();
 
   constructor(
     private readonly host: Host,
     private readonly callbacks: MeetingCallbacks,
+    private readonly features: readonly FeatureController[] = [],
   ) {
     host.addController(this);
   }
@@ -103,45 +96,11 @@ export class MeetingController implements ReactiveController {
   }
 
   get gateStatus(): string {
-    if (!this.busy) return '';
-    return this.meeting?.state === 'deriving' ? 'Deriving key…' : 'Joining…';
+    return this.busy ? gateStatusText(this.meeting) : '';
   }
 
   get statusText(): string {
-    const m = this.meeting;
-    if (!m || this.view !== 'meeting') return '';
-    const others = m.peers.size;
-    let text: string;
-    if (m.relayState === 'reconnecting') text = 'Reconnecting to relay…';
-    else if (m.state === 'connecting') text = 'Connecting to relay…';
-    else if (others === 0 && !m.joinWindow.open) text = 'Joining is closed and no one else is here.';
-    else if (others === 0 && m.relayState === 'closed') text = 'Disconnected from the relay.';
-    // Said at once rather than after a spinner: a wrong password looks exactly like an empty room.
-    else if (others === 0) text = 'No one here yet. If others are already in the meeting, check the channel and password.';
-    else text = others === 1 ? 'In the meeting with 1 other person.' : `In the meeting with ${others} others.`;
-    return this.notice ? `${text} ${this.notice}` : text;
-  }
-
-  /** The join window in words: "Joining open · 9:41", "Joining closed"… */
-  get joinText(): string {
-    const m = this.meeting;
-    if (!m || this.view !== 'meeting') return '';
-    const { open, closesAt } = m.joinWindow;
-    if (!open) return 'Joining closed';
-    if (m.relayState !== 'open') return 'Joining temporarily unavailable';
-    if (closesAt === null) return 'Joining open';
-    const left = Math.max(0, Math.ceil((closesAt - Date.now()) / 1000));
-    return `Joining open · ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-  }
-
-  allowJoining(): void {
-    this.meeting?.allowJoining();
-    this.host.requestUpdate();
-  }
-
-  lockJoining(): void {
-    this.meeting?.lockJoining();
-    this.host.requestUpdate();
+    return this.meeting && this.view === 'meeting' ? meetingStatusText(this.meeting, this.notice) : '';
   }
 
   disconnectPeer(id: string): void {
@@ -220,16 +179,6 @@ export class MeetingController implements ReactiveController {
     return true;
   }
 
-  setAudioEnabled(on: boolean): void {
-    this.meeting?.setAudioEnabled(on);
-    this.host.requestUpdate();
-  }
-
-  setVideoEnabled(on: boolean): void {
-    this.meeting?.setVideoEnabled(on);
-    this.host.requestUpdate();
-  }
-
   private fail(error: unknown): void {
     this.error = plainMessage(error);
     const err = error instanceof Error ? error : new Error(this.error);
@@ -240,64 +189,51 @@ export class MeetingController implements ReactiveController {
 
   private subscribe(meeting: Meeting): void {
     const update = () => this.host.requestUpdate();
-    const onState = (e: Event) => {
-      if (e instanceof MeetingStateEvent && e.state === 'left' && this.hasJoined) {
-        // Core ended the meeting on its own (e.g. a fatal relay error): back to the gate, saying why.
-        const reason = this.notice || 'The meeting ended.';
-        void this.leave(false, new Error(reason)).then(() => {
-          this.error = reason;
-          this.host.requestUpdate();
-        });
-      }
-      update();
-    };
-    const onRelayState = () => {
-      // Back online: relay trouble is over, but a missing camera is not.
-      if (meeting.relayState === 'open' && this.noticeCode !== 'media') this.notice = '';
-      update();
-    };
-    const onPeerJoin = (e: Event) => {
-      if (e instanceof PeerEvent) this.callbacks.peerJoin(e.peer);
-      update();
-    };
-    const onPeerLeave = (e: Event) => {
-      if (e instanceof PeerEvent) this.callbacks.peerLeave(e.peer);
-      update();
-    };
-    const onError = (e: Event) => {
-      if (!(e instanceof MeetingErrorEvent)) return;
-      if (this.attempt && e.error.code !== 'media') {
-        // Not in yet: rather than let the adapter retry behind a spinner, give
-        // the person the reason at once and the form back.
-        this.attempt.abort(e.error);
-        return;
-      }
-      // Core joins without camera/microphone when they fail (to watch and listen); that is worth saying.
-      this.notice = plainMessage(e.error);
-      this.noticeCode = e.error.code;
-      this.reported.add(e.error);
-      this.callbacks.error(e.error);
-      update();
-    };
-    const onWindow = () => {
-      clearInterval(this.ticker);
-      this.ticker = meeting.joinWindow.closesAt === null ? undefined : setInterval(update, 1000);
-      update();
-    };
-    const listeners: [string, (e: Event) => void][] = [
-      ['joinwindow', onWindow],
-      ['state', onState],
-      ['relaystate', onRelayState],
-      ['peerjoin', onPeerJoin],
-      ['peerupdate', update],
-      ['peerleave', onPeerLeave],
-      ['error', onError],
+    const stops = [
+      listen(meeting, 'state', (e) => {
+        if (e.state === 'left' && this.hasJoined) {
+          // Core ended the meeting on its own (e.g. a fatal relay error): back to the gate, saying why.
+          const reason = this.notice || 'The meeting ended.';
+          void this.leave(false, new Error(reason)).then(() => {
+            this.error = reason;
+            this.host.requestUpdate();
+          });
+        }
+        update();
+      }),
+      listen(meeting, 'relaystate', () => {
+        // Back online: relay trouble is over, but a missing camera is not.
+        if (meeting.relayState === 'open' && this.noticeCode !== 'media') this.notice = '';
+        update();
+      }),
+      listen(meeting, 'peerjoin', (e) => {
+        this.callbacks.peerJoin(e.peer);
+        update();
+      }),
+      listen(meeting, 'peerupdate', update),
+      listen(meeting, 'peerleave', (e) => {
+        this.callbacks.peerLeave(e.peer);
+        update();
+      }),
+      listen(meeting, 'error', (e) => {
+        if (this.attempt && e.error.code !== 'media') {
+          // Not in yet: rather than let the adapter retry behind a spinner, give
+          // the person the reason at once and the form back.
+          this.attempt.abort(e.error);
+          return;
+        }
+        // Core joins without camera/microphone when they fail (to watch and listen); that is worth saying.
+        this.notice = plainMessage(e.error);
+        this.noticeCode = e.error.code;
+        this.reported.add(e.error);
+        this.callbacks.error(e.error);
+        update();
+      }),
     ];
-    for (const [type, fn] of listeners) meeting.addEventListener(type, fn);
+    for (const feature of this.features) feature.attach(meeting);
     this.unsubscribe = () => {
-      clearInterval(this.ticker);
-      this.ticker = undefined;
-      for (const [type, fn] of listeners) meeting.removeEventListener(type, fn);
+      for (const feature of this.features) feature.detach();
+      for (const stop of stops) stop();
     };
   }
 

@@ -1,15 +1,9 @@
-import { LitElement, html, svg } from 'lit';
+import { LitElement, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
-import { repeat } from 'lit/directives/repeat.js';
 import type { Meeting } from '../../core/index.js';
 import { invalidOption } from '../../core/errors.js';
-import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
-// Types only: an adapter's code is loaded with import() when joining with it.
-import type { websocketRelay } from '../../adapters/websocket/index.js';
-import type { mqttRelay } from '../../adapters/mqtt/index.js';
-import type { socketioRelay } from '../../adapters/socketio/index.js';
 import {
   DEFAULT_MAX_CHANNEL,
   checkJoinFields,
@@ -19,86 +13,22 @@ import {
 } from '../join-gate/join-gate.js';
 import '../join-gate/join-gate.js';
 import '../peer-tile/peer-tile.js';
+import { JoinWindowController, joinWindowControls } from '../features/join-window.js';
+import { MemberStateController, memberStateControls } from '../features/member-state.js';
+import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
+import {
+  MeetingJoinEvent,
+  MeetingLeaveEvent,
+  PeerJoinEvent,
+  PeerLeaveEvent,
+  SecureMeetingErrorEvent,
+} from './events.js';
+import { participantsGrid } from './grid.js';
 import { MeetingController } from './meeting-controller.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
 
-/** Options for the WebSocket adapter other than the URL, which comes from the `relay` attribute. */
-export type WebSocketAdapterOptions = Partial<Omit<Parameters<typeof websocketRelay>[0], 'url'>>;
-/** Options for the MQTT adapter (topic prefix, broker username/password, QoS…) other than the broker URL. */
-export type MqttAdapterOptions = Partial<Omit<Parameters<typeof mqttRelay>[0], 'url'>>;
-/** Options for the Socket.IO adapter (path, namespace, apiKey…) other than the server URL. */
-export type SocketIoAdapterOptions = Partial<Omit<Parameters<typeof socketioRelay>[0], 'url'>>;
-export type AdapterOptions = WebSocketAdapterOptions | MqttAdapterOptions | SocketIoAdapterOptions;
-
-/** The transports the components can load: `ws` (any broadcast WebSocket relay), `mqtt` (a broker over WebSockets), `socketio`. */
-export const ADAPTERS = ['ws', 'mqtt', 'socketio'] as const;
-export type AdapterName = (typeof ADAPTERS)[number];
-
-/**
- * Where each adapter looks when `relay` is not set: the endpoints the demo
- * server offers on the page's own origin (`ws(s)://<host>/relay/[TOPIC]`,
- * `ws(s)://<host>/mqtt`, the Socket.IO server at `<origin>/socket.io/`),
- * secure when the page is.
- */
-export function defaultRelayUrl(loc: Pick<Location, 'protocol' | 'host'> = location, adapter: AdapterName = 'ws'): string {
-  const ws = loc.protocol === 'https:' ? 'wss' : 'ws';
-  if (adapter === 'mqtt') return `${ws}://${loc.host}/mqtt`;
-  if (adapter === 'socketio') return `${loc.protocol === 'https:' ? 'https' : 'http'}://${loc.host}`;
-  return `${ws}://${loc.host}/relay/[TOPIC]`;
-}
-
-/** The local member is in: keys derived, relay reached, `hello` sent. */
-export class MeetingJoinEvent extends Event {
-  constructor(readonly meeting: Meeting) {
-    super('meeting-join', { bubbles: true, composed: true });
-  }
-}
-
-/**
- * The local member is leaving a joined meeting. Cancelable when a person
- * pressed Leave, so an app can ask "Leave the meeting?" first. `error` says
- * why when the meeting ended on its own.
- */
-export class MeetingLeaveEvent extends Event {
-  constructor(
-    readonly error: Error | null,
-    cancelable: boolean,
-  ) {
-    super('meeting-leave', { bubbles: true, composed: true, cancelable });
-  }
-}
-
-export class PeerJoinEvent extends Event {
-  constructor(readonly peer: RemotePeer) {
-    super('peer-join', { bubbles: true, composed: true });
-  }
-}
-
-export class PeerLeaveEvent extends Event {
-  constructor(readonly peer: RemotePeer) {
-    super('peer-leave', { bubbles: true, composed: true });
-  }
-}
-
-/** Joining failed, or something went wrong in a running meeting. Named apart from core's `MeetingErrorEvent`. */
-export class SecureMeetingErrorEvent extends Event {
-  constructor(readonly error: Error) {
-    super('meeting-error', { bubbles: true, composed: true });
-  }
-}
-
-const TILE_PARTS =
-  'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status, ' +
-  'controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect';
 const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status:gate-status, error:gate-error';
-
-const icon = (path: string, cls: string) =>
-  svg`<svg class=${cls} viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d=${path} /></svg>`;
-const micOn = icon('M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5.3-3c0 3-2.54 5.1-5.3 5.1S6.7 14 6.7 11H5c0 3.41 2.72 6.23 6 6.72V21h2v-3.28c3.28-.48 6-3.3 6-6.72h-1.7z', 'on');
-const micOff = icon('M19 11h-1.7c0 .74-.16 1.43-.43 2.05l1.23 1.23c.56-.98.9-2.09.9-3.28zm-4.02.17c0-.06.02-.11.02-.17V5c0-1.66-1.34-3-3-3S9 3.34 9 5v.18l5.98 5.99zM4.27 3 3 4.27l6.01 6.01V11c0 1.66 1.33 3 2.99 3 .22 0 .44-.03.65-.08l1.66 1.66c-.71.33-1.5.52-2.31.52-2.76 0-5.3-2.1-5.3-5.1H5c0 3.41 2.72 6.23 6 6.72V21h2v-3.28c.91-.13 1.77-.45 2.54-.9L19.73 21 21 19.73 4.27 3z', 'off');
-const camOn = icon('M17 10.5V7c0-.55-.45-1-1-1H4c-.55 0-1 .45-1 1v10c0 .55.45 1 1 1h12c.55 0 1-.45 1-1v-3.5l4 4v-11l-4 4z', 'on');
-const camOff = icon('M21 6.5l-4 4V7c0-.55-.45-1-1-1H9.82L21 17.18V6.5zM3.27 2 2 3.27 4.73 6H4c-.55 0-1 .45-1 1v10c0 .55.45 1 1 1h12c.21 0 .39-.08.54-.18L19.73 21 21 19.73 3.27 2z', 'off');
 
 /**
  * Pick a channel and a shared password; the keys are derived in the browser
@@ -168,8 +98,9 @@ export class SecureMeeting extends LitElement {
   @property() relay = '';
 
   /**
-   * Which relay transport to load: `ws`, `mqtt` or `socketio`. Only the chosen
-   * one is downloaded, when joining.
+   * Which relay transport to load: `ws`, `mqtt` or `socketio`. With the
+   * package entry only the chosen one is downloaded, when joining; a
+   * single-file bundle holds `ws` and at most one other (its name says which).
    */
   @property() adapter: AdapterName = 'ws';
 
@@ -210,13 +141,21 @@ export class SecureMeeting extends LitElement {
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
 
-  private readonly controller = new MeetingController(this, {
-    joined: (meeting) => this.dispatchEvent(new MeetingJoinEvent(meeting)),
-    leaving: (error, cancelable) => this.dispatchEvent(new MeetingLeaveEvent(error, cancelable)),
-    peerJoin: (peer) => this.dispatchEvent(new PeerJoinEvent(peer)),
-    peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
-    error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
-  });
+  // One controller per feature, each feeding the part of the toolbar that shows it.
+  private readonly memberState = new MemberStateController(this);
+  private readonly joining = new JoinWindowController(this);
+
+  private readonly controller = new MeetingController(
+    this,
+    {
+      joined: (meeting) => this.dispatchEvent(new MeetingJoinEvent(meeting)),
+      leaving: (error, cancelable) => this.dispatchEvent(new MeetingLeaveEvent(error, cancelable)),
+      peerJoin: (peer) => this.dispatchEvent(new PeerJoinEvent(peer)),
+      peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
+      error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
+    },
+    [this.memberState, this.joining],
+  );
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
   private lastChannel: number | undefined;
@@ -271,65 +210,12 @@ export class SecureMeeting extends LitElement {
   }
 
   private renderMeeting(m: Meeting) {
-    const hasAudio = (m.localStream?.getAudioTracks().length ?? 0) > 0;
-    const hasVideo = (m.localStream?.getVideoTracks().length ?? 0) > 0;
+    const c = this.controller;
     return html`
-      <div part="grid" role="group" aria-label="Participants">
-        <peer-tile
-          part="tile local-tile"
-          exportparts=${TILE_PARTS}
-          local
-          name=${m.name}
-          .stream=${m.localStream}
-          ?audio-muted=${!m.audioEnabled || !hasAudio}
-          ?camera-off=${!m.videoEnabled || !hasVideo}
-        ></peer-tile>
-        ${repeat(
-          this.controller.peers,
-          (p) => p.id,
-          (p) => html`
-            <peer-tile
-              part="tile"
-              exportparts=${TILE_PARTS}
-              controls
-              @tile-close=${(e: Event) => {
-                if (!e.defaultPrevented) this.controller.disconnectPeer(p.id);
-              }}
-              name=${p.name}
-              .stream=${p.stream}
-              ?audio-muted=${!p.audioEnabled}
-              ?camera-off=${!p.videoEnabled}
-              ?reconnecting=${p.reconnecting}
-            ></peer-tile>
-          `,
-        )}
-      </div>
+      ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id))}
       <div part="toolbar" role="group" aria-label="Meeting controls">
-        <button
-          part="button microphone"
-          type="button"
-          aria-pressed=${m.audioEnabled && hasAudio ? 'true' : 'false'}
-          ?disabled=${!hasAudio}
-          @click=${() => this.controller.setAudioEnabled(!m.audioEnabled)}
-        >
-          ${micOn}${micOff}Microphone
-        </button>
-        <button
-          part="button camera"
-          type="button"
-          aria-pressed=${m.videoEnabled && hasVideo ? 'true' : 'false'}
-          ?disabled=${!hasVideo}
-          @click=${() => this.controller.setVideoEnabled(!m.videoEnabled)}
-        >
-          ${camOn}${camOff}Camera
-        </button>
-        <span part="join-status" class="join-status">${this.controller.joinText}</span>
-        ${m.joinWindow.open
-          ? html`<button part="button lock" type="button" @click=${() => this.controller.lockJoining()}>Lock now</button>`
-          : html`<button part="button allow-joining" type="button" @click=${() => this.controller.allowJoining()}>
-              Allow joining
-            </button>`}
-        <button part="button leave" class="leave" type="button" @click=${() => void this.controller.leave(true)}>
+        ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)}
+        <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
           Leave
         </button>
       </div>
@@ -381,38 +267,12 @@ export class SecureMeeting extends LitElement {
 
   private async createRelay(): Promise<RelayAdapter> {
     if (this.relayAdapter) return this.relayAdapter;
-    const adapter = this.adapter;
-    if (!ADAPTERS.includes(adapter)) {
-      throw invalidOption(`unknown adapter "${String(adapter)}"; use "ws", "mqtt" or "socketio"`);
-    }
-    const url = this.relay || defaultRelayUrl(location, adapter);
-    // Loaded on demand so each transport is its own chunk: a page pays only for the one it uses.
-    switch (adapter) {
-      case 'mqtt': {
-        const { mqttRelay } = await import('../../adapters/mqtt/index.js');
-        return mqttRelay({ ...(this.adapterOptions as MqttAdapterOptions), url });
-      }
-      case 'socketio': {
-        const { socketioRelay } = await import('../../adapters/socketio/index.js');
-        return socketioRelay({ ...(this.adapterOptions as SocketIoAdapterOptions), url });
-      }
-      default: {
-        const { websocketRelay } = await import('../../adapters/websocket/index.js');
-        return websocketRelay({ ...(this.adapterOptions as WebSocketAdapterOptions), url });
-      }
-    }
+    return loadRelay(this.adapter, this.relay || defaultRelayUrl(location, this.adapter), this.adapterOptions);
   }
 }
 
 declare global {
   interface HTMLElementTagNameMap {
     'secure-meeting': SecureMeeting;
-  }
-  interface GlobalEventHandlersEventMap {
-    'meeting-join': MeetingJoinEvent;
-    'meeting-leave': MeetingLeaveEvent;
-    'peer-join': PeerJoinEvent;
-    'peer-leave': PeerLeaveEvent;
-    'meeting-error': SecureMeetingErrorEvent;
   }
 }

@@ -49,7 +49,8 @@ function markup(root: Element): string {
 }
 
 describe('<join-gate>', () => {
-  it('renders labelled channel, password and name fields and two buttons', async () => {
+  it('renders labelled channel, password and name fields and two buttons', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate></join-gate>`);
     for (const [id, label] of [['channel', 'Channel'], ['password', 'Password'], ['name', 'Your name']] as const) {
       expect($(el, `label[for=${id}]`).textContent!.trim()).to.equal(label);
@@ -66,14 +67,16 @@ describe('<join-gate>', () => {
     await expect(el).to.be.accessible();
   });
 
-  it('prefills channel and name from attributes', async () => {
+  it('prefills channel and name from attributes', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate channel="42" name="Ada"></join-gate>`);
     expect($<HTMLInputElement>(el, '#channel').value).to.equal('42');
     expect($<HTMLInputElement>(el, '#name').value).to.equal('Ada');
     expect($<HTMLInputElement>(el, '#password').value).to.equal('');
   });
 
-  it('shows a message for every empty field, marks them invalid and sends nothing', async () => {
+  it('shows a message for every empty field, marks them invalid and sends nothing', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate></join-gate>`);
     let sent = 0;
     el.addEventListener('join-request', () => sent++);
@@ -94,7 +97,8 @@ describe('<join-gate>', () => {
   });
 
   for (const bad of ['0', '1001', '1.5', '-3', '1e2']) {
-    it(`rejects channel "${bad}"`, async () => {
+    it(`rejects channel "${bad}"`, async function () {
+      this.timeout(10_000);
       const el = await fixture<JoinGate>(html`<join-gate></join-gate>`);
       type(el, { channel: bad, password: 'pw', name: 'Ada' });
       let sent = 0;
@@ -108,7 +112,8 @@ describe('<join-gate>', () => {
     });
   }
 
-  it('uses max-channel for the range and its message', async () => {
+  it('uses max-channel for the range and its message', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate max-channel="50"></join-gate>`);
     type(el, { channel: '51', password: 'pw', name: 'Ada' });
     await submit(el);
@@ -116,7 +121,8 @@ describe('<join-gate>', () => {
     expect($<HTMLInputElement>(el, '#channel').max).to.equal('50');
   });
 
-  it('trims the name and refuses blank or over-long names', async () => {
+  it('trims the name and refuses blank or over-long names', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate></join-gate>`);
     type(el, { channel: '7', password: 'pw', name: '   ' });
     await submit(el);
@@ -131,7 +137,8 @@ describe('<join-gate>', () => {
     expect($(el, '#name').getAttribute('aria-invalid')).to.equal('false');
   });
 
-  it('does not complain about a field someone merely tabbed through', async () => {
+  it('does not complain about a field someone merely tabbed through', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate></join-gate>`);
     const channel = $<HTMLInputElement>(el, '#channel');
     channel.focus();
@@ -144,7 +151,8 @@ describe('<join-gate>', () => {
     expect(errorOf(el, 'channel')).to.equal('Channel must be a whole number from 1 to 1000.');
   });
 
-  it('sends a join-request with the fields, then forgets the password', async () => {
+  it('sends a join-request with the fields, then forgets the password', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<div><join-gate></join-gate></div>`).then((d) => d.firstElementChild as JoinGate);
     let reachedParent = false;
     el.parentElement!.addEventListener('join-request', () => (reachedParent = true));
@@ -175,7 +183,8 @@ describe('<join-gate>', () => {
     expect($(el, '[part=status]').textContent!.trim()).to.equal('Joining…');
   });
 
-  it('stays editable when the join-request is cancelled', async () => {
+  it('stays editable when the join-request is cancelled', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate channel="3" name="Ada"></join-gate>`);
     el.addEventListener('join-request', (e) => e.preventDefault());
     type(el, { password: 'pw' });
@@ -184,7 +193,8 @@ describe('<join-gate>', () => {
     expect($<HTMLInputElement>(el, '#password').value).to.equal('');
   });
 
-  it('picks a random whole channel within 1..max-channel', async () => {
+  it('picks a random whole channel within 1..max-channel', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate max-channel="5"></join-gate>`);
     const seen = new Set<string>();
     for (let i = 0; i < 60; i++) {
@@ -199,7 +209,8 @@ describe('<join-gate>', () => {
     expect($(el, '[part=status]').textContent).to.match(/^Channel [1-5] picked\.$/);
   });
 
-  it('disables the form and shows progress while busy', async () => {
+  it('disables the form and shows progress while busy', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate busy status="Deriving key…"></join-gate>`);
     expect($<HTMLFieldSetElement>(el, 'fieldset').disabled).to.equal(true);
     expect($<HTMLInputElement>(el, '#password').matches(':disabled')).to.equal(true);
@@ -212,7 +223,8 @@ describe('<join-gate>', () => {
     expect($(el, '[part=status]').textContent!.trim()).to.equal('');
   });
 
-  it('shows the error property in an alert', async () => {
+  it('shows the error property in an alert', async function () {
+    this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate></join-gate>`);
     el.error = 'Cannot reach the relay.';
     await el.updateComplete;
@@ -222,7 +234,8 @@ describe('<join-gate>', () => {
 });
 
 describe('checkJoinFields', () => {
-  it('accepts numbers and digit strings and normalises the name', () => {
+  it('accepts numbers and digit strings and normalises the name', function () {
+    this.timeout(10_000);
     expect(checkJoinFields({ channel: 7, password: 'p', name: ' A ' })).to.deep.equal({
       ok: true,
       value: { channel: 7, password: 'p', name: 'A' },
@@ -230,12 +243,14 @@ describe('checkJoinFields', () => {
     expect(checkJoinFields({ channel: ' 12 ', password: 'p', name: 'A' }, 12)).to.have.property('ok', true);
   });
 
-  it('counts name length as core does (UTF-16 units)', () => {
+  it('counts name length as core does (UTF-16 units)', function () {
+    this.timeout(10_000);
     expect(checkJoinFields({ channel: 1, password: 'p', name: '😀'.repeat(32) })).to.have.property('ok', true);
     expect(checkJoinFields({ channel: 1, password: 'p', name: '😀'.repeat(33) })).to.have.property('ok', false);
   });
 
-  it('keeps the password exactly as typed', () => {
+  it('keeps the password exactly as typed', function () {
+    this.timeout(10_000);
     const result = checkJoinFields({ channel: 1, password: ' p ', name: 'A' });
     expect(result.ok && result.value.password).to.equal(' p ');
   });

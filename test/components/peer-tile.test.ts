@@ -27,13 +27,15 @@ describe('<peer-tile>', () => {
     return stream;
   };
 
-  it('exposes its parts', async () => {
+  it('exposes its parts', async function () {
+    this.timeout(15_000);
     const el = await fixture<PeerTile>(html`<peer-tile name="Ada"></peer-tile>`);
     for (const name of ['base', 'video', 'placeholder', 'name', 'status']) part(el, name);
     expect(part(el, 'video').tagName).to.equal('VIDEO');
   });
 
-  it('shows the initial instead of video when there is no stream', async () => {
+  it('shows the initial instead of video when there is no stream', async function () {
+    this.timeout(15_000);
     const el = await fixture<PeerTile>(html`<peer-tile name="ada"></peer-tile>`);
     expect(part(el, 'name').textContent!.trim()).to.equal('ada');
     expect(part(el, 'placeholder').textContent!.trim()).to.equal('A');
@@ -42,7 +44,8 @@ describe('<peer-tile>', () => {
     await expect(el).to.be.accessible();
   });
 
-  it('plays a real MediaStream', async () => {
+  it('plays a real MediaStream', async function () {
+    this.timeout(15_000);
     const stream = await camera();
     const el = await fixture<PeerTile>(html`<peer-tile name="Ada" .stream=${stream}></peer-tile>`);
     const video = part<HTMLVideoElement>(el, 'video');
@@ -60,7 +63,8 @@ describe('<peer-tile>', () => {
     expect(video.srcObject).to.equal(other);
   });
 
-  it('mutes and mirrors the local tile only', async () => {
+  it('mutes and mirrors the local tile only', async function () {
+    this.timeout(15_000);
     const stream = await camera();
     const local = await fixture<PeerTile>(html`<peer-tile local name="Me" .stream=${stream}></peer-tile>`);
     const remote = await fixture<PeerTile>(html`<peer-tile name="Them" .stream=${stream}></peer-tile>`);
@@ -72,7 +76,8 @@ describe('<peer-tile>', () => {
     expect(part(local, 'name').textContent!.replace(/\s+/g, ' ').trim()).to.equal('Me (you)');
   });
 
-  it('keeps playing audio but shows the placeholder when the camera is off', async () => {
+  it('keeps playing audio but shows the placeholder when the camera is off', async function () {
+    this.timeout(15_000);
     const stream = await camera();
     const el = await fixture<PeerTile>(html`<peer-tile name="Émile" camera-off .stream=${stream}></peer-tile>`);
     const video = part<HTMLVideoElement>(el, 'video');
@@ -90,7 +95,8 @@ describe('<peer-tile>', () => {
     expect(part(el, 'status').textContent).not.to.include('Camera off');
   });
 
-  it('says when the microphone is off', async () => {
+  it('says when the microphone is off', async function () {
+    this.timeout(15_000);
     const el = await fixture<PeerTile>(html`<peer-tile name="Ada"></peer-tile>`);
     expect(part(el, 'status').textContent!.trim()).to.equal('');
     el.audioMuted = true;
@@ -100,7 +106,8 @@ describe('<peer-tile>', () => {
     await expect(el).to.be.accessible();
   });
 
-  it('says while the link to a member is being repaired', async () => {
+  it('says while the link to a member is being repaired', async function () {
+    this.timeout(15_000);
     const el = await fixture<PeerTile>(html`<peer-tile name="Ada" reconnecting></peer-tile>`);
     expect(el.reconnecting).to.equal(true);
     const note = el.shadowRoot!.querySelector('[part~=status] [role=status]');
@@ -112,7 +119,8 @@ describe('<peer-tile>', () => {
     expect(part(el, 'status').textContent!.trim()).to.equal('');
   });
 
-  it('offers a remote member\'s controls: mute for me, hide video, disconnect', async () => {
+  it('offers a remote member\'s controls: mute for me, hide video, disconnect', async function () {
+    this.timeout(15_000);
     const stream = await camera();
     const el = await fixture<PeerTile>(html`<peer-tile name="Ada" controls .stream=${stream}></peer-tile>`);
     const video = part<HTMLVideoElement>(el, 'video');
@@ -146,7 +154,8 @@ describe('<peer-tile>', () => {
     expect(plain.shadowRoot!.querySelector('[part~=controls]')).to.equal(null);
   });
 
-  it('reflects its boolean attributes', async () => {
+  it('reflects its boolean attributes', async function () {
+    this.timeout(15_000);
     const el = await fixture<PeerTile>(html`<peer-tile></peer-tile>`);
     el.local = true;
     el.cameraOff = true;
@@ -161,7 +170,8 @@ describe('<peer-tile>', () => {
 });
 
 describe('initialOf', () => {
-  it('takes the first user-perceived character', () => {
+  it('takes the first user-perceived character', function () {
+    this.timeout(15_000);
     expect(initialOf('ada')).to.equal('A');
     expect(initialOf('  émile')).to.equal('É');
     expect(initialOf('👩‍💻 dev')).to.equal('👩‍💻');

@@ -1,22 +1,12 @@
-import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import type { JoinGate } from '../../components/join-gate/join-gate.js';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import type { PeerTile } from '../../components/peer-tile/peer-tile.js';
-import {
-  defaultRelayUrl,
-  MeetingJoinEvent,
-  type SecureMeeting,
-} from '../../components/secure-meeting/secure-meeting.js';
+import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
+import { MeetingJoinEvent } from '../../components/secure-meeting/events.js';
+import { defaultRelayUrl } from '../../components/secure-meeting/adapters.js';
 import '../../components/index.js';
 import { SecureMeetingError } from '../../core/errors.js';
 import type { RelayAdapter, RelayHandlers, RelayState } from '../../core/relay.js';
-
-// Mocha's globals, declared here because the project has no @types/mocha.
-
-/** oneEvent, typed by the event map the components augment. */
-const once = <K extends keyof GlobalEventHandlersEventMap>(target: EventTarget, type: K) =>
-  oneEvent(target, type) as unknown as Promise<GlobalEventHandlersEventMap[K]>;
-
-const PASSWORD = 'correct horse battery staple';
+import { PASSWORD, gateOf, inShadow, once, submitGate } from './helpers.js';
 
 /**
  * A relay inside the page: forwards each frame to the other connections on
@@ -74,22 +64,6 @@ class MemoryRelay {
   };
 }
 
-const inShadow = <T extends Element = HTMLElement>(root: Element, selector: string): T | null =>
-  root.shadowRoot!.querySelector<T>(selector);
-
-const gateOf = (el: SecureMeeting) => inShadow<JoinGate>(el, 'join-gate');
-
-async function submitGate(el: SecureMeeting, fields: { channel: string; password: string; name: string }) {
-  const gate = gateOf(el)!;
-  await gate.updateComplete;
-  for (const [id, value] of Object.entries(fields)) {
-    const input = inShadow<HTMLInputElement>(gate, `#${id}`)!;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
-  }
-  inShadow<HTMLButtonElement>(gate, 'button[type=submit]')!.click();
-}
-
 /** Everything serialised from the element and every shadow root below it, attributes included. */
 function markup(root: Element): string {
   let out = root.outerHTML;
@@ -123,7 +97,8 @@ async function joinThrough(relay: MemoryRelay, name: string, lockAfter = 600): P
 }
 
 describe('<secure-meeting>', () => {
-  it('starts at the join gate, prefilled from its attributes', async () => {
+  it('starts at the join gate, prefilled from its attributes', async function () {
+    this.timeout(10_000);
     const el = await fixture<SecureMeeting>(
       html`<secure-meeting channel="12" name="Ada" max-channel="99"></secure-meeting>`,
     );
@@ -139,7 +114,8 @@ describe('<secure-meeting>', () => {
     await expect(el).to.be.accessible();
   });
 
-  it('defaults each adapter to this origin, ws or wss to match the page', async () => {
+  it('defaults each adapter to this origin, ws or wss to match the page', async function () {
+    this.timeout(10_000);
     const el = await fixture<SecureMeeting>(html`<secure-meeting></secure-meeting>`);
     expect(location.protocol).to.equal('http:');
     expect(el.adapter).to.equal('ws');
@@ -156,7 +132,8 @@ describe('<secure-meeting>', () => {
     expect(custom.relay).to.equal('wss://broker.example/mqtt');
   });
 
-  it('loads the adapter it is told to, and says which ones exist', async () => {
+  it('loads the adapter it is told to, and says which ones exist', async function () {
+    this.timeout(30_000);
     // Port 9 (discard) has no listener: each adapter must get as far as dialling and report it plainly.
     for (const [adapter, relay] of [['mqtt', 'ws://127.0.0.1:9/mqtt'], ['socketio', 'http://127.0.0.1:9']] as const) {
       const el = await fixture<SecureMeeting>(html`<secure-meeting adapter=${adapter} relay=${relay}></secure-meeting>`);
@@ -178,7 +155,8 @@ describe('<secure-meeting>', () => {
     );
   });
 
-  it('keeps the join request, and the password in it, inside its shadow tree', async () => {
+  it('keeps the join request, and the password in it, inside its shadow tree', async function () {
+    this.timeout(30_000);
     const el = await fixture<SecureMeeting>(html`<secure-meeting relay="ws://127.0.0.1:9/relay/[TOPIC]"></secure-meeting>`);
     const seen: Event[] = [];
     const spy = (e: Event) => seen.push(e);
@@ -195,7 +173,8 @@ describe('<secure-meeting>', () => {
     expect(seen).to.have.length(0);
   });
 
-  it('returns to the gate with the reason when the relay is unreachable', async () => {
+  it('returns to the gate with the reason when the relay is unreachable', async function () {
+    this.timeout(30_000);
     const el = await fixture<SecureMeeting>(html`<secure-meeting relay="ws://127.0.0.1:9/relay/[TOPIC]"></secure-meeting>`);
     let joined = false;
     el.addEventListener('meeting-join', () => (joined = true));
@@ -224,7 +203,8 @@ describe('<secure-meeting>', () => {
     await expect(el).to.be.accessible();
   });
 
-  it('join() takes the same path: TypeError for bad fields, the relay error otherwise', async () => {
+  it('join() takes the same path: TypeError for bad fields, the relay error otherwise', async function () {
+    this.timeout(30_000);
     const el = await fixture<SecureMeeting>(html`<secure-meeting relay="ws://127.0.0.1:9/relay/[TOPIC]"></secure-meeting>`);
     let thrown: unknown;
     await el.join({ channel: 0, password: '', name: 'Ada' }).catch((e: unknown) => (thrown = e));
@@ -243,7 +223,8 @@ describe('<secure-meeting>', () => {
     expect(el.meeting).to.equal(null);
   });
 
-  it('says so in the gate when the adapter is unknown', async () => {
+  it('says so in the gate when the adapter is unknown', async function () {
+    this.timeout(30_000);
     const el = await fixture<SecureMeeting>(html`<secure-meeting adapter="carrier-pigeon"></secure-meeting>`);
     const failed = once(el, 'meeting-error');
     await submitGate(el, { channel: '1', password: PASSWORD, name: 'Ada' });
@@ -254,7 +235,8 @@ describe('<secure-meeting>', () => {
     expect(inShadow(gateOf(el)!, '[role=alert]')!.textContent).to.include('Unknown adapter "carrier-pigeon"');
   });
 
-  it('joins, shows the grid and toolbar, toggles mic and camera, and leaves', async () => {
+  it('joins, shows the grid and toolbar, toggles mic and camera, and leaves', async function () {
+    this.timeout(30_000);
     const relay = new MemoryRelay();
     const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${relay.adapter}></secure-meeting>`);
     const joined = once(el, 'meeting-join');
@@ -325,7 +307,8 @@ describe('<secure-meeting>', () => {
     expect(el.meeting).to.equal(null);
   });
 
-  it('shows the meeting while the relay is still being dialled, and can abandon it', async () => {
+  it('shows the meeting while the relay is still being dialled, and can abandon it', async function () {
+    this.timeout(30_000);
     const relay = new MemoryRelay(false);
     const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${relay.adapter}></secure-meeting>`);
     let errors = 0;
@@ -343,7 +326,8 @@ describe('<secure-meeting>', () => {
     expect(errors).to.equal(0);
   });
 
-  it('shows a tile for each member who joins and removes it when they leave', async () => {
+  it('shows a tile for each member who joins and removes it when they leave', async function () {
+    this.timeout(60_000);
     const relay = new MemoryRelay();
     const ada = await joinThrough(relay, 'Ada');
     const arrived = once(ada, 'peer-join');
@@ -370,7 +354,8 @@ describe('<secure-meeting>', () => {
     expect(statusOf(ada)).to.equal('No one here yet. If others are already in the meeting, check the channel and password.');
   });
 
-  it('closes joining after lock-after, keeps the meeting, and reopens or locks it for everyone', async () => {
+  it('closes joining after lock-after, keeps the meeting, and reopens or locks it for everyone', async function () {
+    this.timeout(60_000);
     const relay = new MemoryRelay();
     const ada = await joinThrough(relay, 'Ada', 3);
     const bob = await joinThrough(relay, 'Bob', 600);
@@ -406,7 +391,8 @@ describe('<secure-meeting>', () => {
     await bob.leave();
   });
 
-  it('Disconnect on a tile ends that connection only, on both sides', async () => {
+  it('Disconnect on a tile ends that connection only, on both sides', async function () {
+    this.timeout(60_000);
     const relay = new MemoryRelay();
     const ada = await joinThrough(relay, 'Ada');
     const bob = await joinThrough(relay, 'Bob');
@@ -427,7 +413,8 @@ describe('<secure-meeting>', () => {
     for (const el of [ada, bob, cy]) await el.leave();
   });
 
-  it('leaves the meeting when removed from the page, but not when moved', async () => {
+  it('leaves the meeting when removed from the page, but not when moved', async function () {
+    this.timeout(30_000);
     const relay = new MemoryRelay();
     const el = await joinThrough(relay, 'Ada');
     const meeting = el.meeting!;

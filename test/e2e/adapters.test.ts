@@ -54,7 +54,8 @@ function startGenericRelay(): Promise<{ port: number; paths: Set<string>; frames
 async function meetOver(browser: Browser, demo: DemoServer, channel: number, adapter: AdapterName, relay: string, options: Record<string, unknown> = {}): Promise<Map<string, Page>> {
   const members = new Map<string, Page>();
   for (const name of NAMES) {
-    const page = await openMember(browser, demo.url);
+    // The demo page loads the one file that holds this relay's adapter.
+    const page = await openMember(browser, `${demo.url}?relay=${adapter}`);
     await useRelay(page, adapter, relay, options);
     await joinThroughGate(page, { channel, password: `over-${adapter}-${channel}`, name });
     members.set(name, page);
@@ -90,7 +91,7 @@ describe('a meeting over each relay adapter, end to end', () => {
   });
 
   test('MQTT: wrong broker credentials are shown in plain words at the gate', { timeout: 30_000 }, async () => {
-    const page = await openMember(browser, demo.url);
+    const page = await openMember(browser, `${demo.url}?relay=mqtt`);
     await useRelay(page, 'mqtt', mosquitto.url, { ...BROKER_USER, password: 'not-it' });
     await joinThroughGate(page, { channel: 612, password: 'whatever-it-is', name: 'Dora' });
     const alert = String(await eventually('an error at the gate', async () => (await page.getByRole('alert').textContent())?.trim()));

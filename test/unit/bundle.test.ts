@@ -1,9 +1,12 @@
 /**
- * A page pays only for the relay it uses (DESIGN.md, adapters): what loads
- * when the components load — the entry and every file it imports statically —
- * holds neither mqtt.js nor socket.io-client; each adapter is a chunk reached
- * only through import(). Reads the built files, so `npm run build` first
- * (`npm test` does).
+ * Two ways to ship the components, read from the built files (so `npm run
+ * build` first; `npm test` does):
+ * - the package entry for bundlers: a page pays only for the relay it uses
+ *   (DESIGN.md, adapters): what loads when the components load — the entry and
+ *   every file it imports statically — holds neither mqtt.js nor
+ *   socket.io-client; each adapter is a module reached only through import();
+ * - one file per relay for a CMS: each single file fetches nothing else (no
+ *   import of any kind) and holds exactly its relay's library.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,6 +15,15 @@ import { describe, test } from 'node:test';
 
 /** Strings that only each library's own code contains (a protocol name, an engine.io close reason). */
 const LIBRARIES = { 'mqtt.js': 'MQIsdp', 'socket.io-client': 'transport close' } as const;
+/** A message only the WebSocket adapter's client has. */
+const WEBSOCKET_ADAPTER = 'websocketRelay: connect() needs a non-empty topic';
+
+/** Each single file and the libraries it must hold; it must hold no other. */
+const SINGLE_FILES: Record<string, (keyof typeof LIBRARIES)[]> = {
+  'secure-meeting.bundle.js': [],
+  'secure-meeting.mqtt.bundle.js': ['mqtt.js'],
+  'secure-meeting.socketio.bundle.js': ['socket.io-client'],
+};
 
 // `import{a as b}from"./x.js"`, `import "./x.js"`, `export{c}from"./x.js"`; never `import("./x.js")`.
 const STATIC = /\b(?:import|export)\s*(?:[\w*${}\s,]+?\s*from\s*)?["']([^"']+)["']/g;
@@ -37,31 +49,35 @@ function lazyChunks(files: Map<string, string>): string[] {
   return [...files].flatMap(([file, code]) => specifiers(code, DYNAMIC).map((s) => resolve(dirname(file), s)));
 }
 
-describe('adapters are loaded only when chosen', () => {
-  test('the self-contained bundle carries neither library until an adapter is picked; the adapter chunks do', { timeout: 10_000 }, () => {
-    const base = staticClosure('dist/secure-meeting.bundle.js');
-    for (const [library, marker] of Object.entries(LIBRARIES)) {
-      for (const [file, code] of base) assert.ok(!code.includes(marker), `${file} loads with the page but contains ${library}`);
+function readBuilt(file: string): string {
+  assert.ok(existsSync(file), `${file} is missing: run npm run build first`);
+  return readFileSync(file, 'utf8');
+}
+
+describe('one self-contained file per relay', () => {
+  test('each single file imports nothing, statically or with import(), and never calls require()', { timeout: 10_000 }, () => {
+    for (const file of Object.keys(SINGLE_FILES)) {
+      const code = readBuilt(join('dist', file));
+      assert.deepEqual(specifiers(code, STATIC), [], `${file} imports other files`);
+      // Any import(…), not only one with a literal path: the file must not fetch at all.
+      assert.doesNotMatch(code, /\bimport\s*\(/, `${file} calls import()`);
+      assert.doesNotMatch(code, /\brequire\(/, `${file} calls require(): Node-only code got in`);
     }
-    const lazy = lazyChunks(base);
-    assert.equal(lazy.length, 3, `one lazy chunk per adapter, found ${lazy.join(', ')}`);
-    const chunk = (name: string): string => {
-      const file = lazy.find((f) => f.includes(join('bundle', `${name}-`)));
-      assert.ok(file, `a lazy ${name} chunk among ${lazy.join(', ')}`);
-      return readFileSync(file, 'utf8');
-    };
-    assert.ok(chunk('mqtt').includes(LIBRARIES['mqtt.js']), 'the mqtt chunk holds mqtt.js');
-    assert.ok(chunk('socketio').includes(LIBRARIES['socket.io-client']), 'the socketio chunk holds socket.io-client');
-    for (const marker of Object.values(LIBRARIES)) assert.ok(!chunk('websocket').includes(marker));
+    assert.ok(!existsSync('dist/bundle'), 'no chunk folder beside the single files');
   });
 
-  test('no file of the browser bundle calls require(): Node-only code stayed out', { timeout: 10_000 }, () => {
-    const base = staticClosure('dist/secure-meeting.bundle.js');
-    for (const chunk of lazyChunks(base)) for (const [file, code] of staticClosure(chunk)) base.set(file, code);
-    assert.ok(base.size >= 4, `the entry and the adapter chunks: ${[...base.keys()].join(', ')}`);
-    for (const [file, code] of base) assert.doesNotMatch(code, /\brequire\(/, `${file} calls require()`);
+  test('each single file holds the WebSocket adapter and exactly its relay\'s library', { timeout: 10_000 }, () => {
+    for (const [file, inside] of Object.entries(SINGLE_FILES)) {
+      const code = readBuilt(join('dist', file));
+      assert.ok(code.includes(WEBSOCKET_ADAPTER), `${file} holds the WebSocket adapter`);
+      for (const [library, marker] of Object.entries(LIBRARIES) as [keyof typeof LIBRARIES, string][]) {
+        assert.equal(code.includes(marker), inside.includes(library), `${file} ${inside.includes(library) ? 'lacks' : 'holds'} ${library}`);
+      }
+    }
   });
+});
 
+describe('the package entry loads adapters only when chosen', () => {
   test('the package entry for the components imports neither library; the adapter entries do', { timeout: 10_000 }, () => {
     const base = staticClosure('dist/components/index.js');
     for (const [file, code] of base) {

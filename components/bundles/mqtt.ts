@@ -1,0 +1,9 @@
+// dist/secure-meeting.mqtt.bundle.js: secure-meeting.bundle.js plus the MQTT
+// adapter (mqtt.js inside), one file that fetches nothing else.
+import { websocketRelay } from '../../adapters/websocket/index.js';
+import { mqttRelay } from '../../adapters/mqtt/index.js';
+import { BUNDLE_FILES, bundledAdapters, useAdapterLoader } from '../secure-meeting/adapters.js';
+
+export * from '../elements.js';
+
+useAdapterLoader(bundledAdapters(BUNDLE_FILES.mqtt, { ws: websocketRelay, mqtt: mqttRelay }));

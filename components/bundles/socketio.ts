@@ -1,0 +1,9 @@
+// dist/secure-meeting.socketio.bundle.js: secure-meeting.bundle.js plus the
+// Socket.IO adapter (socket.io-client inside), one file that fetches nothing else.
+import { websocketRelay } from '../../adapters/websocket/index.js';
+import { socketioRelay } from '../../adapters/socketio/index.js';
+import { BUNDLE_FILES, bundledAdapters, useAdapterLoader } from '../secure-meeting/adapters.js';
+
+export * from '../elements.js';
+
+useAdapterLoader(bundledAdapters(BUNDLE_FILES.socketio, { ws: websocketRelay, socketio: socketioRelay }));
