@@ -18,6 +18,7 @@ import { joinThroughGate, launchBrowser, linkBetween, openMember, useRelay } fro
 import { startMosquitto } from '../test/support/mosquitto.js';
 import { NetCut } from '../test/support/netcut.js';
 import { relayFigures } from './relays.js';
+import { baselineJoinFigures, printBaseline } from './baseline.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -304,6 +305,9 @@ try {
       for (const [name, relay] of Object.entries(relays)) via4[name]!.push((await joinTime(browser, demo, 4, 400 + i, relay)).first);
     }
   }
+  // The same join figures on the commit before the change under test, alternating with this build's.
+  const baseline = await baselineJoinFigures({ browser, current: demo, runs: RUNS, joinTime, median });
+  if (baseline) results['baseline'] = baseline;
   const floorMs = median(floors);
   const two = median(join2.map((r) => r.first));
   results['floorMs'] = floorMs;
@@ -357,6 +361,7 @@ try {
   console.log(`\nRelay throughput: ${load?.topics} topics × ${load?.membersPerTopic} members, every member publishing 1 KiB strings (Node clients, loopback)\n`);
   console.log('| relay | envelopes delivered/s | latency p50 | latency p99 |\n| --- | --- | --- | --- |');
   for (const r of throughput) console.log(`| ${r.relay} | ${r.deliveriesPerSecond} | ${r.p50Ms} ms | ${r.p99Ms} ms |`);
+  if (baseline) printBaseline(baseline);
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', JSON.stringify(results, null, 2));
 } finally {

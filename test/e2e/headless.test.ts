@@ -23,17 +23,19 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
   const context = await browser.newContext();
   // tsx compiles functions sent to the page with esbuild's keepNames (see browser.ts openMember).
   await context.addInitScript('globalThis.__name ??= (fn) => fn');
-  // Counts the RTCPeerConnections the page creates, and when each member joined.
+  // Counts (and keeps) the RTCPeerConnections the page creates, and when each member joined.
   await context.addInitScript(() => {
     const Native = RTCPeerConnection;
+    const made: RTCPeerConnection[] = [];
     const counted = class extends Native {
       constructor(config?: RTCConfiguration) {
         super(config);
-        (window as unknown as { pcs: number }).pcs = ((window as unknown as { pcs?: number }).pcs ?? 0) + 1;
+        made.push(this);
+        (window as unknown as { pcs: number }).pcs = made.length;
       }
     };
     Object.defineProperty(counted, 'generateCertificate', { value: Native.generateCertificate.bind(Native) });
-    Object.assign(window, { RTCPeerConnection: counted, pcs: 0 });
+    Object.assign(window, { RTCPeerConnection: counted, pcs: 0, made });
   });
   const page = await context.newPage();
   await page.goto(`${demo.url}dist/`).catch(() => undefined); // any same-origin page will do
@@ -55,7 +57,7 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
   return page;
 }
 
-type Win = { pcs: number; pcsAtJoin: Record<string, number>; meeting: { peers: Map<string, { name: string; stream: MediaStream | null }>; getPeerStats(id: string): Promise<{ framesDecoded: number }>; leave(): Promise<void>; dropped: Record<string, number> }; log: string[] };
+type Win = { pcs: number; made: RTCPeerConnection[]; pcsAtJoin: Record<string, number>; meeting: { peers: Map<string, { name: string; stream: MediaStream | null }>; getPeerStats(id: string): Promise<{ framesDecoded: number }>; leave(): Promise<void>; dropped: Record<string, number> }; log: string[] };
 
 test('createMeeting + websocketRelay alone: two pages meet, decode video, and see the other leave', { timeout: 60_000 }, async () => {
   const ada = await headlessMember('Ada');
@@ -95,9 +97,9 @@ function framesFrom(viewer: Page, from: string): Promise<number> {
 
 test('a member who has been in a while answers a newcomer with the offer it prepared; media flows both ways', { timeout: 60_000 }, async () => {
   const cy = await headlessMember('Cy', 13);
-  // Cy prepares an offer about 2 s after joining (core/mesh/prepared.ts).
-  await cy.waitForFunction(() => (window as unknown as Win).pcs >= 2, null, { timeout: 10_000 });
-  await new Promise((r) => setTimeout(r, 500));
+  // Cy prepares an offer about 2 s after joining (core/mesh/prepared.ts): wait until its local
+  // offer is set, rather than a fixed while that a busy machine could outlast.
+  await cy.waitForFunction(() => (window as unknown as Win).made.some((pc) => pc.signalingState === 'have-local-offer'), null, { timeout: 10_000 });
   const before = await cy.evaluate(() => (window as unknown as Win).pcs);
   const di = await headlessMember('Di', 13);
   const deadline = Date.now() + 20_000;

@@ -300,7 +300,8 @@ describe('the join window and faults, end to end', () => {
     const relay = createRelayServer({ server: demo.http, path: '/relay/' });
     replacement = relay;
     await relay.ready;
-    await eventually('everyone back on the relay', async () => relay.connections(topic) === 3, 20_000);
+    // While the relay is down, reconnect attempts back off to 10 s apart (the adapters' default cap).
+    await eventually('everyone back on the relay', async () => relay.connections(topic) === 3, 30_000);
     assert.equal(await joinStatus(), 0);
     const dora = await openMember(browser, demo.url);
     await joinThroughGate(dora, { channel, password, name: 'Dora' });
