@@ -150,7 +150,7 @@ async function vanishTime(browser: Browser, demo: DemoServer, channel: number): 
 }
 
 /**
- * Two members meet with a 2 s join window and lock; a newcomer waits on the
+ * Two members meet and lock (Lock now); a newcomer waits on the
  * relay; one member presses Allow joining: ms until the newcomer decodes a
  * first frame.
  */
@@ -161,11 +161,14 @@ async function allowJoiningTime(browser: Browser, demo: DemoServer, channel: num
     for (const name of ['First', 'Second']) {
       const page = await openMember(browser, demo.url);
       pages.push(page);
-      await page.evaluate(() => document.querySelector('secure-meeting')!.setAttribute('lock-after', '2'));
       await joinThroughGate(page, { channel, password, name });
     }
     const [first] = pages as [Page];
-    await first.getByRole('button', { name: 'Allow joining' }).waitFor({ timeout: 30_000 });
+    // Lock once they have met, rather than with a lock-after timer a slow join could outlast.
+    await first.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } | null }).meeting?.peers.size === 1 &&
+      [...(document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } }).meeting.peers.values()].every((p) => p.controlOpen), null, { timeout: 30_000 });
+    await first.getByRole('button', { name: 'Lock now' }).click();
+    for (const page of pages) await page.getByRole('button', { name: 'Allow joining' }).waitFor({ timeout: 30_000 });
     const newcomer = await openMember(browser, demo.url);
     pages.push(newcomer);
     await joinThroughGate(newcomer, { channel, password, name: 'Newcomer' });
@@ -186,7 +189,7 @@ async function allowJoiningTime(browser: Browser, demo: DemoServer, channel: num
 }
 
 /**
- * Three members meet and joining closes (lock-after 10); every socket of the
+ * Three members meet and joining closes (Lock now); every socket of the
  * link between two of them is cut: ms until the first of them receives the
  * other's audio again, and decodes video frames again (ICE restarted,
  * signaled through the third).
@@ -198,12 +201,11 @@ async function repairTime(browser: Browser, demo: DemoServer, channel: number): 
     for (const name of ['One', 'Two', 'Three']) {
       const page = await openMember(browser, demo.url);
       pages.push(page);
-      // Long enough for all three to meet before the first one leaves the relay.
-      await page.evaluate(() => document.querySelector('secure-meeting')!.setAttribute('lock-after', '10'));
       await joinThroughGate(page, { channel, password: `repair-${channel}`, name });
     }
     for (const page of pages) await page.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } | null }).meeting?.peers.size === 2, null, { timeout: 30_000 });
-    // Locked everywhere: the relay is no way round.
+    // Locked everywhere once all have met (Lock now, not a timer a slow join could outlast): the relay is no way round.
+    await pages[0]!.getByRole('button', { name: 'Lock now' }).click();
     for (const page of pages) await page.getByRole('button', { name: 'Allow joining' }).waitFor({ timeout: 30_000 });
     const [one, two] = pages as [Page, Page];
     const link = await linkBetween(one, two);
