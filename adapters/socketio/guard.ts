@@ -40,6 +40,13 @@ const sizeOf = (packet: Packet): number => {
 };
 
 /**
+ * What the transport adds to the packets we count, at most: a WebSocket frame
+ * header (≤ 10 bytes from a server, RFC 6455 §5.2) per packet, or a poll
+ * response's HTTP head. Slack for the "has the ping left?" test below.
+ */
+const framing = (packets: number): number => packets * 10 + 1024;
+
+/**
  * Watches one member's connection; returns how many bytes wait to be sent to
  * it. Those bytes sit in three places: engine.io's `writeBuffer` while the
  * transport is busy (a websocket transport stays busy until `ws` has handed
@@ -50,6 +57,8 @@ const sizeOf = (packet: Packet): number => {
 export function guard(engineSocket: EngineSocket, maxBuffered: number, stats: Counters): () => number {
   const conn = engineSocket as unknown as Conn;
   let queued = 0;
+  /** Bytes and packets queued since the outstanding ping was (the ping included), while one is. */
+  let sincePing: { bytes: number; packets: number } | null = null;
   const responses = new Set<NetSocket>();
   let severed = false;
 
@@ -73,6 +82,11 @@ export function guard(engineSocket: EngineSocket, maxBuffered: number, stats: Co
   conn.on('packetCreate', (packet) => {
     const size = sizeOf(packet);
     queued += size;
+    if (packet.type === 'ping') sincePing = { bytes: 0, packets: 0 };
+    if (sincePing !== null) {
+      sincePing.bytes += size;
+      sincePing.packets += 1;
+    }
     if (severed || pending() <= maxBuffered) return;
     severed = true;
     stats.dropped.slow += 1;
@@ -87,10 +101,19 @@ export function guard(engineSocket: EngineSocket, maxBuffered: number, stats: Co
   });
   // engine.io takes any pong as the answer to its ping and, with none
   // outstanding, postpones the next ping: a client sending pongs unasked would
-  // never be pinged. The 'packet' event comes before engine.io handles the
-  // packet, so a pong that answers nothing is made a no-op here.
+  // never be pinged. Its pings carry nothing to echo (engine.io-client answers
+  // each with a bare pong), so a pong counts here only while a ping is
+  // outstanding, once, and only if that ping has left our buffers: while more
+  // bytes wait than were queued since the ping, the client cannot have read
+  // it. A client that does not read thus misses its heartbeat whenever
+  // anything is sent to it. The 'packet' event comes before engine.io handles
+  // the packet, so a pong that answers nothing is made a no-op.
   conn.on('packet', (packet) => {
-    if (packet.type !== 'pong' || conn.pingTimeoutTimer !== null) return;
+    if (packet.type !== 'pong') return;
+    if (conn.pingTimeoutTimer !== null && sincePing !== null && pending() <= sincePing.bytes + framing(sincePing.packets)) {
+      sincePing = null;
+      return;
+    }
     packet.type = 'noop';
     stats.ignoredPongs += 1;
   });

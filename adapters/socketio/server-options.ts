@@ -24,7 +24,8 @@ import { readPathAndNamespace } from './codes.js';
  * maxConnectionsPerAddress or maxConnections are refused ("unavailable",
  * with the reason in the message, so clients retry later); on a Server the
  * relay creates, Engine.IO handshakes beyond twice the per-address cap or
- * beyond maxConnections are refused with HTTP 403 before any namespace.
+ * beyond maxConnections are refused by Engine.IO (HTTP 403, or 400 on a
+ * WebSocket handshake) before any namespace.
  */
 export interface SocketIoRelayServerOptions extends LimitOptions {
   /**
@@ -116,6 +117,6 @@ export function readOptions(options: SocketIoRelayServerOptions): Settings {
   if (adapter !== undefined && typeof adapter !== 'function') {
     throw invalidOption(`${FN}: adapter must be a Socket.IO adapter, e.g. createAdapter() of @socket.io/redis-adapter`);
   }
-  const heartbeatMs = options.heartbeatMs === undefined ? undefined : count(FN, 'heartbeatMs', options.heartbeatMs, 0);
+  const heartbeatMs = options.heartbeatMs === undefined ? undefined : count(FN, 'heartbeatMs', options.heartbeatMs, 1);
   return { ...readCommon(FN, options), server, io, path, namespace, adapter, heartbeatMs };
 }
