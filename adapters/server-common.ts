@@ -1,6 +1,7 @@
 /**
  * What the two relay servers (websocket/server.ts, socketio/server.ts) share:
- * their common options, the API-key check, the per-member token bucket and
+ * their common options and limits, the API-key check, the per-member token
+ * bucket, the topic rule, counting connections per address, their stats, and
  * listening on a port of their own. Node only: imported by the two server
  * entries and nothing a browser build reaches.
  */
