@@ -3,72 +3,17 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer, type ExtendedError, type Namespace, type ServerOptions, type Socket } from 'socket.io';
 import { invalidOption, PREFIX } from '../../core/errors.js';
-import { checkObject, keyChecker, listen, readCommon, shutDown, tokenBucket, TOPIC, type CommonSettings } from '../server-common.js';
+import { ConnectionCounter, counters, keyChecker, listen, shutDown, tokenBucket, type RelayStats } from '../server-common.js';
 import { attachReversibly } from './attach.js';
-import {
-  KICK_EVENT,
-  MESSAGE_EVENT,
-  readPathAndNamespace,
-  type KickCode,
-  type RefusalCode,
-} from './codes.js';
+import { KICK_EVENT, MESSAGE_EVENT, type KickCode, type RefusalCode } from './codes.js';
+import { guard } from './guard.js';
+import { readOptions, transportCap, type SocketIoRelayServerOptions } from './server-options.js';
 
 export type { KickCode, RefusalCode } from './codes.js';
 export { KICK_EVENT, MESSAGE_EVENT } from './codes.js';
+export type { LimitOptions, RelayStats, TopicRule } from '../server-common.js';
+export type { SocketIoRelayServerOptions } from './server-options.js';
 
-/**
- * The Socket.IO relay: a member joins one topic (sent in the handshake
- * `auth`), and every string it emits as "message" goes to every *other*
- * member of that topic, on this instance and, with a cluster adapter such as
- * `@socket.io/redis-adapter`, on every other instance. It stores nothing and
- * logs nothing; it only ever sees blinded topics and sealed envelopes.
- *
- * Give at most one of `server`, `io` and `port`; with none, it listens on a
- * free port of 127.0.0.1.
- */
-export interface SocketIoRelayServerOptions {
-  /**
-   * An existing HTTP(S) server to attach to: the relay creates a Socket.IO
-   * Server on it under `path`; other requests and upgrades still reach the
-   * app's own handlers, and close() detaches and leaves the server running.
-   */
-  server?: HttpServer | HttpsServer;
-  /**
-   * An existing Socket.IO Server: the relay uses only its `namespace` on it.
-   * The app's own namespaces, its path, CORS and adapter (set a cluster
-   * adapter on it yourself) stay as they are, and close() leaves it running.
-   */
-  io?: IoServer;
-  /** Port to listen on when neither `server` nor `io` is given. Default 0 (a free port; see address()). */
-  port?: number;
-  /** Address to listen on with `port`. Default 127.0.0.1: put a TLS-terminating proxy in front for the outside world. */
-  host?: string;
-  /** HTTP path of the Socket.IO Server the relay creates (not with `io`). Clients use the same `path`. Default `/socket.io/`. */
-  path?: string;
-  /** The Socket.IO namespace of the relay, so it never mixes with an app's own events. Default `/secure-meeting`. */
-  namespace?: string;
-  /**
-   * A Socket.IO adapter for the Server the relay creates (not with `io`),
-   * e.g. `createAdapter(pubClient, subClient)` from `@socket.io/redis-adapter`:
-   * several relay instances then act as one, and maxMembersPerTopic counts
-   * members on all of them.
-   */
-  adapter?: ServerOptions['adapter'];
-  /** When given, the handshake's `auth.apiKey` must be one of these. */
-  apiKeys?: readonly string[];
-  /**
-   * Largest message in UTF-8 bytes; a bigger one disconnects its sender
-   * ("too-big"). Anything but a string is dropped. Default 64 KiB.
-   */
-  maxPayload?: number;
-  /**
-   * Token bucket per member, counting every event it emits; going over
-   * disconnects it ("rate-limit"). Default 50 messages/s, burst 100; `false` for none.
-   */
-  rateLimit?: { messagesPerSecond?: number; burst?: number } | false;
-  /** Members per topic (across the cluster with a cluster adapter); one more is refused ("topic-full"). Default 50. */
-  maxMembersPerTopic?: number;
-}
 
 export interface SocketIoRelay {
   /** Resolves once listening (at once when attached); rejects if listen fails. */
@@ -82,6 +27,8 @@ export interface SocketIoRelay {
   close(): Promise<void>;
   /** Members connected to this instance, of one topic or of all topics. */
   connections(topic?: string): number;
+  /** A snapshot of this instance's counters and of the bytes waiting to be sent to its members. */
+  stats(): RelayStats;
   /** The Socket.IO Server in use: the app's own (`io`) or the one the relay created. */
   readonly io: IoServer;
   /** The relay's namespace on it. */
@@ -96,44 +43,6 @@ export interface SocketIoRelay {
 const ROOM_PREFIX = 'topic:';
 const room = (topic: string): string => ROOM_PREFIX + topic;
 
-/**
- * Socket.IO encodes a message as JSON in a packet; JSON escapes a control
- * character as 6 bytes. The transport cap of a Server we create allows any
- * message up to maxPayload, so our check (with its clear "too-big") decides.
- */
-const transportCap = (maxPayload: number): number => maxPayload * 6 + 1024;
-
-interface Settings extends CommonSettings {
-  readonly server: HttpServer | HttpsServer | undefined;
-  readonly io: IoServer | undefined;
-  readonly path: string;
-  readonly namespace: string;
-  readonly adapter: ServerOptions['adapter'] | undefined;
-}
-
-const FN = 'createSocketIoRelay';
-
-function readOptions(options: SocketIoRelayServerOptions): Settings {
-  checkObject(FN, options);
-  const { server, io, adapter } = options;
-  if ([server, io, options.port].filter((x) => x !== undefined).length > 1) {
-    throw invalidOption(`${FN}: give at most one of server, io and port`);
-  }
-  if (server !== undefined && (typeof server?.listeners !== 'function' || typeof server.listen !== 'function')) {
-    throw invalidOption(`${FN}: server must be an http.Server or https.Server`);
-  }
-  if (io !== undefined && (typeof io?.of !== 'function' || typeof io.use !== 'function')) {
-    throw invalidOption(`${FN}: io must be a Socket.IO Server`);
-  }
-  if (io !== undefined && (options.path !== undefined || adapter !== undefined)) {
-    throw invalidOption(`${FN}: with io, set path and adapter on your Socket.IO Server`);
-  }
-  const { path, namespace } = readPathAndNamespace(FN, options);
-  if (adapter !== undefined && typeof adapter !== 'function') {
-    throw invalidOption(`${FN}: adapter must be a Socket.IO adapter, e.g. createAdapter() of @socket.io/redis-adapter`);
-  }
-  return { ...readCommon(FN, options), server, io, path, namespace, adapter };
-}
 
 /** The relay serving a namespace right now. A namespace outlives a relay on an app's Server, so its hooks are installed once and look here. */
 interface Slot {
@@ -183,7 +92,18 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
       path: o.path,
       serveClient: false,
       maxHttpBufferSize: transportCap(o.maxPayload),
+      allowRequest: (req, callback) => {
+        const address = o.addressOf(req);
+        const over = connections.check(address);
+        // Past twice the per-address cap nothing more is let in; up to there admit() says why.
+        if (over === 'total' || (over === 'per-address' && connections.of(address) >= 2 * o.perAddress)) {
+          stats.refused[over === 'total' ? 'total' : 'perAddress'] += 1;
+          return callback(over === 'total' ? 'relay full' : 'too many connections from this address', false);
+        }
+        callback(null, true);
+      },
     };
+    if (o.heartbeatMs !== undefined) Object.assign(ioOptions, { pingInterval: o.heartbeatMs, pingTimeout: o.heartbeatMs });
     if (o.adapter !== undefined) ioOptions.adapter = o.adapter;
     if (o.server !== undefined) {
       const server = o.server;
@@ -199,12 +119,23 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
     }
   }
   const nsp = io.of(o.namespace);
+  // On a Server of our own every Engine.IO connection counts, namespace or not.
+  if (ownsIo) io.engine.on('connection', (conn: Socket['conn']) => conn.once('close', connections.take(o.addressOf(conn.request))));
 
   const keyAccepted = keyChecker(o.apiKeys);
   /** Per topic, the ids of this instance's members, admitted ones still connecting included. */
   const seats = new Map<string, Set<string>>();
   /** The topic each socket was admitted to, by this relay. */
   const admitted = new WeakMap<Socket, string>();
+  /** Engine.IO connections on a Server we own (the caps' first line); members on an app's Server. */
+  const connections = new ConnectionCounter(o.perAddress, o.maxConnections);
+  /** This relay's members, counted apart so the reason for a refusal can reach the client. */
+  const members = new ConnectionCounter(o.perAddress, o.maxConnections);
+  const stats = counters();
+  /** How many bytes wait for each member. */
+  const backlogs = new Set<() => number>();
+  /** A connection may join the namespace again: one guard each. */
+  const guarded = new WeakMap<Socket['conn'], () => number>();
   let closed = false;
 
   /** Members on other instances; `fetchSockets()` asks the whole cluster (the in-memory adapter: just us). */
@@ -215,9 +146,15 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
 
   async function admit(socket: Socket, next: (err?: ExtendedError) => void): Promise<void> {
     const auth = (socket.handshake.auth ?? {}) as { apiKey?: unknown; topic?: unknown };
-    if (!keyAccepted(auth.apiKey)) return next(refusal('unauthorized', 'invalid API key'));
+    if (!keyAccepted(auth.apiKey)) {
+      stats.refused.unauthorized += 1;
+      return next(refusal('unauthorized', 'invalid API key'));
+    }
     const { topic } = auth;
-    if (typeof topic !== 'string' || !TOPIC.test(topic)) return next(refusal('bad-topic', 'bad topic'));
+    if (typeof topic !== 'string' || !o.topicAllowed(topic)) {
+      stats.refused.badTopic += 1;
+      return next(refusal('bad-topic', 'bad topic'));
+    }
     let remote: number;
     try {
       remote = await remoteMembers(topic);
@@ -232,12 +169,28 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
     // on one instance cannot overfill a topic. Across instances two joins that
     // count at the same moment can both get in: the cap is a guard, not a ledger.
     const taken = seats.get(topic) ?? new Set<string>();
-    if (taken.size + remote >= o.maxMembers) return next(refusal('topic-full', 'topic full'));
+    if (taken.size + remote >= o.maxMembers) {
+      stats.refused.topicFull += 1;
+      return next(refusal('topic-full', 'topic full'));
+    }
+    // Like the seats, checked and taken in one tick.
+    const address = o.addressOf(socket.request);
+    const over = members.check(address);
+    if (over !== null) {
+      stats.refused[over === 'total' ? 'total' : 'perAddress'] += 1;
+      return next(refusal('unavailable', over === 'total' ? 'relay full' : 'too many connections from this address'));
+    }
     taken.add(socket.id);
     seats.set(topic, taken);
     admitted.set(socket, topic);
     const conn = socket.conn;
+    const leave = members.take(address);
+    const backlog = guarded.get(conn) ?? guard(conn, o.maxBuffered, stats);
+    guarded.set(conn, backlog);
+    backlogs.add(backlog);
     const release = (): void => {
+      leave();
+      backlogs.delete(backlog);
       conn.off('close', release);
       taken.delete(socket.id);
       if (taken.size === 0 && seats.get(topic) === taken) seats.delete(topic);
@@ -306,8 +259,14 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
     connections(topic?: string): number {
       if (topic !== undefined) return nsp.adapter.rooms.get(room(topic))?.size ?? 0;
       let total = 0;
-      for (const [name, members] of nsp.adapter.rooms) if (name.startsWith(ROOM_PREFIX)) total += members.size;
+      for (const [name, ids] of nsp.adapter.rooms) if (name.startsWith(ROOM_PREFIX)) total += ids.size;
       return total;
+    },
+    stats(): RelayStats {
+      let bufferedBytes = 0;
+      for (const backlog of backlogs) bufferedBytes += backlog();
+      const sockets = ownsIo ? connections.total : members.total;
+      return { ...stats, bufferedBytes, sockets, dropped: { ...stats.dropped }, refused: { ...stats.refused } };
     },
     close(): Promise<void> {
       closing ??= (async () => {

@@ -6,6 +6,8 @@ export const CLOSE_BAD_TOPIC = 4000;
 export const CLOSE_UNAUTHORIZED = 4001;
 export const CLOSE_TOPIC_FULL = 4003;
 export const CLOSE_RATE_LIMIT = 4008;
+/** More connections from the client's address than maxConnectionsPerAddress (the number after HTTP 429). */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4029;
 /** RFC 6455 §7.4.1 "message too big": `ws` sends it when a frame exceeds maxPayload. */
 export const CLOSE_TOO_BIG = 1009;
 

@@ -1,10 +1,11 @@
 /**
  * The parts both relay servers share (adapters/server-common.ts): the API-key
- * check and the per-member token bucket, the latter on a fake clock.
+ * check, the per-member token bucket (on a fake clock), the address a
+ * connection counts under, the connection counter and the topic rule.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { keyChecker, readCommon, tokenBucket } from '../../adapters/server-common.js';
+import { addressKey, ConnectionCounter, keyChecker, readCommon, tokenBucket } from '../../adapters/server-common.js';
 
 /** Pure functions: the budget only turns a hang into a failure. */
 const limit = { timeout: 5_000 };
@@ -41,13 +42,17 @@ describe('relay servers: shared options, API keys and rate limit', () => {
   });
 
   test('the shared options have their defaults and exact errors', limit, () => {
-    assert.deepEqual(readCommon('f', {}), {
+    const { topicAllowed: _topics, addressOf: _address, ...plain } = readCommon('f', {});
+    assert.deepEqual(plain, {
       port: 0,
       host: '127.0.0.1',
       apiKeys: undefined,
       maxPayload: 65_536,
       rate: { perSecond: 50, burst: 100 },
       maxMembers: 50,
+      maxBuffered: 1_048_576,
+      perAddress: 20,
+      maxConnections: 10_000,
     });
     assert.equal(readCommon('f', { rateLimit: false }).rate, false);
     assert.throws(() => readCommon('f', { apiKeys: ['a', 7 as unknown as string] }), {
@@ -58,5 +63,40 @@ describe('relay servers: shared options, API keys and rate limit', () => {
       name: 'TypeError',
       message: 'secure-meeting: f: rateLimit.messagesPerSecond must be an integer >= 1',
     });
+  });
+
+  test('addresses are counted as IPv4, or by their IPv6 /64', limit, () => {
+    assert.equal(addressKey('203.0.113.9'), '203.0.113.9');
+    assert.equal(addressKey('::ffff:203.0.113.9'), '203.0.113.9');
+    assert.equal(addressKey('2001:db8:0:7:1:2:3:4'), '2001:db8:0:7::/64');
+    assert.equal(addressKey('2001:db8::7:1'), '2001:db8:0:0::/64');
+    assert.equal(addressKey('2001:DB8:0000:0007::'), '2001:db8:0:7::/64');
+    assert.equal(addressKey('::1'), '0:0:0:0::/64');
+    assert.equal(addressKey(undefined), 'unknown');
+  });
+
+  test('the connection counter says which cap one more would break, and releases once', limit, () => {
+    const counter = new ConnectionCounter(2, 3);
+    const releaseA1 = counter.take('a');
+    counter.take('a');
+    assert.equal(counter.check('a'), 'per-address');
+    assert.equal(counter.check('b'), null);
+    counter.take('b');
+    assert.equal(counter.check('c'), 'total');
+    releaseA1();
+    releaseA1();
+    assert.equal(counter.total, 2);
+    assert.equal(counter.of('a'), 1);
+    assert.equal(counter.check('a'), null);
+  });
+
+  test('the topic rule: blinded by default, any, or a RegExp on top of the safe characters', limit, () => {
+    const hex = 'a'.repeat(32);
+    const blinded = readCommon('f', {}).topicAllowed;
+    assert.deepEqual([hex, hex.toUpperCase(), hex.slice(1), 'room'].map(blinded), [true, false, false, false]);
+    const any = readCommon('f', { topics: 'any' }).topicAllowed;
+    assert.deepEqual([hex, 'room', 'a/b', ''].map(any), [true, true, false, false]);
+    const digits = readCommon('f', { topics: /^\d+$/y }).topicAllowed;
+    assert.deepEqual(['7', '7', '42', 'x', '1'.repeat(129)].map(digits), [true, true, true, false, false]);
   });
 });
