@@ -19,7 +19,7 @@ export type RelayKind = 'socketio' | 'websocket';
 /** The options that survive JSON (`namespace` is the Socket.IO relay's only; the ws relay's path is always /relay/). */
 export type RelayProcessOptions = Pick<
   SocketIoRelayServerOptions,
-  'port' | 'apiKeys' | 'maxPayload' | 'maxMembersPerTopic' | 'rateLimit' | 'path' | 'namespace'
+  'port' | 'apiKeys' | 'maxPayload' | 'maxMembersPerTopic' | 'rateLimit' | 'path' | 'namespace' | 'maxConnectionsPerAddress'
 >;
 
 export interface RelayProcess {
