@@ -19,6 +19,7 @@ import { startMosquitto } from '../test/support/mosquitto.js';
 import { NetCut } from '../test/support/netcut.js';
 import { relayFigures } from './relays.js';
 import { baselineJoinFigures, printBaseline } from './baseline.js';
+import { floodCpu, openRates } from './identity.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -332,6 +333,10 @@ try {
   results['allowJoiningToFirstFrameMs'] = median(allow);
   const perAdapter = Object.keys(relays).map((k) => ({ relay: k, join2FirstFrameMs: median(via2[k]!), join4FirstFrameMs: median(via4[k]!) }));
   results['joinVia'] = perAdapter;
+  const opening = await openRates(browser, demo);
+  results['envelopesOpened'] = opening;
+  const flood = await floodCpu(browser, demo, 800);
+  results['junkFlood'] = flood;
   const sizes = await bundleSizes();
   Object.assign(results, sizes);
   const throughput = await relayFigures();
@@ -364,6 +369,13 @@ try {
   console.log('| relay | envelopes delivered/s | latency p50 | latency p99 |\n| --- | --- | --- | --- |');
   for (const r of throughput) console.log(`| ${r.relay} | ${r.deliveriesPerSecond} | ${r.p50Ms} ms | ${r.p99Ms} ms |`);
   if (baseline) printBaseline(baseline);
+  console.log('\nMember identity and junk (one member, Chromium)\n');
+  console.log('| measure | value |\n| --- | --- |');
+  console.log(`| Envelopes (3 KB offers) opened per second: whole check / without the signature check (${opening.verifyUs} µs each) | ${opening.signedPerSecond} / ${opening.withoutSignaturePerSecond} |`);
+  console.log(`| Main-thread ms per second, alone in a meeting: idle | ${flood.idleMsPerS} ms |`);
+  console.log(`| … while ${flood.framesPerSecond} frames/s of 60 KB non-envelopes arrive (outsider) | ${flood.notEnvelopesMsPerS} ms |`);
+  console.log(`| … while ${flood.framesPerSecond} frames/s of 60 KB undecryptable envelopes arrive (outsider) | ${flood.undecryptableMsPerS} ms |`);
+  console.log(`| … while ${flood.framesPerSecond} forged hellos/s arrive (insider: password, wrong key) | ${flood.forgedMsPerS} ms |`);
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', JSON.stringify(results, null, 2));
 } finally {

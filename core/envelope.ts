@@ -1,69 +1,97 @@
 import { SecureMeetingError } from './errors.js';
 import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from './encoding.js';
+import { SignatureChecker, type Identity } from './identity.js';
 import { isObject, MAX_ENVELOPE_BYTES } from './wire/guards.js';
 import { parseHeader, parseSignal, type Header, type Signal } from './wire/signals.js';
 
 /**
  * Envelopes: one text frame per signaling message,
- *   {"v":1,"iv":"<b64url 12 bytes>","ct":"<b64url AES-256-GCM ciphertext+tag>"}
- * sealing {from, to?, ts, nonce, type, body}. The AAD binds the version and
- * the topic, so an envelope replayed into another room does not open.
+ *   {"v":2,"iv":"<b64url 12 bytes>","ct":"<b64url AES-256-GCM ciphertext+tag>"}
+ * sealing `<signature>.<{from, to?, ts, nonce, key, type, body}>`. The AAD
+ * binds the version and the topic, so an envelope replayed into another room
+ * does not open. The room key says "a member"; the signature, by the identity
+ * key the payload names and whose hash is `from` (identity.ts), says which
+ * one, so a member cannot seal in another's name (dropped as `forged`).
  */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 export { MAX_ENVELOPE_BYTES };
 /** Members' clocks may differ by this much; older or newer envelopes are stale. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** At most this many (sender, nonce) pairs are remembered; the oldest go first. */
+export const MAX_REPLAY_ENTRIES = 4096;
 
 export type DropReason =
   | 'oversize' // over the size cap, not even parsed
-  | 'malformed' // not an envelope: bad JSON, wrong version, bad base64
+  | 'malformed' // not an envelope: not the frame's exact shape, wrong version, bad base64
   | 'undecryptable' // wrong key, tampered, or sealed for another topic
   | 'invalid' // decrypted, but the header or body fails validation
   | 'misaddressed' // addressed to another member
   | 'stale' // timestamp outside the skew window
   | 'replayed' // (sender, nonce) already seen
-  | 'own'; // our own envelope echoed back by the relay
+  | 'own' // our own envelope echoed back by the relay
+  | 'forged' // the signature does not verify, or the key is not the sender's
+  | 'overflow' // more arrived than the inbound queue holds (room.ts)
+  | 'failed'; // handling it threw (room.ts)
 
 export const DROP_REASONS: readonly DropReason[] =
-  ['oversize', 'malformed', 'undecryptable', 'invalid', 'misaddressed', 'stale', 'replayed', 'own'];
+  ['oversize', 'malformed', 'undecryptable', 'invalid', 'misaddressed', 'stale', 'replayed', 'own', 'forged', 'overflow', 'failed'];
 
 export type Inbound = Header & Signal;
 
 export interface EnvelopeOptions {
   maxBytes?: number;
   maxSkewMs?: number;
-  /** Clock, for tests. */
+  /** Wall clock (ms since the epoch), for timestamps; for tests. */
   now?: () => number;
+  /** A clock that never steps back, for how long replay entries are kept; for tests. */
+  monotonic?: () => number;
 }
 
+/**
+ * The outer frame exactly as seal() writes it. Checked by shape, before any
+ * JSON.parse and before any decryption: junk costs a regular-expression test.
+ */
+const FRAME = /^\{"v":2,"iv":"([A-Za-z0-9_-]{16})","ct":"([A-Za-z0-9_-]{24,})"\}$/;
+/** A P-256 signature in base64url, then a dot, then the signed payload. */
+const SIGNATURE_LENGTH = 86;
 const PRUNE_EVERY = 256;
 
 export class EnvelopeCodec {
   readonly dropped: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   readonly #key: CryptoKey;
   readonly #aad: Uint8Array<ArrayBuffer>;
-  readonly #selfId: string;
+  readonly #self: Identity;
   readonly #maxBytes: number;
   readonly #maxSkewMs: number;
   readonly #now: () => number;
-  /** (sender|nonce) → timestamp, kept while the timestamp is inside the window. */
+  readonly #monotonic: () => number;
+  readonly #signatures = new SignatureChecker();
+  /** (sender|nonce) → when first seen (monotonic), oldest first. */
   readonly #seen = new Map<string, number>();
   #opened = 0;
 
-  constructor(keys: { envelopeKey: CryptoKey; topic: string }, selfId: string, options: EnvelopeOptions = {}) {
+  constructor(keys: { envelopeKey: CryptoKey; topic: string }, self: Identity, options: EnvelopeOptions = {}) {
     this.#key = keys.envelopeKey;
     this.#aad = utf8(`secure-meeting/v${ENVELOPE_VERSION}|${keys.topic}`);
-    this.#selfId = selfId;
+    this.#self = self;
     this.#maxBytes = options.maxBytes ?? MAX_ENVELOPE_BYTES;
     this.#maxSkewMs = options.maxSkewMs ?? MAX_CLOCK_SKEW_MS;
     this.#now = options.now ?? Date.now;
+    this.#monotonic = options.monotonic ?? (() => performance.now());
+  }
+
+  /** How many (sender, nonce) pairs are remembered now. */
+  get replayEntries(): number {
+    return this.#seen.size;
   }
 
   async seal(signal: Signal, to?: string): Promise<string> {
-    const header: Header = { from: this.#selfId, ts: this.#now(), nonce: toBase64Url(randomBytes(16)) };
+    const header: Header = { from: this.#self.id, ts: this.#now(), nonce: toBase64Url(randomBytes(16)), key: this.#self.publicKey };
     if (to !== undefined) header.to = to;
+    const payload = JSON.stringify({ ...header, type: signal.type, body: signal.body });
+    const signature = await this.#self.sign(utf8(payload));
     const iv = randomBytes(12);
-    const plain = utf8(JSON.stringify({ ...header, type: signal.type, body: signal.body }));
+    const plain = utf8(`${signature}.${payload}`);
     const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: this.#aad }, this.#key, plain));
     const frame = JSON.stringify({ v: ENVELOPE_VERSION, iv: toBase64Url(iv), ct: toBase64Url(ct) });
     if (frame.length > this.#maxBytes) {
@@ -75,43 +103,53 @@ export class EnvelopeCodec {
   /** Opens one inbound frame; returns undefined (and counts why) for anything that must be dropped. */
   async open(frame: string): Promise<Inbound | undefined> {
     if (frame.length > this.#maxBytes) return this.#drop('oversize');
-    let outer: unknown;
-    try {
-      outer = JSON.parse(frame);
-    } catch {
-      return this.#drop('malformed');
-    }
-    if (!isObject(outer) || outer['v'] !== ENVELOPE_VERSION || typeof outer['iv'] !== 'string' || typeof outer['ct'] !== 'string') {
-      return this.#drop('malformed');
-    }
-    const iv = fromBase64Url(outer['iv']);
-    const ct = fromBase64Url(outer['ct']);
+    const match = FRAME.exec(frame);
+    const iv = match ? fromBase64Url(match[1]!) : undefined;
+    const ct = match ? fromBase64Url(match[2]!) : undefined;
     if (!iv || iv.length !== 12 || !ct || ct.length < 16) return this.#drop('malformed');
 
-    let inner: unknown;
+    let plain: string;
     try {
-      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: this.#aad }, this.#key, ct);
-      inner = JSON.parse(fromUtf8(plain));
+      plain = fromUtf8(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: this.#aad }, this.#key, ct));
     } catch {
       return this.#drop('undecryptable');
+    }
+    if (plain[SIGNATURE_LENGTH] !== '.') return this.#drop('invalid');
+    const signature = plain.slice(0, SIGNATURE_LENGTH);
+    const payload = plain.slice(SIGNATURE_LENGTH + 1);
+    let inner: unknown;
+    try {
+      inner = JSON.parse(payload);
+    } catch {
+      return this.#drop('invalid');
     }
     const header = isObject(inner) ? parseHeader(inner) : undefined;
     const signal = header ? parseSignal(inner) : undefined;
     if (!header || !signal) return this.#drop('invalid');
-    if (header.from === this.#selfId) return this.#drop('own');
-    if (header.to !== undefined && header.to !== this.#selfId) return this.#drop('misaddressed');
-    const now = this.#now();
-    if (Math.abs(now - header.ts) > this.#maxSkewMs) return this.#drop('stale');
-    const key = `${header.from}|${header.nonce}`;
-    if (this.#seen.has(key)) return this.#drop('replayed');
-    this.#seen.set(key, header.ts);
-    if (++this.#opened % PRUNE_EVERY === 0) this.#prune(now);
+    if (header.from === this.#self.id) return this.#drop('own');
+    if (header.to !== undefined && header.to !== this.#self.id) return this.#drop('misaddressed');
+    if (Math.abs(this.#now() - header.ts) > this.#maxSkewMs) return this.#drop('stale');
+    const seen = `${header.from}|${header.nonce}`;
+    if (this.#seen.has(seen)) return this.#drop('replayed');
+    // Last, the costly check; only a verified envelope is remembered, so a
+    // forgery cannot spend a real member's nonce.
+    if (!(await this.#signatures.verify(header.from, header.key, signature, utf8(payload)))) return this.#drop('forged');
+    if (this.#seen.has(seen)) return this.#drop('replayed'); // a copy verified meanwhile
+    this.#remember(seen);
     return { ...header, ...signal };
   }
 
-  #prune(now: number): void {
-    // Anything older than the window is rejected as stale anyway.
-    for (const [key, ts] of this.#seen) if (now - ts > this.#maxSkewMs) this.#seen.delete(key);
+  #remember(seen: string): void {
+    const now = this.#monotonic();
+    this.#seen.set(seen, now);
+    if (this.#seen.size > MAX_REPLAY_ENTRIES) this.#seen.delete(this.#seen.keys().next().value as string);
+    if (++this.#opened % PRUNE_EVERY !== 0) return;
+    // Kept for twice the skew window of steady time: a wall clock stepped
+    // back (or forward and back) cannot make a remembered envelope new again.
+    for (const [key, at] of this.#seen) {
+      if (now - at <= 2 * this.#maxSkewMs) break; // oldest first: the rest are younger
+      this.#seen.delete(key);
+    }
   }
 
   #drop(reason: DropReason): undefined {

@@ -9,7 +9,10 @@ export type MeetingState = 'idle' | 'deriving' | 'connecting' | 'joined' | 'left
 
 /** A remote member as core knows it; the same object is updated in place. */
 export interface RemotePeer {
+  /** Their member id: the hash prefix of `publicKey`. */
   readonly id: string;
+  /** Their identity key (base64url, raw P-256), which signed everything they sealed. */
+  readonly publicKey: string;
   /** Display name the member chose (travels only inside sealed envelopes). */
   readonly name: string;
   /** Their audio+video, once the first track arrives. */

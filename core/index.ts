@@ -14,3 +14,4 @@ export { defineMessage, CONTROL_DROP_REASONS, type MessageType, type ControlDrop
 export { joinWindow, type JoinWindowApi } from './features/join-window.js';
 export { memberState, type MemberStateApi } from './features/member-state.js';
 export { systemClock, type Clock } from './clock.js';
+export { createIdentity, idOf, pairSafetyCode, roomSafetyCode, type Identity, type SafetyInput } from './identity.js';

@@ -1,8 +1,8 @@
 import { systemClock, type Clock } from './clock.js';
 import { deriveRoomKeys } from './crypto.js';
-import { randomId } from './encoding.js';
 import type { DropReason } from './envelope.js';
 import { invalidOption, SecureMeetingError } from './errors.js';
+import { createIdentity, pairCodeWith, roomCodeOf, type Identity } from './identity.js';
 import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
 import { FeatureSet, type Feature } from './features/feature.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
@@ -10,7 +10,7 @@ import { memberState } from './features/member-state.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia } from './media/local.js';
 import { Mesh } from './mesh/mesh.js';
-import type { Peer } from './mesh/peer.js';
+import type { Peer, PeerStats } from './mesh/peer.js';
 import { generateCertificate } from './mesh/prepared.js';
 import { checkOptions, type MeetingOptions } from './options.js';
 import type { RelayState } from './relay.js';
@@ -18,12 +18,7 @@ import { Room } from './room/room.js';
 import { ControlRouter, type ControlDropReason } from './wire/registry.js';
 
 export type { MeetingOptions } from './options.js';
-
-export interface PeerStats {
-  framesDecoded: number;
-  audioPacketsReceived: number;
-  videoBytesReceived: number;
-}
+export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
 export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow];
@@ -43,8 +38,6 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, error
  */
 export class Meeting extends EventTarget {
-  /** Our id for this session (random; changes each join). */
-  readonly id = randomId();
   readonly name: string;
   readonly #channel: string;
   readonly #namespace: string;
@@ -58,6 +51,7 @@ export class Meeting extends EventTarget {
   #password: string | null;
   #state: MeetingState = 'idle';
   #certificate: RTCCertificate | undefined;
+  #identity: Identity | null = null;
 
   constructor(options: MeetingOptions) {
     super();
@@ -69,13 +63,13 @@ export class Meeting extends EventTarget {
     this.#iceServers = o.iceServers;
     this.#clock = options.clock ?? systemClock;
     this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA);
-    this.#room = new Room(o.relay, this.id, {
+    this.#room = new Room(o.relay, {
       message: (message) => this.#mesh.receive(message),
       state: (state) => this.#onRelayState(state),
       error: (error) => this.dispatchEvent(new MeetingErrorEvent(error)),
     }, () => this.#clock.now());
     this.#mesh = new Mesh({
-      selfId: this.id,
+      selfId: () => this.id,
       selfName: this.name,
       clock: this.#clock,
       room: this.#room,
@@ -91,8 +85,9 @@ export class Meeting extends EventTarget {
       },
       opened: (peer) => this.#features.peerOpened(peer),
     });
+    const meeting = this;
     this.#features = new FeatureSet([...BUILT_IN_FEATURES, ...o.features], {
-      self: { id: this.id, name: this.name },
+      self: { get id() { return meeting.id; }, name: this.name },
       clock: this.#clock,
       options: { ...options, password: undefined },
       media: this.#media,
@@ -106,6 +101,10 @@ export class Meeting extends EventTarget {
     });
   }
 
+  /** Our member id: the hash prefix of the identity key made when joining (new each join); empty before. */
+  get id(): string { return this.#identity?.id ?? ''; }
+  /** Our public identity key (base64url, raw P-256) once joining; empty before. */
+  get publicKey(): string { return this.#identity?.publicKey ?? ''; }
   get state(): MeetingState { return this.#state; }
   get relayState(): RelayState | 'idle' { return this.#room.state; }
   get localStream(): MediaStream | null { return this.#media.stream; }
@@ -139,6 +138,8 @@ export class Meeting extends EventTarget {
     this.#setState('deriving');
     try {
       const certificate = generateCertificate();
+      const identity = createIdentity();
+      identity.catch(() => {}); // awaited below
       const mediaError = await this.#media.open();
       // Joining to watch and listen is still worth it; say why we are silent.
       if (mediaError) this.dispatchEvent(new MeetingErrorEvent(mediaError));
@@ -147,11 +148,12 @@ export class Meeting extends EventTarget {
       const deriving = deriveRoomKeys({ password, channel: this.#channel, namespace: this.#namespace });
       deriving.catch(() => {}); // awaited below; not "unhandled" while the certificate is awaited
       this.#certificate = await certificate;
+      this.#identity = await identity;
       // The connection the first member's offer will land on, made while PBKDF2 runs off the main thread.
       this.#mesh.pool.prepareAnswer();
       const keys = await deriving;
       if ((this.#state as MeetingState) === 'left') return; // left while deriving
-      this.#room.start(keys, this.#channel);
+      this.#room.start(keys, this.#channel, this.#identity);
       this.#setState('connecting');
       this.#room.connect();
       this.#features.joined();
@@ -191,6 +193,17 @@ export class Meeting extends EventTarget {
     }
     if (this.#media.add(track)) this.#mesh.addTrack(track, this.#media.stream as MediaStream);
   }
+
+  /**
+   * The safety code of our pair with one member (four groups of five digits,
+   * from both identity keys and DTLS fingerprints): the same code read aloud
+   * on both screens means no one sits between the two browsers. Null until
+   * the connection has both descriptions.
+   */
+  safetyCode(id: string): Promise<string | null> { return pairCodeWith(this.#identity, this.#mesh.peers.get(id)); }
+
+  /** The room code, from every member's identity key we know (ours included): the same for all who see the same members. */
+  roomCode(): Promise<string | null> { return roomCodeOf(this.#identity, this.#mesh.peers.values()); }
 
   /** Per-member receive statistics (for diagnostics and tests). */
   async getPeerStats(id: string): Promise<PeerStats | undefined> {

@@ -102,4 +102,46 @@ export const styles = css`
       border-width: 3px;
     }
   }
+
+  [part='safety'] {
+    display: grid;
+    gap: var(--_gap);
+    justify-items: start;
+    padding: var(--_gap);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+
+  [part='safety'] dl {
+    margin: 0;
+    display: grid;
+    gap: 4px;
+  }
+
+  [part='safety-pair'] {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0 var(--_gap);
+  }
+
+  [part='safety-pair'][data-focus] {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+
+  [part='safety-pair'] dt {
+    min-width: 12ch;
+  }
+
+  [part='safety-pair'] dd,
+  [part='safety-help'] {
+    margin: 0;
+  }
+
+  [part='safety-code'] {
+    font-family: ui-monospace, monospace;
+    font-variant-numeric: tabular-nums;
+    letter-spacing: 0.05em;
+  }
 `;

@@ -15,6 +15,7 @@ import '../join-gate/join-gate.js';
 import '../peer-tile/peer-tile.js';
 import { JoinWindowController, joinWindowControls } from '../features/join-window.js';
 import { MemberStateController, memberStateControls } from '../features/member-state.js';
+import { SafetyCodeController, safetyCodeButton, safetyCodePanel } from '../features/safety-code.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
   MeetingJoinEvent,
@@ -63,6 +64,11 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart microphone - The Microphone toggle (aria-pressed).
  * @csspart camera - The Camera toggle (aria-pressed).
  * @csspart leave - The Leave button.
+ * @csspart verify - "Safety codes": shows each member's safety code and the room code (aria-expanded).
+ * @csspart safety - The safety-code panel.
+ * @csspart safety-help - What comparing the codes proves.
+ * @csspart safety-pair - One member's row (and the room's).
+ * @csspart safety-code - A code: four groups of five digits.
  * @csspart join-status - Whether joining is open, and for how long ("Joining open · 9:41").
  * @csspart lock - "Lock now": closes joining for everyone.
  * @csspart allow-joining - "Allow joining": reopens joining for everyone.
@@ -144,6 +150,7 @@ export class SecureMeeting extends LitElement {
   // One controller per feature, each feeding the part of the toolbar that shows it.
   private readonly memberState = new MemberStateController(this);
   private readonly joining = new JoinWindowController(this);
+  private readonly safety = new SafetyCodeController(this);
 
   private readonly controller = new MeetingController(
     this,
@@ -154,7 +161,7 @@ export class SecureMeeting extends LitElement {
       peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
       error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
     },
-    [this.memberState, this.joining],
+    [this.memberState, this.joining, this.safety],
   );
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
@@ -214,11 +221,12 @@ export class SecureMeeting extends LitElement {
     return html`
       ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id))}
       <div part="toolbar" role="group" aria-label="Meeting controls">
-        ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)}
+        ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
         <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
           Leave
         </button>
       </div>
+      ${safetyCodePanel(this.safety)}
     `;
   }
 

@@ -34,7 +34,8 @@ export const Forward = defineMessage<ForwardBody>('forward', (b) => isId(b['to']
 const MESH = 'mesh';
 
 export interface MeshInit {
-  selfId: string;
+  /** Our member id (known once joining has made our identity). */
+  selfId(): string;
   selfName: string;
   clock: Clock;
   room: Room;
@@ -77,11 +78,11 @@ export class Mesh {
       case 'hello':
         // A member we already know re-announces after a relay reconnect.
         if (this.#gone.has(message.from)) return;
-        if (!existing) this.#add(message.from, message.body.name, true);
+        if (!existing) this.#add(message.from, message.key, message.body.name, true);
         return;
       case 'description': {
         if (this.#gone.has(message.from)) return;
-        const peer = existing ?? (message.body.description.type === 'offer' ? this.#add(message.from, message.body.name, false) : undefined);
+        const peer = existing ?? (message.body.description.type === 'offer' ? this.#add(message.from, message.key, message.body.name, false) : undefined);
         return peer?.receive(message);
       }
       case 'candidate':
@@ -149,20 +150,21 @@ export class Mesh {
    * on once, only to that member, only over a link that is up.
    */
   #onForward(from: Peer, body: ForwardBody): void {
-    if (body.to === this.#init.selfId) return this.#init.room.receive(body.envelope);
+    if (body.to === this.#init.selfId()) return this.#init.room.receive(body.envelope);
     if (body.to === from.id) return;
     const target = this.peers.get(body.to);
     if (target?.linkUp) this.send(target, Forward, body);
   }
 
-  #add(id: string, name: string, initiator: boolean): Peer {
+  #add(id: string, publicKey: string, name: string, initiator: boolean): Peer {
     const init = this.#init;
     const peer = new Peer({
       id,
+      publicKey,
       name,
       initiator,
       // Lower id yields on glare; both sides compute the same answer.
-      polite: init.selfId < id,
+      polite: init.selfId() < id,
       clock: init.clock,
       rtc: init.rtc(),
       prepared: this.pool.take(initiator ? 'offer' : 'answer'),

@@ -4,8 +4,16 @@ import type { DescriptionBody, CandidateBody, LinkSignal } from '../wire/signals
 import { LinkMonitor } from './liveness.js';
 import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
 
+export interface PeerStats {
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  videoBytesReceived: number;
+}
+
 export interface PeerInit {
   id: string;
+  /** Their identity key: `id` is its hash prefix, checked with every envelope they sealed. */
+  publicKey: string;
   /** The polite side of perfect negotiation yields on glare. */
   polite: boolean;
   /** True when we start negotiation (we answered their hello); false when their offer created us. */
@@ -51,6 +59,7 @@ export interface PeerInit {
  */
 export class Peer implements RemotePeer {
   readonly id: string;
+  readonly publicKey: string;
   name: string;
   stream: MediaStream | null = null;
   audioEnabled = true;
@@ -71,6 +80,7 @@ export class Peer implements RemotePeer {
   constructor(init: PeerInit) {
     this.#init = init;
     this.id = init.id;
+    this.publicKey = init.publicKey;
     this.name = init.name;
     const { pc, channel, offered } = init.prepared ?? prepareConnection(init.rtc, init.clock.now());
     this.#pc = pc;
@@ -135,6 +145,14 @@ export class Peer implements RemotePeer {
     return this.#channel.readyState === 'open';
   }
 
+  /** The DTLS fingerprints each side's session description carries ("sha-256 AB:…"); null before they are set. */
+  get fingerprints(): { local: string; remote: string } | null {
+    const of = (d: RTCSessionDescription | null) => /^a=fingerprint:(.+)$/m.exec(d?.sdp ?? '')?.[1]?.trim();
+    const local = of(this.#pc.localDescription);
+    const remote = of(this.#pc.remoteDescription);
+    return local && remote ? { local, remote } : null;
+  }
+
   /** Our direct link to this member works now: its control channel is open and has spoken lately. */
   get linkUp(): boolean {
     return this.#channel.readyState === 'open' && this.#link.started && !this.#link.down;
@@ -173,7 +191,7 @@ export class Peer implements RemotePeer {
     return true;
   }
 
-  async stats(): Promise<{ framesDecoded: number; audioPacketsReceived: number; videoBytesReceived: number }> {
+  async stats(): Promise<PeerStats> {
     const result = { framesDecoded: 0, audioPacketsReceived: 0, videoBytesReceived: 0 };
     (await this.#pc.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number; bytesReceived?: number }) => {
       if (report.type !== 'inbound-rtp') return;

@@ -6,7 +6,8 @@
  */
 import type { RoomKeys } from '../crypto.js';
 import { EnvelopeCodec, type DropReason, type Inbound } from '../envelope.js';
-import { SecureMeetingError } from '../errors.js';
+import { PREFIX, SecureMeetingError } from '../errors.js';
+import type { Identity } from '../identity.js';
 import type { RelayAdapter, RelayConnection, RelayState, RelayTarget } from '../relay.js';
 import type { Signal } from '../wire/signals.js';
 
@@ -17,9 +18,16 @@ export interface RoomEvents {
   error(error: SecureMeetingError): void;
 }
 
+/**
+ * Inbound envelopes waiting to be opened, at most. Opening one costs a
+ * decryption and a signature check (a millisecond or so); a relay or member
+ * sending faster than that fills the queue, and what does not fit is dropped
+ * and counted rather than held without bound.
+ */
+export const MAX_INBOUND_QUEUE = 256;
+
 export class Room {
   readonly #adapter: RelayAdapter;
-  readonly #selfId: string;
   readonly #events: RoomEvents;
   readonly #now: () => number;
   #codec: EnvelopeCodec | null = null;
@@ -29,12 +37,12 @@ export class Room {
   #closed = false;
   #outbound: Promise<void> = Promise.resolve();
   #inbound: Promise<void> = Promise.resolve();
-  /** Inbound frames whose handling threw: counted, and the next one goes on. */
-  #failed = 0;
+  #queued = 0;
+  /** Inbound frames whose handling threw, or that did not fit the queue: counted, and the next one goes on. */
+  readonly #lost = { failed: 0, overflow: 0 };
 
-  constructor(adapter: RelayAdapter, selfId: string, events: RoomEvents, now: () => number) {
+  constructor(adapter: RelayAdapter, events: RoomEvents, now: () => number) {
     this.#adapter = adapter;
-    this.#selfId = selfId;
     this.#events = events;
     this.#now = now;
   }
@@ -51,13 +59,14 @@ export class Room {
   /** Dropped inbound envelopes by reason. */
   get dropped(): Readonly<Record<DropReason, number>> {
     const counts = { ...(this.#codec?.dropped ?? ({} as Record<DropReason, number>)) };
-    if (this.#failed > 0) counts.invalid = (counts.invalid ?? 0) + this.#failed;
+    counts.failed = (counts.failed ?? 0) + this.#lost.failed;
+    counts.overflow = (counts.overflow ?? 0) + this.#lost.overflow;
     return counts;
   }
 
-  /** The keys are derived: from now on we can seal, open and connect. */
-  start(keys: RoomKeys, channel: string): void {
-    this.#codec = new EnvelopeCodec(keys, this.#selfId, { now: this.#now });
+  /** The keys are derived and our identity made: from now on we can seal, open and connect. */
+  start(keys: RoomKeys, channel: string, self: Identity): void {
+    this.#codec = new EnvelopeCodec(keys, self, { now: this.#now });
     this.#target = { topic: keys.topic, channel };
   }
 
@@ -114,17 +123,31 @@ export class Room {
       });
   }
 
-  /** One inbound envelope, from the relay or forwarded by a member. */
+  /**
+   * One inbound envelope, from the relay or forwarded by a member: opened in
+   * arrival order, each on its own, so one that fails (counted, and reported
+   * as an error) never stops the next.
+   */
   receive(frame: string): void {
     const codec = this.#codec;
     if (!codec) return;
+    if (this.#queued >= MAX_INBOUND_QUEUE) {
+      this.#lost.overflow++;
+      return;
+    }
+    this.#queued++;
     this.#inbound = this.#inbound
       .then(async () => {
         const message = await codec.open(frame);
         if (message && !this.#closed) this.#events.message(message);
       })
-      .catch(() => {
-        this.#failed++;
+      .catch((error: unknown) => {
+        this.#lost.failed++;
+        const why = (error instanceof Error ? error.message : String(error)).replace(PREFIX, '');
+        this.#events.error(new SecureMeetingError('rejected', `a message from another member could not be handled (${why}); the meeting goes on`, { cause: error }));
+      })
+      .finally(() => {
+        this.#queued--;
       });
   }
 

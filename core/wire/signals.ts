@@ -3,6 +3,7 @@
  * description and candidate over their control channel too), and the guards
  * each must pass once decrypted.
  */
+import { PUBLIC_KEY_PATTERN } from '../identity.js';
 import { isId, isName, isObject, isOptional, isString, type Json } from './guards.js';
 
 const MAX_SDP_LENGTH = 48 * 1024;
@@ -25,10 +26,13 @@ export type LinkSignal = Extract<Signal, { type: 'description' | 'candidate' }>;
 
 /** What the envelope carries inside, besides the signal itself. */
 export interface Header {
+  /** The sender's member id: the hash prefix of `key` (identity.ts). */
   from: string;
   to?: string;
   ts: number;
   nonce: string;
+  /** The sender's public identity key, which signed the envelope. */
+  key: string;
 }
 
 export function isDescriptionBody(b: Json): boolean {
@@ -59,10 +63,11 @@ export function parseSignal(v: unknown): Signal | undefined {
 
 /** The header fields of a decrypted envelope; undefined when any is missing or malformed. */
 export function parseHeader(v: Json): Header | undefined {
-  const { from, to, ts, nonce } = v;
+  const { from, to, ts, nonce, key } = v;
   if (!isId(from)) return undefined;
   if (to !== undefined && !isId(to)) return undefined;
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return undefined;
   if (typeof nonce !== 'string' || !/^[A-Za-z0-9_-]{16,32}$/.test(nonce)) return undefined;
-  return to === undefined ? { from, ts, nonce } : { from, to, ts, nonce };
+  if (typeof key !== 'string' || !PUBLIC_KEY_PATTERN.test(key)) return undefined;
+  return to === undefined ? { from, ts, nonce, key } : { from, to, ts, nonce, key };
 }

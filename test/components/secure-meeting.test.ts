@@ -354,6 +354,35 @@ describe('<secure-meeting>', () => {
     expect(statusOf(ada)).to.equal('No one here yet. If others are already in the meeting, check the channel and password.');
   });
 
+  it('shows safety codes on demand: the same pair code on both sides, keyboard-usable and accessible', async function () {
+    this.timeout(60_000);
+    const relay = new MemoryRelay();
+    const ada = await joinThrough(relay, 'Ada');
+    const bob = await joinThrough(relay, 'Bob');
+    const codeFor = async (el: SecureMeeting, name: string) => {
+      const toggle = button(el, 'verify');
+      if (toggle.getAttribute('aria-expanded') !== 'true') toggle.click();
+      let code = '';
+      await waitUntil(() => {
+        const row = [...el.shadowRoot!.querySelectorAll('[part~=safety-pair]')].find((r) => r.querySelector('dt')?.textContent?.trim() === name);
+        code = row?.querySelector('dd')?.textContent?.trim() ?? '';
+        return /^\d{5} \d{5} \d{5} \d{5}$/.test(code);
+      }, `no safety code for ${name}`, { timeout: 15000 });
+      return code;
+    };
+    const adaSees = await codeFor(ada, 'Bob');
+    expect(adaSees).to.equal(await codeFor(bob, 'Ada'));
+    expect(button(ada, 'verify').getAttribute('aria-expanded')).to.equal('true');
+    expect(inShadow(ada, '[part=safety-help]')!.textContent).to.match(/no one\s+sits between your two browsers/);
+    await expect(ada).to.be.accessible();
+    // Escape closes it.
+    inShadow(ada, '[part=safety]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, composed: true }));
+    await ada.updateComplete;
+    expect(inShadow(ada, '[part=safety]')).to.equal(null);
+    expect(button(ada, 'verify').getAttribute('aria-expanded')).to.equal('false');
+    await Promise.all([ada.leave(), bob.leave()]);
+  });
+
   it('closes joining after lock-after, keeps the meeting, and reopens or locks it for everyone', async function () {
     this.timeout(60_000);
     const relay = new MemoryRelay();

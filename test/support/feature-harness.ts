@@ -13,6 +13,7 @@ import type { FakeClock } from './fake-clock.js';
 /** Member `of` as seen by another member. */
 export class FakePeer implements RemotePeer {
   name: string;
+  publicKey = '';
   stream = null;
   audioEnabled = true;
   videoEnabled = true;

@@ -2,11 +2,13 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveRoomKeys, type RoomKeys } from '../../core/crypto.js';
 import { EnvelopeCodec, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_BYTES, type DropReason } from '../../core/envelope.js';
+import { createIdentity, type Identity } from '../../core/identity.js';
 import type { Signal } from '../../core/wire/signals.js';
 
-const ALICE = 'a1a1a1a1a1a1a1a1';
-const BOB = 'b2b2b2b2b2b2b2b2';
-const CAROL = 'c3c3c3c3c3c3c3c3';
+// Each member's identity: a signing key pair, its id the key's hash prefix.
+let ALICE: Identity;
+let BOB: Identity;
+let CAROL: Identity;
 const hello: Signal = { type: 'hello', body: { name: 'Alice' } };
 
 let keys: RoomKeys;
@@ -16,6 +18,7 @@ before(async () => {
     deriveRoomKeys({ password: 'pw', channel: 7 }),
     deriveRoomKeys({ password: 'pw2', channel: 7 }),
   ]);
+  [ALICE, BOB, CAROL] = await Promise.all([createIdentity(), createIdentity(), createIdentity()]);
 }, { timeout: 30_000 });
 
 function onlyDrop(codec: EnvelopeCodec, reason: DropReason) {
@@ -25,20 +28,21 @@ function onlyDrop(codec: EnvelopeCodec, reason: DropReason) {
 test('a sealed envelope opens for the other member with header and body intact', { timeout: 30_000 }, async () => {
   const alice = new EnvelopeCodec(keys, ALICE);
   const bob = new EnvelopeCodec(keys, BOB);
-  const frame = await alice.seal({ type: 'description', body: { description: { type: 'offer', sdp: 'v=0 sdp' }, name: 'Alice' } }, BOB);
+  const frame = await alice.seal({ type: 'description', body: { description: { type: 'offer', sdp: 'v=0 sdp' }, name: 'Alice' } }, BOB.id);
   const outer = JSON.parse(frame);
   assert.deepEqual(Object.keys(outer), ['v', 'iv', 'ct']);
-  assert.equal(outer.v, 1);
+  assert.equal(outer.v, 2);
   assert.match(outer.iv, /^[A-Za-z0-9_-]{16}$/); // 12 bytes
-  assert.ok(!frame.includes('Alice') && !frame.includes('sdp') && !frame.includes(ALICE));
+  assert.ok(!frame.includes('Alice') && !frame.includes('v=0 sdp') && !frame.includes(ALICE.id) && !frame.includes(ALICE.publicKey), `nothing readable in ${frame}`);
   const opened = await bob.open(frame);
-  assert.ok(opened);
-  assert.equal(opened.from, ALICE);
-  assert.equal(opened.to, BOB);
+  assert.ok(opened, `opened; dropped ${JSON.stringify(bob.dropped)}`);
+  assert.equal(opened.from, ALICE.id);
+  assert.equal(opened.to, BOB.id);
+  assert.equal(opened.key, ALICE.publicKey);
   assert.equal(opened.type, 'description');
   assert.deepEqual(opened.body, { description: { type: 'offer', sdp: 'v=0 sdp' }, name: 'Alice' });
-  assert.ok(Math.abs(opened.ts - Date.now()) < 5000);
-  assert.deepEqual(Object.values(bob.dropped), [0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.ok(Math.abs(opened.ts - Date.now()) < 5000, `timestamp ${opened.ts} is now`);
+  assert.ok(Object.values(bob.dropped).every((n) => n === 0), JSON.stringify(bob.dropped));
 });
 
 test('every envelope gets a fresh IV and nonce', { timeout: 30_000 }, async () => {
@@ -105,15 +109,17 @@ test('an oversize frame is dropped before parsing', { timeout: 10_000 }, async (
 test('malformed frames are dropped as malformed', { timeout: 10_000 }, async () => {
   const bob = new EnvelopeCodec(keys, BOB);
   const good = JSON.parse(await new EnvelopeCodec(keys, ALICE).seal(hello));
-  const bad = ['not json', '[]', 'null', '{"v":2,"iv":"x","ct":"y"}', JSON.stringify({ ...good, v: 2 }),
-    JSON.stringify({ ...good, iv: 'AAAA' }), JSON.stringify({ ...good, ct: 'not base64!' }), JSON.stringify({ v: 1, iv: good.iv })];
+  const bad = ['not json', '[]', 'null', '{"v":2,"iv":"x","ct":"y"}', JSON.stringify({ ...good, v: 1 }),
+    JSON.stringify({ ...good, iv: 'AAAA' }), JSON.stringify({ ...good, ct: 'not base64!' }), JSON.stringify({ v: 2, iv: good.iv }),
+    // The same fields, not in the exact shape seal() writes.
+    JSON.stringify({ iv: good.iv, ct: good.ct, v: 2 }), JSON.stringify(good, null, 1)];
   for (const frame of bad) assert.equal(await bob.open(frame), undefined, frame);
   assert.equal(bob.dropped.malformed, bad.length);
   assert.equal(Object.values(bob.dropped).reduce((a, b) => a + b), bad.length);
 });
 
 test('an envelope addressed to another member is dropped as misaddressed', { timeout: 10_000 }, async () => {
-  const frame = await new EnvelopeCodec(keys, ALICE).seal(hello, CAROL);
+  const frame = await new EnvelopeCodec(keys, ALICE).seal(hello, CAROL.id);
   const bob = new EnvelopeCodec(keys, BOB);
   assert.equal(await bob.open(frame), undefined);
   onlyDrop(bob, 'misaddressed');
@@ -138,7 +144,7 @@ test('a decryptable envelope with an invalid header or body is dropped as invali
     { type: 'bye' },
   ];
   for (const body of bodies) assert.equal(await bob.open(await alice.seal(body as Signal)), undefined, JSON.stringify(body));
-  const badSender = await new EnvelopeCodec(keys, 'not-an-id').seal(hello);
+  const badSender = await new EnvelopeCodec(keys, { ...ALICE, id: 'not-an-id' }).seal(hello);
   assert.equal(await bob.open(badSender), undefined);
   assert.equal(bob.dropped.invalid, bodies.length + 1);
 });

@@ -1,0 +1,98 @@
+// Safety codes: on demand, each member's pair code (from both identity keys
+// and both DTLS fingerprints) and the room code, with a sentence on what
+// comparing them proves. Codes are worked out when the panel opens and again
+// while it is open as members come and go.
+import { html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import type { Meeting } from '../../core/index.js';
+import { FeatureController, listen } from './feature.js';
+
+export interface PairCode {
+  readonly id: string;
+  readonly name: string;
+  /** Null while the connection has not both descriptions yet. */
+  readonly code: string | null;
+}
+
+export class SafetyCodeController extends FeatureController {
+  open = false;
+  room: string | null = null;
+  pairs: readonly PairCode[] = [];
+  /** Which member's row to bring into view (a tile's Verify), if any. */
+  focusId: string | null = null;
+  #generation = 0;
+
+  toggle(focusId: string | null = null): void {
+    this.open = focusId !== null || !this.open;
+    this.focusId = focusId;
+    this.host.requestUpdate();
+    if (this.open) void this.refresh();
+  }
+
+  close(): void {
+    this.open = false;
+    this.host.requestUpdate();
+  }
+
+  override detach(): void {
+    this.open = false;
+    this.pairs = [];
+    this.room = null;
+    super.detach();
+  }
+
+  /** Works the codes out again; an older round still running is ignored when it ends. */
+  async refresh(): Promise<void> {
+    const m = this.meeting;
+    if (!m) return;
+    const round = ++this.#generation;
+    const peers = [...m.peers.values()];
+    const [room, codes] = await Promise.all([m.roomCode(), Promise.all(peers.map((p) => m.safetyCode(p.id)))]);
+    if (round !== this.#generation || this.meeting !== m) return;
+    this.room = room;
+    this.pairs = peers.map((p, i) => ({ id: p.id, name: p.name, code: codes[i] ?? null }));
+    this.host.requestUpdate();
+  }
+
+  protected override follow(meeting: Meeting): (() => void)[] {
+    const again = () => {
+      if (this.open) void this.refresh();
+    };
+    return [listen(meeting, 'peerjoin', again), listen(meeting, 'peerleave', again), listen(meeting, 'peerupdate', again)];
+  }
+}
+
+/** The toolbar's "Safety codes" toggle. */
+export function safetyCodeButton(c: SafetyCodeController) {
+  return html`<button part="button verify" type="button" aria-expanded=${c.open ? 'true' : 'false'} aria-controls="safety" @click=${() => c.toggle()}>
+    Safety codes
+  </button>`;
+}
+
+/** The panel, while open: one row per member, the room code, and what they mean. */
+export function safetyCodePanel(c: SafetyCodeController) {
+  if (!c.open) return nothing;
+  return html`
+    <section part="safety" id="safety" role="region" aria-label="Safety codes" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && c.close()}>
+      <p part="safety-help">
+        Compare your code with each person, aloud or face to face. If both of you see the same digits, no one
+        sits between your two browsers, not even someone else who knows the password. If they differ, leave the meeting.
+      </p>
+      <dl>
+        ${repeat(
+          c.pairs,
+          (p) => p.id,
+          (p) => html`<div part="safety-pair" data-id=${p.id} ?data-focus=${c.focusId === p.id}>
+            <dt>${p.name}</dt>
+            <dd part="safety-code">${p.code ?? 'Not connected yet'}</dd>
+          </div>`,
+        )}
+        <div part="safety-pair">
+          <dt>Everyone (room code)</dt>
+          <dd part="safety-code">${c.room ?? '…'}</dd>
+        </div>
+      </dl>
+      <button part="button" type="button" @click=${() => c.close()}>Close</button>
+    </section>
+  `;
+}
