@@ -3,6 +3,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './join-gate.styles.js';
+import { randomPassphrase } from './passphrase.js';
 
 export const DEFAULT_MAX_CHANNEL = 1000;
 export const NAME_MAX_LENGTH = 64;
@@ -93,6 +94,7 @@ export class JoinRequestEvent extends Event {
  * @csspart input - Each text input.
  * @csspart button - Every button.
  * @csspart random - The "Random channel" button.
+ * @csspart random-password - The "Random password" button: a 72-bit passphrase, shown so it can be shared.
  * @csspart submit - The "Join" button.
  * @csspart status - The polite live region showing progress while busy.
  * @csspart error - The alert region showing `error`.
@@ -134,6 +136,8 @@ export class JoinGate extends LitElement {
   @state() private nameText = '';
   @state() private errors: JoinFieldErrors = {};
   @state() private announcement = '';
+  /** Shown as text once "Random password" made it, so it can be read out and shared. */
+  @state() private passwordShown = false;
 
   // Fields whose message is on show: after a submit attempt, or once the person left a filled-in field.
   private shown = new Set<JoinField>();
@@ -191,17 +195,20 @@ export class JoinGate extends LitElement {
 
           <div class="field">
             <label part="label" for="password">Password</label>
-            <input
-              part="input"
-              id="password"
-              type="password"
-              required
-              autocomplete="new-password"
-              aria-invalid=${this.errors.password ? 'true' : 'false'}
-              aria-describedby=${this.errors.password ? 'password-hint password-error' : 'password-hint'}
-              @input=${this.revalidate}
-              @blur=${this.onBlur}
-            />
+            <div class="row">
+              <input
+                part="input"
+                id="password"
+                type=${this.passwordShown ? 'text' : 'password'}
+                required
+                autocomplete="new-password"
+                aria-invalid=${this.errors.password ? 'true' : 'false'}
+                aria-describedby=${this.errors.password ? 'password-hint password-error' : 'password-hint'}
+                @input=${this.revalidate}
+                @blur=${this.onBlur}
+              />
+              <button part="button random-password" type="button" @click=${this.pickRandomPassword}>Random password</button>
+            </div>
             <p class="hint" id="password-hint">Shared by everyone in the meeting. It never leaves this device.</p>
             <p class="field-error" id="password-error">${this.errors.password ?? ''}</p>
           </div>
@@ -284,6 +291,14 @@ export class JoinGate extends LitElement {
     this.announcement = `Channel ${this.channelText} picked.`;
   }
 
+  private pickRandomPassword(): void {
+    this.passwordInput.value = randomPassphrase();
+    this.passwordShown = true;
+    this.shown.add('password');
+    this.revalidate();
+    this.announcement = 'A random password was made and is shown in its field. Share it with the others.';
+  }
+
   private onSubmit(e: SubmitEvent): void {
     e.preventDefault();
     if (this.busy) return;
@@ -296,6 +311,7 @@ export class JoinGate extends LitElement {
     }
     // Cleared before anyone else runs: the only copy left is the one in the event.
     this.passwordInput.value = '';
+    this.passwordShown = false;
     this.shown.clear();
     this.errors = {};
     this.error = '';

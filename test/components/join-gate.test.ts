@@ -49,7 +49,7 @@ function markup(root: Element): string {
 }
 
 describe('<join-gate>', () => {
-  it('renders labelled channel, password and name fields and two buttons', async function () {
+  it('renders labelled channel, password and name fields and their buttons', async function () {
     this.timeout(10_000);
     const el = await fixture<JoinGate>(html`<join-gate></join-gate>`);
     for (const [id, label] of [['channel', 'Channel'], ['password', 'Password'], ['name', 'Your name']] as const) {
@@ -207,6 +207,31 @@ describe('<join-gate>', () => {
     // 60 draws from 5 values missing more than two is a broken picker, not bad luck.
     expect(seen.size).to.be.greaterThan(2);
     expect($(el, '[part=status]').textContent).to.match(/^Channel [1-5] picked\.$/);
+  });
+
+  it('makes a random password, shows it so it can be shared, and keeps it out of attributes', async function () {
+    this.timeout(10_000);
+    const el = await fixture<JoinGate>(html`<join-gate channel="7" name="Ada"></join-gate>`);
+    const password = $<HTMLInputElement>(el, '#password');
+    $<HTMLButtonElement>(el, 'button[part~=random-password]').click();
+    await el.updateComplete;
+    const made = password.value;
+    expect(made).to.match(/^(?:[a-z]{6}-){3}[a-z]{6}$/);
+    expect(password.type).to.equal('text');
+    expect($(el, '[part=status]').textContent).to.match(/random password was made/);
+    for (const node of [el, ...el.shadowRoot!.querySelectorAll('*')]) {
+      for (const attr of node.attributes) expect(attr.value).not.to.include(made);
+    }
+    await expect(el).to.be.accessible();
+    $<HTMLButtonElement>(el, 'button[part~=random-password]').click();
+    const second = password.value;
+    expect(second).not.to.equal(made);
+    const request = once(el, 'join-request');
+    $<HTMLButtonElement>(el, 'button[type=submit]').click();
+    expect((await request).password).to.equal(second);
+    await el.updateComplete;
+    expect(password.value).to.equal('');
+    expect(password.type).to.equal('password');
   });
 
   it('disables the form and shows progress while busy', async function () {
