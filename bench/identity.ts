@@ -77,18 +77,19 @@ export async function floodCpu(browser: Browser, demo: DemoServer, channel: numb
   const password = `flood-${channel}`;
   const keys = await deriveRoomKeys({ password, channel });
   const page = await openMember(browser, demo.url);
-  const socket = new WebSocket(`${demo.url.replace('http', 'ws')}relay/${keys.topic}`);
+  let socket: WebSocket | undefined;
   try {
     await joinThroughGate(page, { channel, password, name: 'Target' });
     await page.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { state: string } | null }).meeting?.state === 'joined', null, { timeout: 30_000 });
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    if (process.env['BENCH_DEBUG']) console.log('joined; flooding');
+    const flooder = new WebSocket(`${demo.url.replace('http', 'ws')}relay/${keys.topic}`);
+    socket = flooder;
+    await new Promise((resolve, reject) => flooder.once('open', resolve).once('error', reject));
     const busy = await busyMs(page);
     const measure = async (frame: (() => Promise<string> | string) | null): Promise<number> => {
       const start = await busy();
       const t0 = Date.now();
       for (let i = 0; i < rate * seconds; i++) {
-        if (frame) socket.send(await frame());
+        if (frame) flooder.send(await frame());
         await new Promise((r) => setTimeout(r, Math.max(0, t0 + ((i + 1) * 1000) / rate - Date.now())));
       }
       return Math.round(((await busy()) - start) / seconds);
@@ -105,7 +106,7 @@ export async function floodCpu(browser: Browser, demo: DemoServer, channel: numb
       forgedMsPerS: await measure(() => forger.seal({ type: 'hello', body: { name: 'Mallory' } })),
     };
   } finally {
-    socket.close();
+    socket?.close();
     await page.context().close();
   }
 }
