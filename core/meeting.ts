@@ -50,7 +50,7 @@ export class Meeting extends EventTarget {
   readonly #namespace: string;
   readonly #iceServers: RTCIceServer[];
   readonly #clock: Clock;
-  readonly #router = new ControlRouter<Peer>();
+  readonly #router: ControlRouter<Peer>;
   readonly #room: Room;
   readonly #media: LocalMedia;
   readonly #mesh: Mesh;
@@ -68,6 +68,7 @@ export class Meeting extends EventTarget {
     this.#password = o.password;
     this.#iceServers = o.iceServers;
     this.#clock = options.clock ?? systemClock;
+    this.#router = new ControlRouter<Peer>(undefined, this.#clock);
     this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA);
     this.#room = new Room(o.relay, this.id, {
       message: (message) => this.#mesh.receive(message),

@@ -23,13 +23,20 @@ import { PreparedPool } from './prepared.js';
  */
 export interface ForwardBody { to: string; envelope: string }
 
-export const Description = defineMessage<DescriptionBody>('description', isDescriptionBody);
-export const Candidate = defineMessage<CandidateBody>('candidate', isCandidateBody);
+// Rate limits per sender link (wire/registry.ts). A renegotiation (a track
+// added, a screen shared, an ICE restart) is one description each way plus its
+// candidates; a restart on a machine with many interfaces trickles dozens of
+// candidates at once, so their burst is wide. A forward is a whole envelope to
+// open or pass on; during a repair a member passes on one restart's signals
+// every few seconds.
+export const Description = defineMessage<DescriptionBody>('description', isDescriptionBody, { perSecond: 1, burst: 10 });
+export const Candidate = defineMessage<CandidateBody>('candidate', isCandidateBody, { perSecond: 20, burst: 100 });
 /** Liveness: a ping every few seconds over each control channel, answered with a pong at once. */
-export const Ping = defineMessage<EmptyBody>('ping', () => true);
-export const Pong = defineMessage<EmptyBody>('pong', () => true);
-export const Bye = defineMessage<EmptyBody>('bye', () => true);
-export const Forward = defineMessage<ForwardBody>('forward', (b) => isId(b['to']) && isString(b['envelope'], MAX_ENVELOPE_BYTES));
+export const Ping = defineMessage<EmptyBody>('ping', () => true, { perSecond: 1, burst: 5 });
+export const Pong = defineMessage<EmptyBody>('pong', () => true, { perSecond: 1, burst: 5 });
+export const Bye = defineMessage<EmptyBody>('bye', () => true, { perSecond: 1, burst: 2 });
+export const Forward = defineMessage<ForwardBody>('forward', (b) => isId(b['to']) && isString(b['envelope'], MAX_ENVELOPE_BYTES),
+  { perSecond: 10, burst: 60 });
 
 const MESH = 'mesh';
 
