@@ -12,6 +12,7 @@ import type { Room } from '../room/room.js';
 import { isId, isString, MAX_ENVELOPE_BYTES } from '../wire/guards.js';
 import { defineMessage, type ControlRouter, type MessageType } from '../wire/registry.js';
 import { isCandidateBody, isDescriptionBody, type CandidateBody, type DescriptionBody, type EmptyBody, type LinkSignal } from '../wire/signals.js';
+import { PendingPeers } from './pending.js';
 import { Peer } from './peer.js';
 import { PreparedPool } from './prepared.js';
 
@@ -57,9 +58,14 @@ export interface MeshInit {
   opened(peer: Peer): void;
 }
 
+/** Ids of members gone remembered at most, so a flood of fresh ids cannot grow the set without bound. */
+const MAX_GONE = 4096;
+
 export class Mesh {
   readonly peers = new Map<string, Peer>();
   readonly pool: PreparedPool;
+  /** Members whose control channel has not opened: capped, and timed out (pending.ts). */
+  readonly pending: PendingPeers;
   readonly #init: MeshInit;
   /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
   readonly #gone = new Set<string>();
@@ -67,6 +73,7 @@ export class Mesh {
   constructor(init: MeshInit) {
     this.#init = init;
     this.pool = new PreparedPool({ clock: init.clock, rtc: init.rtc, localStream: () => init.media.stream, joined: init.joined });
+    this.pending = new PendingPeers(init.clock);
     const { router } = init;
     router.declare(MESH, [Description, Candidate, Ping, Pong, Bye, Forward]);
     router.on(MESH, Description, (peer, body) => peer.apply({ type: 'description', body }));
@@ -124,6 +131,7 @@ export class Mesh {
 
   close(): void {
     this.pool.close();
+    this.pending.close();
     for (const peer of [...this.peers.values()]) peer.close();
   }
 
@@ -162,35 +170,54 @@ export class Mesh {
     if (target?.linkUp) this.send(target, Forward, body);
   }
 
-  #add(id: string, name: string, initiator: boolean): Peer {
+  /** A new member, unless too many are still connecting or the browser will not make another connection. */
+  #add(id: string, name: string, initiator: boolean): Peer | undefined {
     const init = this.#init;
-    const peer = new Peer({
-      id,
-      name,
-      initiator,
-      // Lower id yields on glare; both sides compute the same answer.
-      polite: init.selfId < id,
-      clock: init.clock,
-      rtc: init.rtc(),
-      prepared: this.pool.take(initiator ? 'offer' : 'answer'),
-      localStream: init.media.stream,
-      selfName: () => init.selfName,
-      relay: (message) => init.room.send(message, id),
-      detour: (message) => this.#detour(message, id),
-      hasDetour: () => this.#hasDetour(id),
-      control: (p, data) => init.router.dispatch(p, data),
-      ping: (p) => this.send(p, Ping, {}),
-      opened: (p) => init.opened(p),
-      changed: (p) => init.update(p),
-      closed: (p) => {
-        if (this.peers.get(p.id) !== p) return;
-        // Member ids live for one join: whoever said bye or vanished comes back with a new one.
-        this.#gone.add(p.id);
-        this.peers.delete(p.id);
-        init.leave(p);
-      },
-    });
+    if (!this.pending.makeRoom()) return undefined;
+    const prepared = this.pool.take(initiator ? 'offer' : 'answer');
+    let peer: Peer;
+    try {
+      peer = new Peer({
+        id,
+        name,
+        initiator,
+        // Lower id yields on glare; both sides compute the same answer.
+        polite: init.selfId < id,
+        clock: init.clock,
+        rtc: init.rtc(),
+        prepared,
+        localStream: init.media.stream,
+        selfName: () => init.selfName,
+        relay: (message) => init.room.send(message, id),
+        detour: (message) => this.#detour(message, id),
+        hasDetour: () => this.#hasDetour(id),
+        control: (p, data) => init.router.dispatch(p, data),
+        ping: (p) => this.send(p, Ping, {}),
+        opened: (p) => {
+          this.pending.settled(p);
+          init.opened(p);
+        },
+        changed: (p) => init.update(p),
+        closed: (p) => {
+          this.pending.settled(p);
+          init.router.forget(p);
+          if (this.peers.get(p.id) !== p) return;
+          // Member ids live for one join: whoever said bye or vanished comes back with a new one.
+          this.#gone.add(p.id);
+          if (this.#gone.size > MAX_GONE) this.#gone.delete(this.#gone.values().next().value as string);
+          this.peers.delete(p.id);
+          init.leave(p);
+        },
+      });
+    } catch {
+      // At the browser's connection limit `new RTCPeerConnection` throws: this
+      // hello goes unanswered, and the next one works once a place is free.
+      prepared?.pc.close();
+      this.pending.counts.failed++;
+      return undefined;
+    }
     this.peers.set(id, peer);
+    this.pending.add(peer);
     init.join(peer);
     return peer;
   }

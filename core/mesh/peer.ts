@@ -55,6 +55,8 @@ export class Peer implements RemotePeer {
   stream: MediaStream | null = null;
   audioEnabled = true;
   videoEnabled = true;
+  /** Failed before the control channel ever opened (no network path); retried once, dropped when pending times out. */
+  connectionFailed = false;
 
   readonly #pc: RTCPeerConnection;
   readonly #channel: RTCDataChannel;
@@ -65,6 +67,7 @@ export class Peer implements RemotePeer {
   #settingRemoteAnswer = false;
   #tracksAdded = false;
   #closed = false;
+  #retried = false;
   /** Inbound signaling is applied strictly in arrival order. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -92,14 +95,16 @@ export class Peer implements RemotePeer {
     this.#pc.ontrack = ({ track, streams }) => this.#addRemoteTrack(track, streams[0]);
     this.#pc.onconnectionstatechange = () => {
       const state = this.#pc.connectionState;
-      // Once the link has been up, a failed one is restarted and liveness
-      // decides whether the member is gone; before that, failing is final.
-      if (state === 'closed' || (state === 'failed' && !this.#link.started)) this.close();
+      // Once the link has been up, a failed one is restarted and liveness decides whether
+      // the member is gone; before that, it is shown, retried once, and pending.ts ends it.
+      if (state === 'closed') this.close();
+      else if (state === 'failed' && !this.#link.started) this.#failedBeforeOpen();
       else this.#init.changed(this);
     };
     this.#channel.onopen = () => {
       if (this.#link.started) return; // a repaired link reopens nothing: the channel stayed open
       this.#link.start();
+      this.connectionFailed = false;
       this.#pc.oniceconnectionstatechange = () => this.#init.changed(this);
       init.opened(this);
     };
@@ -133,6 +138,16 @@ export class Peer implements RemotePeer {
 
   get controlOpen(): boolean {
     return this.#channel.readyState === 'open';
+  }
+
+  /** The control channel has not opened yet (and the peer is not closed): this member is still joining, or a ghost. */
+  get pending(): boolean {
+    return !this.#closed && !this.#link.started;
+  }
+
+  /** ICE has found a working path to this member: a real one, not a hello nobody answers. */
+  get pathFound(): boolean {
+    return ['connected', 'completed'].includes(this.#pc.iceConnectionState);
   }
 
   /** Our direct link to this member works now: its control channel is open and has spoken lately. */
@@ -220,6 +235,14 @@ export class Peer implements RemotePeer {
     }
     if (changed) this.#init.changed(this);
     return changed;
+  }
+
+  /** Failed before ever opening: say so, and try once more on a fresh set of candidates. */
+  #failedBeforeOpen(): void {
+    this.connectionFailed = true;
+    if (!this.#retried) this.#restartIce();
+    this.#retried = true;
+    this.#init.changed(this);
   }
 
   #addLocalTracks(): void {
