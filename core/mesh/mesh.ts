@@ -28,8 +28,8 @@ export interface ForwardBody { to: string; envelope: string }
 // added, a screen shared, an ICE restart) is one description each way plus its
 // candidates; a restart on a machine with many interfaces trickles dozens of
 // candidates at once, so their burst is wide. A forward is a whole envelope to
-// open or pass on; during a repair a member passes on one restart's signals
-// every few seconds.
+// open or pass on; during a repair a member passes on a restart's offer and
+// candidates every 4 s for each of our broken links it stands in for.
 export const Description = defineMessage<DescriptionBody>('description', isDescriptionBody, { perSecond: 1, burst: 10 });
 export const Candidate = defineMessage<CandidateBody>('candidate', isCandidateBody, { perSecond: 20, burst: 100 });
 /** Liveness: a ping every few seconds over each control channel, answered with a pong at once. */
@@ -37,7 +37,7 @@ export const Ping = defineMessage<EmptyBody>('ping', () => true, { perSecond: 1,
 export const Pong = defineMessage<EmptyBody>('pong', () => true, { perSecond: 1, burst: 5 });
 export const Bye = defineMessage<EmptyBody>('bye', () => true, { perSecond: 1, burst: 2 });
 export const Forward = defineMessage<ForwardBody>('forward', (b) => isId(b['to']) && isString(b['envelope'], MAX_ENVELOPE_BYTES),
-  { perSecond: 10, burst: 60 });
+  { perSecond: 20, burst: 100 });
 
 const MESH = 'mesh';
 
