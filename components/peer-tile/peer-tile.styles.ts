@@ -93,11 +93,12 @@ export const styles = css`
     gap: 6px;
   }
 
-  /* Over the placeholder, above the name bar; dark like the bar so it reads on any background. */
+  /* Across the middle, clear of the controls and the name bar; dark like the bar so it reads on any background. */
   .problem {
     position: absolute;
     inset-inline: 8px;
-    inset-block-start: 8px;
+    inset-block-start: 50%;
+    translate: 0 -50%;
     margin: 0;
     display: grid;
     gap: 2px;

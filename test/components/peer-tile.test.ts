@@ -130,8 +130,13 @@ describe('<peer-tile>', () => {
     expect(visible(problem)).to.equal(true);
     // One verdict at a time: not "Reconnecting…" beside "Could not connect".
     expect(el.shadowRoot!.querySelector('.reconnecting')).to.equal(null);
-    // Disconnect stays: a person can drop the member at once rather than wait for the timeout.
+    // Disconnect stays, and is not covered: a person can drop the member at once rather than wait for the timeout.
     expect(part(el, 'disconnect').getAttribute('aria-label')).to.equal('Disconnect Ada');
+    el.style.width = '320px';
+    const apart = (a: DOMRect, b: DOMRect) => a.bottom <= b.top || b.bottom <= a.top || a.right <= b.left || b.right <= a.left;
+    for (const other of ['controls', 'name']) {
+      expect(apart(problem.getBoundingClientRect(), part(el, other).getBoundingClientRect()), `problem overlaps ${other}`).to.equal(true);
+    }
     await expect(el).to.be.accessible();
     el.connectionFailed = false;
     await el.updateComplete;
