@@ -22,6 +22,12 @@ export interface RemotePeer {
   readonly connectionState: RTCPeerConnectionState;
   /** The direct link is down and being repaired (ICE restart, signaled round it); media waits. */
   readonly reconnecting: boolean;
+  /**
+   * The connection failed before it ever opened: no network path between us
+   * (a TURN server may be needed). Retried once; the member is dropped when
+   * its time to connect runs out.
+   */
+  readonly connectionFailed: boolean;
 }
 
 export class MeetingStateEvent extends Event {

@@ -10,6 +10,7 @@ import { memberState } from './features/member-state.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia } from './media/local.js';
 import { Mesh } from './mesh/mesh.js';
+import type { PendingCounts } from './mesh/pending.js';
 import type { Peer, PeerStats } from './mesh/peer.js';
 import { generateCertificate } from './mesh/prepared.js';
 import { checkOptions, type MeetingOptions } from './options.js';
@@ -43,7 +44,7 @@ export class Meeting extends EventTarget {
   readonly #namespace: string;
   readonly #iceServers: RTCIceServer[];
   readonly #clock: Clock;
-  readonly #router = new ControlRouter<Peer>();
+  readonly #router: ControlRouter<Peer>;
   readonly #room: Room;
   readonly #media: LocalMedia;
   readonly #mesh: Mesh;
@@ -62,6 +63,7 @@ export class Meeting extends EventTarget {
     this.#password = o.password;
     this.#iceServers = o.iceServers;
     this.#clock = options.clock ?? systemClock;
+    this.#router = new ControlRouter<Peer>(undefined, this.#clock);
     this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA);
     this.#room = new Room(o.relay, {
       message: (message) => this.#mesh.receive(message),
@@ -124,6 +126,9 @@ export class Meeting extends EventTarget {
 
   /** Dropped inbound control messages by reason (oversize, malformed, unknown type, invalid body, handler failed). */
   get controlDropped(): Readonly<Record<ControlDropReason, number>> { return { ...this.#router.dropped }; }
+
+  /** Members who never connected: closed to make room, refused, timed out, or whose connection the browser would not make. */
+  get pendingDropped(): Readonly<PendingCounts> { return { ...this.#mesh.pending.counts }; }
 
   /** The API of an installed feature: `meeting.feature(joinWindow).allow(60)`. */
   feature<Api>(feature: Feature<string, Api>): Api { return this.#features.api(feature); }

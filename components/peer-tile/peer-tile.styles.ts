@@ -93,6 +93,22 @@ export const styles = css`
     gap: 6px;
   }
 
+  /* Across the middle, clear of the controls and the name bar; dark like the bar so it reads on any background. */
+  .problem {
+    position: absolute;
+    inset-inline: 8px;
+    inset-block-start: 50%;
+    translate: 0 -50%;
+    margin: 0;
+    display: grid;
+    gap: 2px;
+    padding: 6px 10px;
+    border-radius: calc(var(--_radius) / 2);
+    background: rgb(0 0 0 / 0.8);
+    color: #fff;
+    font-size: 0.9em;
+  }
+
   .reconnecting {
     font-size: 0.85em;
     opacity: 0.85;

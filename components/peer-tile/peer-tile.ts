@@ -38,6 +38,7 @@ export class PeerTileCloseEvent extends Event {
  * @csspart placeholder - The initial shown when there is no video.
  * @csspart name - The member's name.
  * @csspart status - The microphone/camera indicators, and "Reconnecting…" while the link is repaired.
+ * @csspart problem - "Could not connect" and its likely reason (with `connection-failed`).
  * @csspart controls - The per-member controls (with `controls`).
  * @csspart control - Each of those buttons.
  * @csspart silence - "Mute for me" (aria-pressed).
@@ -80,6 +81,12 @@ export class PeerTile extends LitElement {
   /** The direct link to this member is down and being repaired; their media resumes when it is back. */
   @property({ type: Boolean, reflect: true }) reconnecting = false;
 
+  /**
+   * The connection to this member failed before it ever opened: the tile says
+   * so, with the likely reason (no network path; a TURN server may be needed).
+   */
+  @property({ type: Boolean, reflect: true, attribute: 'connection-failed' }) connectionFailed = false;
+
   /** Their video is hidden on this device (their audio still plays). */
   @property({ type: Boolean, reflect: true, attribute: 'video-hidden' }) videoHidden = false;
 
@@ -98,7 +105,7 @@ export class PeerTile extends LitElement {
         <figcaption class="bar">
           <span part="name">${name}${this.local ? html`<span class="sr-only"> (you)</span>` : nothing}</span>
           <span part="status">
-            ${this.reconnecting ? html`<span class="reconnecting" role="status">Reconnecting…</span>` : nothing}
+            ${this.reconnecting && !this.connectionFailed ? html`<span class="reconnecting" role="status">Reconnecting…</span>` : nothing}
             ${this.audioMuted
               ? html`<span class="indicator">${micOffIcon}<span class="sr-only">Microphone off</span></span>`
               : nothing}
@@ -107,6 +114,12 @@ export class PeerTile extends LitElement {
               : nothing}
           </span>
         </figcaption>
+        ${this.connectionFailed
+          ? html`<p part="problem" class="problem" role="status">
+              <strong>Could not connect</strong>
+              <span>No network path between you; a TURN server may be needed.</span>
+            </p>`
+          : nothing}
         ${this.controls && !this.local ? this.renderControls(name) : nothing}
       </figure>
     `;

@@ -8,7 +8,7 @@ import type { MemberStateController } from '../features/member-state.js';
 
 const TILE_PARTS =
   'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status, ' +
-  'controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect';
+  'problem:tile-problem, controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect';
 
 /** `disconnect` ends the link to one member, unless a listener cancelled the tile's `tile-close`. */
 export function participantsGrid(m: Meeting, self: MemberStateController, peers: readonly RemotePeer[], disconnect: (id: string) => void) {
@@ -39,6 +39,7 @@ export function participantsGrid(m: Meeting, self: MemberStateController, peers:
             ?audio-muted=${!p.audioEnabled}
             ?camera-off=${!p.videoEnabled}
             ?reconnecting=${p.reconnecting}
+            ?connection-failed=${p.connectionFailed}
           ></peer-tile>
         `,
       )}

@@ -59,6 +59,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart tile-placeholder - A tile's initial, shown without video.
  * @csspart tile-name - A tile's name.
  * @csspart tile-status - A tile's microphone/camera indicators.
+ * @csspart tile-problem - A tile's "Could not connect" and its likely reason.
  * @csspart toolbar - The controls below the grid.
  * @csspart button - Each control.
  * @csspart microphone - The Microphone toggle (aria-pressed).

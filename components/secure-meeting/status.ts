@@ -28,6 +28,12 @@ export function meetingStatusText(m: Pick<Meeting, 'peers' | 'relayState' | 'sta
   // Said at once rather than after a spinner: a wrong password looks exactly like an empty room.
   else if (others === 0) text = 'No one here yet. If others are already in the meeting, check the channel and password.';
   else text = others === 1 ? 'In the meeting with 1 other person.' : `In the meeting with ${others} others.`;
+  // Members whose connection failed still count above: the password was right, the network path is missing.
+  const failed = others === 0 ? 0 : [...m.peers.values()].filter((p) => p.connectionFailed).length;
+  if (failed > 0) {
+    const whom = failed < others ? `${failed} of them` : others === 1 ? 'them' : 'any of them';
+    text += ` Could not connect to ${whom}: no network path; a TURN server may be needed.`;
+  }
   return notice ? `${text} ${notice}` : text;
 }
 

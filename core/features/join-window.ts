@@ -123,7 +123,10 @@ export type WindowBody = { open: true; ms: number; follow?: boolean } | { open: 
 
 export const WindowMessage = defineMessage<WindowBody>('window', (b) => b['open'] === false ||
   (b['open'] === true && Number.isInteger(b['ms']) && (b['ms'] as number) > 0 && (b['ms'] as number) <= MAX_WINDOW_MS &&
-    (b['follow'] === undefined || typeof b['follow'] === 'boolean')));
+    (b['follow'] === undefined || typeof b['follow'] === 'boolean')),
+  // Each one makes every member reconnect to the relay or leave it: a few at
+  // once (a newcomer's follow, Allow joining, Lock now), then one per 10 s.
+  { perSecond: 0.1, burst: 3 });
 
 const MAX_WINDOW_S = MAX_WINDOW_MS / 1000;
 
@@ -147,7 +150,8 @@ export interface JoinWindowApi {
 /**
  * The join window as a feature: options `lockAfter` (seconds after joining
  * until we leave the relay; default 600, 0 = never) and `joinWindow` (how
- * long "Allow joining" opens it; default 600). "Allow joining" and "Lock now"
+ * long "Allow joining" opens it; default 600, and the longest any other
+ * member's "Allow joining" opens ours). "Allow joining" and "Lock now"
  * reach every member over the control channels, and a newcomer is told when
  * the room's window closes.
  */
@@ -171,7 +175,9 @@ export const joinWindow = defineFeature({
     ctx.on(WindowMessage, (_peer, body) => {
       if (!body.open) window.lock();
       else if (body.follow) window.follow(body.ms);
-      else window.openFor(body.ms);
+      // Another member may open our window, but only for as long as we would
+      // open it ourselves: no one keeps us on the relay for a day.
+      else window.openFor(Math.min(body.ms, defaultMs));
     });
     return {
       get state() {

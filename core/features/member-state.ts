@@ -11,7 +11,7 @@ import { defineFeature } from './feature.js';
 export interface StateBody { name: string; audio: boolean; video: boolean }
 
 export const StateMessage = defineMessage<StateBody>('state', (b) =>
-  isName(b['name']) && typeof b['audio'] === 'boolean' && typeof b['video'] === 'boolean');
+  isName(b['name']) && typeof b['audio'] === 'boolean' && typeof b['video'] === 'boolean', { perSecond: 2, burst: 10 });
 
 export interface MemberStateApi {
   setAudioEnabled(on: boolean): void;

@@ -12,6 +12,7 @@ import type { Room } from '../room/room.js';
 import { isId, isString, MAX_ENVELOPE_BYTES } from '../wire/guards.js';
 import { defineMessage, type ControlRouter, type MessageType } from '../wire/registry.js';
 import { isCandidateBody, isDescriptionBody, type CandidateBody, type DescriptionBody, type EmptyBody, type LinkSignal } from '../wire/signals.js';
+import { PendingPeers } from './pending.js';
 import { Peer } from './peer.js';
 import { PreparedPool } from './prepared.js';
 
@@ -23,13 +24,20 @@ import { PreparedPool } from './prepared.js';
  */
 export interface ForwardBody { to: string; envelope: string }
 
-export const Description = defineMessage<DescriptionBody>('description', isDescriptionBody);
-export const Candidate = defineMessage<CandidateBody>('candidate', isCandidateBody);
+// Rate limits per sender link (wire/registry.ts). A renegotiation (a track
+// added, a screen shared, an ICE restart) is one description each way plus its
+// candidates; a restart on a machine with many interfaces trickles dozens of
+// candidates at once, so their burst is wide. A forward is a whole envelope to
+// open or pass on; during a repair a member passes on a restart's offer and
+// candidates every 4 s for each of our broken links it stands in for.
+export const Description = defineMessage<DescriptionBody>('description', isDescriptionBody, { perSecond: 1, burst: 10 });
+export const Candidate = defineMessage<CandidateBody>('candidate', isCandidateBody, { perSecond: 20, burst: 100 });
 /** Liveness: a ping every few seconds over each control channel, answered with a pong at once. */
-export const Ping = defineMessage<EmptyBody>('ping', () => true);
-export const Pong = defineMessage<EmptyBody>('pong', () => true);
-export const Bye = defineMessage<EmptyBody>('bye', () => true);
-export const Forward = defineMessage<ForwardBody>('forward', (b) => isId(b['to']) && isString(b['envelope'], MAX_ENVELOPE_BYTES));
+export const Ping = defineMessage<EmptyBody>('ping', () => true, { perSecond: 1, burst: 5 });
+export const Pong = defineMessage<EmptyBody>('pong', () => true, { perSecond: 1, burst: 5 });
+export const Bye = defineMessage<EmptyBody>('bye', () => true, { perSecond: 1, burst: 2 });
+export const Forward = defineMessage<ForwardBody>('forward', (b) => isId(b['to']) && isString(b['envelope'], MAX_ENVELOPE_BYTES),
+  { perSecond: 20, burst: 100 });
 
 const MESH = 'mesh';
 
@@ -51,9 +59,14 @@ export interface MeshInit {
   opened(peer: Peer): void;
 }
 
+/** Ids of members gone remembered at most, so a flood of fresh ids cannot grow the set without bound. */
+const MAX_GONE = 4096;
+
 export class Mesh {
   readonly peers = new Map<string, Peer>();
   readonly pool: PreparedPool;
+  /** Members whose control channel has not opened: capped, and timed out (pending.ts). */
+  readonly pending: PendingPeers;
   readonly #init: MeshInit;
   /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
   readonly #gone = new Set<string>();
@@ -61,6 +74,7 @@ export class Mesh {
   constructor(init: MeshInit) {
     this.#init = init;
     this.pool = new PreparedPool({ clock: init.clock, rtc: init.rtc, localStream: () => init.media.stream, joined: init.joined });
+    this.pending = new PendingPeers(init.clock);
     const { router } = init;
     router.declare(MESH, [Description, Candidate, Ping, Pong, Bye, Forward]);
     router.on(MESH, Description, (peer, body) => peer.apply({ type: 'description', body }));
@@ -118,6 +132,7 @@ export class Mesh {
 
   close(): void {
     this.pool.close();
+    this.pending.close();
     for (const peer of [...this.peers.values()]) peer.close();
   }
 
@@ -156,36 +171,55 @@ export class Mesh {
     if (target?.linkUp) this.send(target, Forward, body);
   }
 
-  #add(id: string, publicKey: string, name: string, initiator: boolean): Peer {
+  /** A new member, unless too many are still connecting or the browser will not make another connection. */
+  #add(id: string, publicKey: string, name: string, initiator: boolean): Peer | undefined {
     const init = this.#init;
-    const peer = new Peer({
-      id,
-      publicKey,
-      name,
-      initiator,
-      // Lower id yields on glare; both sides compute the same answer.
-      polite: init.selfId() < id,
-      clock: init.clock,
-      rtc: init.rtc(),
-      prepared: this.pool.take(initiator ? 'offer' : 'answer'),
-      localStream: init.media.stream,
-      selfName: () => init.selfName,
-      relay: (message) => init.room.send(message, id),
-      detour: (message) => this.#detour(message, id),
-      hasDetour: () => this.#hasDetour(id),
-      control: (p, data) => init.router.dispatch(p, data),
-      ping: (p) => this.send(p, Ping, {}),
-      opened: (p) => init.opened(p),
-      changed: (p) => init.update(p),
-      closed: (p) => {
-        if (this.peers.get(p.id) !== p) return;
-        // Member ids live for one join: whoever said bye or vanished comes back with a new one.
-        this.#gone.add(p.id);
-        this.peers.delete(p.id);
-        init.leave(p);
-      },
-    });
+    if (!this.pending.makeRoom()) return undefined;
+    const prepared = this.pool.take(initiator ? 'offer' : 'answer');
+    let peer: Peer;
+    try {
+      peer = new Peer({
+        id,
+        publicKey,
+        name,
+        initiator,
+        // Lower id yields on glare; both sides compute the same answer.
+        polite: init.selfId() < id,
+        clock: init.clock,
+        rtc: init.rtc(),
+        prepared,
+        localStream: init.media.stream,
+        selfName: () => init.selfName,
+        relay: (message) => init.room.send(message, id),
+        detour: (message) => this.#detour(message, id),
+        hasDetour: () => this.#hasDetour(id),
+        control: (p, data) => init.router.dispatch(p, data),
+        ping: (p) => this.send(p, Ping, {}),
+        opened: (p) => {
+          this.pending.settled(p);
+          init.opened(p);
+        },
+        changed: (p) => init.update(p),
+        closed: (p) => {
+          this.pending.settled(p);
+          init.router.forget(p);
+          if (this.peers.get(p.id) !== p) return;
+          // Member ids live for one join: whoever said bye or vanished comes back with a new one.
+          this.#gone.add(p.id);
+          if (this.#gone.size > MAX_GONE) this.#gone.delete(this.#gone.values().next().value as string);
+          this.peers.delete(p.id);
+          init.leave(p);
+        },
+      });
+    } catch {
+      // At the browser's connection limit `new RTCPeerConnection` throws: this
+      // hello goes unanswered, and the next one works once a place is free.
+      prepared?.pc.close();
+      this.pending.counts.failed++;
+      return undefined;
+    }
     this.peers.set(id, peer);
+    this.pending.add(peer);
     init.join(peer);
     return peer;
   }

@@ -64,6 +64,8 @@ export class Peer implements RemotePeer {
   stream: MediaStream | null = null;
   audioEnabled = true;
   videoEnabled = true;
+  /** Failed before the control channel ever opened (no network path); retried once, dropped when pending times out. */
+  connectionFailed = false;
 
   readonly #pc: RTCPeerConnection;
   readonly #channel: RTCDataChannel;
@@ -74,6 +76,7 @@ export class Peer implements RemotePeer {
   #settingRemoteAnswer = false;
   #tracksAdded = false;
   #closed = false;
+  #retried = false;
   /** Inbound signaling is applied strictly in arrival order. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -102,14 +105,16 @@ export class Peer implements RemotePeer {
     this.#pc.ontrack = ({ track, streams }) => this.#addRemoteTrack(track, streams[0]);
     this.#pc.onconnectionstatechange = () => {
       const state = this.#pc.connectionState;
-      // Once the link has been up, a failed one is restarted and liveness
-      // decides whether the member is gone; before that, failing is final.
-      if (state === 'closed' || (state === 'failed' && !this.#link.started)) this.close();
+      // Once the link has been up, a failed one is restarted and liveness decides whether
+      // the member is gone; before that, it is shown, retried once, and pending.ts ends it.
+      if (state === 'closed') this.close();
+      else if (state === 'failed' && !this.#link.started) this.#failedBeforeOpen();
       else this.#init.changed(this);
     };
     this.#channel.onopen = () => {
       if (this.#link.started) return; // a repaired link reopens nothing: the channel stayed open
       this.#link.start();
+      this.connectionFailed = false;
       this.#pc.oniceconnectionstatechange = () => this.#init.changed(this);
       init.opened(this);
     };
@@ -151,6 +156,16 @@ export class Peer implements RemotePeer {
     const local = of(this.#pc.localDescription);
     const remote = of(this.#pc.remoteDescription);
     return local && remote ? { local, remote } : null;
+  }
+
+  /** The control channel has not opened yet (and the peer is not closed): this member is still joining, or a ghost. */
+  get pending(): boolean {
+    return !this.#closed && !this.#link.started;
+  }
+
+  /** ICE has found a working path to this member: a real one, not a hello nobody answers. */
+  get pathFound(): boolean {
+    return ['connected', 'completed'].includes(this.#pc.iceConnectionState);
   }
 
   /** Our direct link to this member works now: its control channel is open and has spoken lately. */
@@ -238,6 +253,14 @@ export class Peer implements RemotePeer {
     }
     if (changed) this.#init.changed(this);
     return changed;
+  }
+
+  /** Failed before ever opening: say so, and try once more on a fresh set of candidates. */
+  #failedBeforeOpen(): void {
+    this.connectionFailed = true;
+    if (!this.#retried) this.#restartIce();
+    this.#retried = true;
+    this.#init.changed(this);
   }
 
   #addLocalTracks(): void {

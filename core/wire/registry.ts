@@ -5,7 +5,13 @@
  * must pass. The router hands each inbound message to its owner's handler;
  * anything malformed, undeclared or invalid is dropped and counted, and one
  * bad message (or a handler that throws) never stops the next.
+ *
+ * Each type also has a rate limit, a token bucket per sender link: a member
+ * may send `burst` messages of a type at once, then `perSecond` on average.
+ * What goes over is dropped and counted as `limited`, before its validator
+ * runs, so a member cannot make the others work or propagate without bound.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { invalidOption } from '../errors.js';
 import { isObject, MAX_ENVELOPE_BYTES, type Json } from './guards.js';
 
@@ -14,20 +20,62 @@ export interface MessageType<B extends object = object> {
   readonly type: string;
   /** True when a received body is well formed. Must not throw. */
   readonly valid: (body: Json) => boolean;
+  /** How many of these one member may send us: `burst` at once, then `perSecond` on average. */
+  readonly limit: Required<RateLimit>;
   /** Carries the body type for TypeScript; never set. */
   readonly body?: B;
 }
+
+/** A token bucket's size: `burst` messages at once (default: `perSecond`, at least 1), refilled at `perSecond`. */
+export interface RateLimit {
+  perSecond: number;
+  burst?: number;
+}
+
+/**
+ * The limit of a type declared without one: generous for anything a person
+ * does by hand, still a bound on what a hostile member can make us do.
+ */
+export const DEFAULT_LIMIT: Required<RateLimit> = Object.freeze({ perSecond: 20, burst: 50 });
 
 const TYPE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
  * Declares a control message type. `valid` sees only an object (the body);
- * it decides whether that object is a `B`.
+ * it decides whether that object is a `B`. `limit` bounds how many one
+ * member may send us (default DEFAULT_LIMIT).
  */
-export function defineMessage<B extends object>(type: string, valid: (body: Json) => boolean): MessageType<B> {
+export function defineMessage<B extends object>(type: string, valid: (body: Json) => boolean, limit: RateLimit = DEFAULT_LIMIT): MessageType<B> {
   if (!TYPE_PATTERN.test(type)) throw invalidOption(`message type "${type}" must be a lowercase letter then up to 31 letters, digits or dashes`);
   if (typeof valid !== 'function') throw invalidOption(`message type "${type}" needs a validator function`);
-  return Object.freeze({ type, valid });
+  const perSecond = limit?.perSecond;
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0) {
+    throw invalidOption(`message type "${type}": perSecond must be a number above 0`);
+  }
+  const burst = limit.burst ?? Math.max(1, Math.ceil(perSecond));
+  if (!Number.isInteger(burst) || burst < 1) throw invalidOption(`message type "${type}": burst must be a whole number from 1`);
+  return Object.freeze({ type, valid, limit: Object.freeze({ perSecond, burst }) });
+}
+
+/** One sender link's allowance for one type. */
+class Bucket {
+  #tokens: number;
+  #at: number;
+
+  constructor(readonly limit: Required<RateLimit>, now: number) {
+    this.#tokens = limit.burst;
+    this.#at = now;
+  }
+
+  take(now: number): boolean {
+    // A clock stepped back refills nothing (and does not drain either).
+    const elapsed = Math.max(0, now - this.#at);
+    this.#at = now;
+    this.#tokens = Math.min(this.limit.burst, this.#tokens + (elapsed / 1000) * this.limit.perSecond);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
 }
 
 /** A forwarded envelope is the largest control message; a little room for its wrapping. */
@@ -38,9 +86,10 @@ export type ControlDropReason =
   | 'malformed' // not JSON text, or not {type, body}
   | 'unknown' // a type no installed feature declared
   | 'invalid' // the body failed its type's validator
+  | 'limited' // over its type's rate limit for that sender
   | 'failed'; // the handler threw
 
-export const CONTROL_DROP_REASONS: readonly ControlDropReason[] = ['oversize', 'malformed', 'unknown', 'invalid', 'failed'];
+export const CONTROL_DROP_REASONS: readonly ControlDropReason[] = ['oversize', 'malformed', 'unknown', 'invalid', 'limited', 'failed'];
 
 interface Route<P> {
   readonly owner: string;
@@ -53,10 +102,17 @@ export class ControlRouter<P> {
   readonly dropped = Object.fromEntries(CONTROL_DROP_REASONS.map((r) => [r, 0])) as Record<ControlDropReason, number>;
   readonly #routes = new Map<string, Route<P>>();
   readonly #failed: (error: unknown) => void;
+  readonly #clock: Pick<Clock, 'now'>;
+  /** Per sender, per type; a sender's go with `forget(sender)`. */
+  readonly #buckets = new Map<P, Map<string, Bucket>>();
 
-  /** `failed` hears what a handler threw; by default it is rethrown outside the dispatch, to reach the console. */
-  constructor(failed: (error: unknown) => void = (error) => queueMicrotask(() => { throw error; })) {
+  /**
+   * `failed` hears what a handler threw; by default it is rethrown outside the
+   * dispatch, to reach the console. The rate limits read `clock`.
+   */
+  constructor(failed: (error: unknown) => void = (error) => queueMicrotask(() => { throw error; }), clock: Pick<Clock, 'now'> = systemClock) {
     this.#failed = failed;
+    this.#clock = clock;
   }
 
   /** Claims `messages` for `owner`. A type already claimed (by anyone) is a TypeError, and nothing is claimed. */
@@ -98,6 +154,7 @@ export class ControlRouter<P> {
     if (!isObject(parsed) || typeof parsed['type'] !== 'string' || !isObject(parsed['body'])) return this.#drop('malformed');
     const route = this.#routes.get(parsed['type']);
     if (!route?.handler) return this.#drop('unknown');
+    if (!this.#allowed(peer, route.message)) return this.#drop('limited');
     const body = parsed['body'];
     if (!route.message.valid(body)) return this.#drop('invalid');
     try {
@@ -107,6 +164,20 @@ export class ControlRouter<P> {
       this.#drop('failed');
       this.#failed(error);
     }
+  }
+
+  /** A sender is gone: its rate-limit state goes too. */
+  forget(peer: P): void {
+    this.#buckets.delete(peer);
+  }
+
+  #allowed(peer: P, message: MessageType): boolean {
+    const now = this.#clock.now();
+    let own = this.#buckets.get(peer);
+    if (!own) this.#buckets.set(peer, (own = new Map()));
+    let bucket = own.get(message.type);
+    if (!bucket) own.set(message.type, (bucket = new Bucket(message.limit ?? DEFAULT_LIMIT, now)));
+    return bucket.take(now);
   }
 
   #owned(owner: string, message: MessageType): Route<P> {

@@ -119,6 +119,31 @@ describe('<peer-tile>', () => {
     expect(part(el, 'status').textContent!.trim()).to.equal('');
   });
 
+  it('says when the connection could not be made, and why', async function () {
+    this.timeout(15_000);
+    const el = await fixture<PeerTile>(html`<peer-tile name="Ada" controls connection-failed reconnecting></peer-tile>`);
+    expect(el.connectionFailed).to.equal(true);
+    const problem = part(el, 'problem');
+    expect(problem.getAttribute('role')).to.equal('status');
+    expect(problem.textContent!.replace(/\s+/g, ' ').trim())
+      .to.equal('Could not connect No network path between you; a TURN server may be needed.');
+    expect(visible(problem)).to.equal(true);
+    // One verdict at a time: not "Reconnecting…" beside "Could not connect".
+    expect(el.shadowRoot!.querySelector('.reconnecting')).to.equal(null);
+    // Disconnect stays, and is not covered: a person can drop the member at once rather than wait for the timeout.
+    expect(part(el, 'disconnect').getAttribute('aria-label')).to.equal('Disconnect Ada');
+    el.style.width = '320px';
+    const apart = (a: DOMRect, b: DOMRect) => a.bottom <= b.top || b.bottom <= a.top || a.right <= b.left || b.right <= a.left;
+    for (const other of ['controls', 'name']) {
+      expect(apart(problem.getBoundingClientRect(), part(el, other).getBoundingClientRect()), `problem overlaps ${other}`).to.equal(true);
+    }
+    await expect(el).to.be.accessible();
+    el.connectionFailed = false;
+    await el.updateComplete;
+    expect(el.hasAttribute('connection-failed')).to.equal(false);
+    expect(el.shadowRoot!.querySelector('[part~=problem]')).to.equal(null);
+  });
+
   it('offers a remote member\'s controls: mute for me, hide video, disconnect', async function () {
     this.timeout(15_000);
     const stream = await camera();

@@ -19,6 +19,7 @@ export class FakePeer implements RemotePeer {
   videoEnabled = true;
   connectionState = 'connected' as const;
   reconnecting = false;
+  connectionFailed = false;
   constructor(readonly id: string, readonly of: Member, readonly changes: PeerInfo[]) {
     this.name = of.name;
   }
@@ -43,7 +44,7 @@ export class Member {
   state: MeetingState = 'idle';
 
   constructor(readonly name: string, readonly clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}) {
-    this.router = new ControlRouter<FakePeer>((error) => this.failures.push(error));
+    this.router = new ControlRouter<FakePeer>((error) => this.failures.push(error), clock);
     this.features = new FeatureSet<FakePeer>(features, {
       self: { id: this.id, name },
       clock,

@@ -76,7 +76,7 @@ test('a feature hears its own messages from members; unknown types and invalid b
     JSON.stringify({ type: 'hand', body: { up: false } }),
   ];
   for (const frame of frames) bo.router.dispatch(fromAda, frame);
-  assert.deepEqual(bo.router.dropped, { oversize: 1, malformed: 3, unknown: 1, invalid: 1, failed: 0 });
+  assert.deepEqual(bo.router.dropped, { oversize: 1, malformed: 3, unknown: 1, invalid: 1, limited: 0, failed: 0 });
   assert.deepEqual(bo.features.api(hands).raised(), [], 'the good message after the bad ones was handled');
 });
 

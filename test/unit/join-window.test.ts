@@ -60,8 +60,13 @@ test('Allow joining from any member reopens the relay for everyone for the windo
     assert.equal(m.relay.disconnects, 2, `${m.name} leaves the relay again`);
   }
 
+  windowOf(bo).allow(20);
+  assert.deepEqual(windowOf(ada).state, { open: true, closesAt: clock.now() + 20_000 }, 'allow(seconds) sets the window');
+  // Longer than the others' own join window: each opens only for its own (see the cap test in limits-window).
+  clock.advance(20_000);
   windowOf(bo).allow(120);
-  assert.deepEqual(windowOf(ada).state, { open: true, closesAt: clock.now() + 120_000 }, 'allow(seconds) sets the window');
+  assert.deepEqual(windowOf(bo).state, { open: true, closesAt: clock.now() + 120_000 }, 'allow(seconds) sets our own window');
+  assert.deepEqual(windowOf(ada).state, { open: true, closesAt: clock.now() + 30_000 }, 'capped by Ada\'s joinWindow');
 });
 
 test('Lock now from any member closes joining for everyone at once', { timeout: 5000 }, () => {
