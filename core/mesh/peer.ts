@@ -3,12 +3,9 @@ import type { RemotePeer } from '../events.js';
 import type { DescriptionBody, CandidateBody, LinkSignal } from '../wire/signals.js';
 import { LinkMonitor } from './liveness.js';
 import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
+import { receiveStats, transportBytes, type PeerStats } from './stats.js';
 
-export interface PeerStats {
-  framesDecoded: number;
-  audioPacketsReceived: number;
-  videoBytesReceived: number;
-}
+export type { PeerStats } from './stats.js';
 
 export interface PeerInit {
   id: string;
@@ -94,7 +91,7 @@ export class Peer implements RemotePeer {
       hasDetour: () => init.hasDetour(),
       ping: () => init.ping(this),
       restart: () => this.#restartIce(),
-      bytesReceived: () => this.#bytesReceived(),
+      bytesReceived: async () => (this.#closed ? undefined : transportBytes(this.#pc)),
       back: () => this.#linkBack(),
       changed: () => init.changed(this),
       lost: () => this.close(),
@@ -206,18 +203,8 @@ export class Peer implements RemotePeer {
     return true;
   }
 
-  async stats(): Promise<PeerStats> {
-    const result = { framesDecoded: 0, audioPacketsReceived: 0, videoBytesReceived: 0 };
-    (await this.#pc.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number; bytesReceived?: number }) => {
-      if (report.type !== 'inbound-rtp') return;
-      if (report.kind === 'video') {
-        result.framesDecoded += report.framesDecoded ?? 0;
-        result.videoBytesReceived += report.bytesReceived ?? 0;
-      } else if (report.kind === 'audio') {
-        result.audioPacketsReceived += report.packetsReceived ?? 0;
-      }
-    });
-    return result;
+  stats(): Promise<PeerStats> {
+    return receiveStats(this.#pc);
   }
 
   close(): void {
@@ -346,18 +333,6 @@ export class Peer implements RemotePeer {
     }).catch(() => {
       // The connection closed meanwhile; nothing to restart.
     });
-  }
-
-  async #bytesReceived(): Promise<number | undefined> {
-    let bytes = 0;
-    try {
-      (await this.#pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
-        if (r.type === 'transport') bytes += r.bytesReceived ?? 0;
-      });
-    } catch {
-      return undefined; // closed meanwhile
-    }
-    return this.#closed ? undefined : bytes;
   }
 
   #addRemoteTrack(track: MediaStreamTrack, stream: MediaStream | undefined): void {

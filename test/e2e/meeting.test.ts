@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { deriveRoomKeys } from '../../core/crypto.js';
+import { ENVELOPE_VERSION } from '../../core/envelope.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import {
   eventually,
@@ -95,7 +96,7 @@ describe('a meeting over the WebSocket relay, end to end', () => {
       assert.match(envelope.ct, /^[A-Za-z0-9_-]+$/);
     }
     // Each frame is exactly {v, iv, ct}: nothing in the clear beside the ciphertext.
-    for (const frame of recorded) assert.equal(frame.replace(/"(iv|ct)":"[A-Za-z0-9_-]+"/g, '"$1":""'), '{"v":1,"iv":"","ct":""}');
+    for (const frame of recorded) assert.equal(frame.replace(/"(iv|ct)":"[A-Za-z0-9_-]+"/g, '"$1":""'), `{"v":${ENVELOPE_VERSION},"iv":"","ct":""}`);
     // And the ciphertext is not some encoding of the plaintext: decoded, it holds none of it.
     const frames = recorded.join('\n');
     const decoded = recorded.map((f) => Buffer.from(JSON.parse(f).ct, 'base64url').toString('latin1')).join('\n');
