@@ -22,11 +22,12 @@ export class SafetyCodeController extends FeatureController {
   focusId: string | null = null;
   #generation = 0;
 
-  toggle(focusId: string | null = null): void {
+  /** Opens (at one member's row when `focusId` is given) or closes the panel; resolves once its codes are worked out. */
+  toggle(focusId: string | null = null): Promise<void> {
     this.open = focusId !== null || !this.open;
     this.focusId = focusId;
     this.host.requestUpdate();
-    if (this.open) void this.refresh();
+    return this.open ? this.refresh() : Promise.resolve();
   }
 
   close(): void {
@@ -64,7 +65,7 @@ export class SafetyCodeController extends FeatureController {
 
 /** The toolbar's "Safety codes" toggle. */
 export function safetyCodeButton(c: SafetyCodeController) {
-  return html`<button part="button verify" type="button" aria-expanded=${c.open ? 'true' : 'false'} aria-controls="safety" @click=${() => c.toggle()}>
+  return html`<button part="button verify" type="button" aria-expanded=${c.open ? 'true' : 'false'} aria-controls="safety" @click=${() => void c.toggle()}>
     Safety codes
   </button>`;
 }
@@ -82,7 +83,7 @@ export function safetyCodePanel(c: SafetyCodeController) {
         ${repeat(
           c.pairs,
           (p) => p.id,
-          (p) => html`<div part="safety-pair" data-id=${p.id} ?data-focus=${c.focusId === p.id}>
+          (p) => html`<div part="safety-pair" data-id=${p.id} tabindex="-1" ?data-focus=${c.focusId === p.id}>
             <dt>${p.name}</dt>
             <dd part="safety-code">${p.code ?? 'Not connected yet'}</dd>
           </div>`,

@@ -27,6 +27,13 @@ export class PeerTileCloseEvent extends Event {
   }
 }
 
+/** Someone pressed a tile's Verify: show the safety code shared with this member. */
+export class PeerTileVerifyEvent extends Event {
+  constructor() {
+    super('tile-verify', { bubbles: true, composed: true });
+  }
+}
+
 /**
  * The `<video>` element always stays in the tile, hidden while the camera is off,
  * because a remote member's audio plays through it.
@@ -44,8 +51,10 @@ export class PeerTileCloseEvent extends Event {
  * @csspart silence - "Mute for me" (aria-pressed).
  * @csspart hide-video - "Hide video" (aria-pressed).
  * @csspart disconnect - "Disconnect" from this member.
+ * @csspart verify - "Verify": asks for the safety code shared with this member.
  *
  * @event {PeerTileCloseEvent} tile-close - Disconnect was pressed. Cancelable.
+ * @event {PeerTileVerifyEvent} tile-verify - Verify was pressed: the host shows this member's safety code.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Background of the initial placeholder.
  * @cssproperty [--sm-accent-fg=#0b0d12] - The initial's colour.
@@ -72,7 +81,7 @@ export class PeerTile extends LitElement {
   /** The member's camera is off; the placeholder shows instead of the video. */
   @property({ type: Boolean, reflect: true, attribute: 'camera-off' }) cameraOff = false;
 
-  /** Show this member's controls: mute them for me, hide their video, disconnect. */
+  /** Show this member's controls: mute them for me, hide their video, verify, disconnect. */
   @property({ type: Boolean, reflect: true }) controls = false;
 
   /** You do not hear this member; only on this device, they are not told. */
@@ -132,6 +141,8 @@ export class PeerTile extends LitElement {
           aria-pressed=${this.silenced ? 'true' : 'false'} @click=${() => this.toggle('silenced')}>Mute</button>
         <button part="control hide-video" type="button" aria-label=${`Hide video of ${name}`}
           aria-pressed=${this.videoHidden ? 'true' : 'false'} @click=${() => this.toggle('videoHidden')}>Hide video</button>
+        <button part="control verify" type="button" aria-label=${`Verify ${name}: safety code`}
+          @click=${() => this.dispatchEvent(new PeerTileVerifyEvent())}>Verify</button>
         <button part="control disconnect" type="button" aria-label=${`Disconnect ${name}`}
           @click=${() => this.dispatchEvent(new PeerTileCloseEvent())}>Disconnect</button>
       </div>
@@ -156,5 +167,6 @@ declare global {
   }
   interface GlobalEventHandlersEventMap {
     'tile-close': PeerTileCloseEvent;
+    'tile-verify': PeerTileVerifyEvent;
   }
 }

@@ -8,10 +8,20 @@ import type { MemberStateController } from '../features/member-state.js';
 
 const TILE_PARTS =
   'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status, ' +
-  'problem:tile-problem, controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect';
+  'problem:tile-problem, controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect, ' +
+  'verify:tile-verify';
 
-/** `disconnect` ends the link to one member, unless a listener cancelled the tile's `tile-close`. */
-export function participantsGrid(m: Meeting, self: MemberStateController, peers: readonly RemotePeer[], disconnect: (id: string) => void) {
+/**
+ * `disconnect` ends the link to one member, unless a listener cancelled the
+ * tile's `tile-close`; `verify` shows the safety code shared with one member.
+ */
+export function participantsGrid(
+  m: Meeting,
+  self: MemberStateController,
+  peers: readonly RemotePeer[],
+  disconnect: (id: string) => void,
+  verify: (id: string) => void,
+) {
   return html`
     <div part="grid" role="group" aria-label="Participants">
       <peer-tile
@@ -34,6 +44,7 @@ export function participantsGrid(m: Meeting, self: MemberStateController, peers:
             @tile-close=${(e: Event) => {
               if (!e.defaultPrevented) disconnect(p.id);
             }}
+            @tile-verify=${() => verify(p.id)}
             name=${p.name}
             .stream=${p.stream}
             ?audio-muted=${!p.audioEnabled}

@@ -78,6 +78,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart tile-silence - "Mute" this member for me.
  * @csspart tile-hide-video - "Hide video" of this member.
  * @csspart tile-disconnect - "Disconnect" from this member.
+ * @csspart tile-verify - "Verify": opens the safety codes at this member's.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -220,7 +221,7 @@ export class SecureMeeting extends LitElement {
   private renderMeeting(m: Meeting) {
     const c = this.controller;
     return html`
-      ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id))}
+      ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id), (id) => void this.showSafetyCode(id))}
       <div part="toolbar" role="group" aria-label="Meeting controls">
         ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
         <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
@@ -229,6 +230,13 @@ export class SecureMeeting extends LitElement {
       </div>
       ${safetyCodePanel(this.safety)}
     `;
+  }
+
+  /** A tile's Verify: the safety codes open at that member's row, which takes focus (keyboard users land on it). */
+  private async showSafetyCode(id: string): Promise<void> {
+    await this.safety.toggle(id);
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(`[part~=safety-pair][data-id="${CSS.escape(id)}"]`)?.focus();
   }
 
   protected override updated(): void {

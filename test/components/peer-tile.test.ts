@@ -170,6 +170,13 @@ describe('<peer-tile>', () => {
     el.addEventListener('tile-close', (e) => (closed = e));
     part<HTMLButtonElement>(el, 'disconnect').click();
     expect(closed?.bubbles && closed.composed && closed.cancelable).to.equal(true);
+
+    let verify: Event | undefined;
+    el.addEventListener('tile-verify', (e) => (verify = e));
+    const verifyButton = part<HTMLButtonElement>(el, 'verify');
+    expect(verifyButton.getAttribute('aria-label')).to.equal('Verify Ada: safety code');
+    verifyButton.click();
+    expect(verify?.bubbles && verify.composed).to.equal(true);
     await expect(el).to.be.accessible();
 
     // No controls on your own tile, nor unless asked for.

@@ -375,6 +375,14 @@ describe('<secure-meeting>', () => {
     expect(button(ada, 'verify').getAttribute('aria-expanded')).to.equal('true');
     expect(inShadow(ada, '[part=safety-help]')!.textContent).to.match(/no one\s+sits between your two browsers/);
     await expect(ada).to.be.accessible();
+    // A tile's Verify opens the panel at that member's row, which takes focus.
+    inShadow(ada, '[part=safety] button')!.click();
+    await ada.updateComplete;
+    expect(inShadow(ada, '[part=safety]')).to.equal(null);
+    const bobsTile = inShadow(ada, '[part=grid]')!.querySelector<PeerTile>('peer-tile:not([local])')!;
+    bobsTile.shadowRoot!.querySelector<HTMLButtonElement>('[part~=verify]')!.click();
+    await waitUntil(() => ada.shadowRoot!.activeElement?.getAttribute('part') === 'safety-pair', 'Bob\'s row never took focus');
+    expect(ada.shadowRoot!.activeElement!.querySelector('dd')!.textContent!.trim()).to.equal(adaSees);
     // Escape closes it.
     inShadow(ada, '[part=safety]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, composed: true }));
     await ada.updateComplete;
