@@ -242,6 +242,13 @@ export class Peer implements RemotePeer {
     return changed;
   }
 
+  /** Still no path a while after we met (pending.ts): shown as not connecting, though ICE has not said failed. */
+  stalled(): void {
+    if (this.#closed || this.#link.started || this.pathFound || this.connectionFailed) return;
+    this.connectionFailed = true;
+    this.#init.changed(this);
+  }
+
   /** Failed before ever opening: say so, and try once more on a fresh set of candidates. */
   #failedBeforeOpen(): void {
     this.connectionFailed = true;

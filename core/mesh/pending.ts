@@ -18,11 +18,19 @@ import type { Clock, TimerId } from '../clock.js';
 export const MAX_PENDING = 16;
 /** A member whose control channel has not opened this long after we met is dropped. */
 export const PENDING_TIMEOUT_MS = 20_000;
+/**
+ * No path this long after we met: shown as "Could not connect" even where ICE
+ * itself never says failed (it can keep checking until the timeout, as on the
+ * side of a pair whose other end failed at once).
+ */
+export const PENDING_STALL_MS = 10_000;
 
 export interface PendingPeer {
   readonly id: string;
   /** ICE found a working path to this member. */
   readonly pathFound: boolean;
+  /** Still no path after PENDING_STALL_MS: show it as not connecting. */
+  stalled(): void;
   close(): void;
 }
 
@@ -42,7 +50,7 @@ export class PendingPeers {
   readonly counts: PendingCounts = { evicted: 0, refused: 0, timedOut: 0, failed: 0 };
   readonly #clock: Clock;
   /** In arrival order: the first is the oldest. */
-  readonly #timers = new Map<PendingPeer, TimerId>();
+  readonly #timers = new Map<PendingPeer, [stall: TimerId, timeout: TimerId]>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -68,21 +76,24 @@ export class PendingPeers {
 
   /** A member starts connecting: it has PENDING_TIMEOUT_MS to open. */
   add(peer: PendingPeer): void {
-    this.#timers.set(peer, this.#clock.setTimeout(() => {
-      this.counts.timedOut++;
-      this.settled(peer);
-      peer.close();
-    }, PENDING_TIMEOUT_MS));
+    this.#timers.set(peer, [
+      this.#clock.setTimeout(() => peer.stalled(), PENDING_STALL_MS),
+      this.#clock.setTimeout(() => {
+        this.counts.timedOut++;
+        this.settled(peer);
+        peer.close();
+      }, PENDING_TIMEOUT_MS),
+    ]);
   }
 
   /** Its control channel opened, or it closed: no longer pending. */
   settled(peer: PendingPeer): void {
-    this.#clock.clearTimeout(this.#timers.get(peer));
+    for (const id of this.#timers.get(peer) ?? []) this.#clock.clearTimeout(id);
     this.#timers.delete(peer);
   }
 
   close(): void {
-    for (const id of this.#timers.values()) this.#clock.clearTimeout(id);
+    for (const ids of this.#timers.values()) for (const id of ids) this.#clock.clearTimeout(id);
     this.#timers.clear();
   }
 }

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { MAX_PENDING, PENDING_TIMEOUT_MS } from '../../core/mesh/pending.js';
+import { MAX_PENDING, PENDING_STALL_MS, PENDING_TIMEOUT_MS } from '../../core/mesh/pending.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection, freshId, helloFrom, lastConnection, nodeMesh } from '../support/fake-rtc.js';
 
@@ -122,6 +122,23 @@ test('a connection that fails before it opens is shown as failed, retried once w
   assert.equal(mesh.peers.has(id), false, 'dropped after the pending timeout');
   assert.equal(tiles.has(id), false);
   assert.ok(pc.closed);
+});
+
+test('a connection that never finds a path, though ICE never says failed, is shown as failed halfway to the timeout', { timeout: 20_000 }, () => {
+  // The other side of a pair whose one end failed at once (seen with Firefox): ICE here just keeps checking.
+  const clock = new FakeClock();
+  const { mesh } = nodeMesh(clock);
+  const [stuck, found] = [freshId(), freshId()];
+  mesh.receive(helloFrom(stuck, clock));
+  mesh.receive(helloFrom(found, clock));
+  lastConnection().setState('connected', 'connecting'); // a path, the channel not open yet
+  clock.advance(PENDING_STALL_MS - 1);
+  assert.equal(mesh.peers.get(stuck)!.connectionFailed, false, 'not before');
+  clock.advance(1);
+  assert.equal(mesh.peers.get(stuck)!.connectionFailed, true, 'no path: could not connect');
+  assert.equal(mesh.peers.get(found)!.connectionFailed, false, 'a member with a path is only slow');
+  clock.advance(PENDING_TIMEOUT_MS - PENDING_STALL_MS);
+  assert.equal(mesh.peers.has(stuck), false, 'and dropped at the timeout');
 });
 
 test('a connection that fails once and then opens is no longer shown as failed', { timeout: 20_000 }, async () => {
