@@ -204,7 +204,8 @@ async function repairTime(browser: Browser, demo: DemoServer, channel: number): 
       pages.push(page);
       await joinThroughGate(page, { channel, password: `repair-${channel}`, name });
     }
-    for (const page of pages) await page.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } | null }).meeting?.peers.size === 2, null, { timeout: 30_000 });
+    // Every control channel open: Lock now travels over them.
+    for (const page of pages) await page.waitForFunction(() => { const m = (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { controlOpen: boolean }> } | null }).meeting; return m?.peers.size === 2 && [...m.peers.values()].every((p) => p.controlOpen); }, null, { timeout: 30_000 });
     // Locked everywhere once all have met (Lock now, not a timer a slow join could outlast): the relay is no way round.
     await pages[0]!.getByRole('button', { name: 'Lock now' }).click();
     for (const page of pages) await page.getByRole('button', { name: 'Allow joining' }).waitFor({ timeout: 30_000 });
