@@ -287,6 +287,18 @@ async function bundleSizes() {
 const demo = await startDemoServer({ port: 0 });
 const browser = await launchBrowser();
 const mosquitto = await startMosquitto();
+if (process.env['BENCH_ONLY'] === 'baseline') {
+  // Only the join before and after (BENCH_BASELINE), with as many runs as asked: the figure that needs the most runs.
+  try {
+    const only = await baselineJoinFigures({ browser, current: demo, runs: RUNS, joinTime, median });
+    if (only) printBaseline(only);
+  } finally {
+    await browser.close();
+    await demo.close();
+    await mosquitto.close();
+  }
+  process.exit(0);
+}
 try {
   const results: Record<string, unknown> = {};
   const floors: number[] = [];
