@@ -124,9 +124,9 @@ export class Room {
   }
 
   /**
-   * One inbound envelope, from the relay or forwarded by a member: handed on
-   * in arrival order, each on its own, so one that fails (counted, and
-   * reported as an error) never stops the next.
+   * One inbound envelope, from the relay or forwarded by a member: opened in
+   * arrival order, each on its own, so one that fails (counted, and reported
+   * as an error) never stops the next.
    */
   receive(frame: string): void {
     const codec = this.#codec;
@@ -136,15 +136,9 @@ export class Room {
       return;
     }
     this.#queued++;
-    // Decryption and the signature check start at once, beside those of the
-    // envelopes before it (WebCrypto works off the main thread); results are
-    // still handed on in arrival order. The codec rechecks for replays after
-    // verifying, so two copies opened side by side still count once.
-    const opening = codec.open(frame);
-    opening.catch(() => {}); // awaited in turn below, where a failure is counted
     this.#inbound = this.#inbound
       .then(async () => {
-        const message = await opening;
+        const message = await codec.open(frame);
         if (message && !this.#closed) this.#events.message(message);
       })
       .catch((error: unknown) => {
