@@ -124,7 +124,7 @@ test('both members of a pair compute the same safety code; another key or finger
 });
 
 test('two copies of one envelope opened side by side: one opens, the other is dropped as a replay', { timeout: 10_000 }, async () => {
-  // The room opens envelopes concurrently (room.ts); the codec rechecks for replays once the signature is verified.
+  // Nothing stops a caller opening envelopes concurrently; the codec rechecks for replays once the signature is verified.
   const frame = await new EnvelopeCodec(keys, alice).seal(bye);
   const receiver = new EnvelopeCodec(keys, bob);
   const opened = await Promise.all([receiver.open(frame), receiver.open(frame), receiver.open(frame)]);
