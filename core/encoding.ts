@@ -36,6 +36,3 @@ export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(length));
 }
-
-/** A random id for a member's session: 16 hex characters (64 bits). */
-export const randomId = (): string => toHex(randomBytes(8));

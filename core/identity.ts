@@ -90,9 +90,6 @@ export class SignatureChecker {
   }
 }
 
-/** Text that signatures cover, as bytes. */
-export const signed = (text: string): Uint8Array<ArrayBuffer> => utf8(text);
-
 /** One member's side of a pair: its identity key and the DTLS fingerprint of its connection. */
 export interface SafetyInput {
   key: string;

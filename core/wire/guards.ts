@@ -4,7 +4,7 @@
  * the message.
  */
 
-/** Ids are 16 hex characters (core/encoding.ts randomId). */
+/** Member ids are 16 hex characters: a hash prefix of the identity key (core/identity.ts). */
 export const ID_PATTERN = /^[0-9a-f]{16}$/;
 export const MAX_NAME_LENGTH = 64;
 /** Larger envelopes are dropped unread (envelope.ts); an SDP offer with candidates is far below this. */
