@@ -59,6 +59,9 @@ export interface MeshInit {
   opened(peer: Peer): void;
 }
 
+/** What a member not connected yet sends: its hello or offer, then candidates. */
+type MemberSignal = Extract<Inbound, { type: 'hello' | 'description' | 'candidate' }>;
+
 /** Ids of members gone remembered at most, so a flood of fresh ids cannot grow the set without bound. */
 const MAX_GONE = 4096;
 
@@ -66,7 +69,7 @@ export class Mesh {
   readonly peers = new Map<string, Peer>();
   readonly pool: PreparedPool;
   /** Members whose control channel has not opened: capped, and timed out (pending.ts). */
-  readonly pending: PendingPeers;
+  readonly pending: PendingPeers<MemberSignal>;
   readonly #init: MeshInit;
   /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
   readonly #gone = new Set<string>();
@@ -74,7 +77,7 @@ export class Mesh {
   constructor(init: MeshInit) {
     this.#init = init;
     this.pool = new PreparedPool({ clock: init.clock, rtc: init.rtc, localStream: () => init.media.stream, joined: init.joined });
-    this.pending = new PendingPeers(init.clock);
+    this.pending = new PendingPeers(init.clock, (signals) => this.#start(signals));
     const { router } = init;
     router.declare(MESH, [Description, Candidate, Ping, Pong, Bye, Forward]);
     router.on(MESH, Description, (peer, body) => peer.apply({ type: 'description', body }));
@@ -92,15 +95,18 @@ export class Mesh {
       case 'hello':
         // A member we already know re-announces after a relay reconnect.
         if (this.#gone.has(message.from)) return;
-        if (!existing) this.#add(message.from, message.key, message.body.name, true);
+        if (!existing) this.pending.admit(message.from, message);
         return;
-      case 'description': {
+      case 'description':
         if (this.#gone.has(message.from)) return;
-        const peer = existing ?? (message.body.description.type === 'offer' ? this.#add(message.from, message.key, message.body.name, false) : undefined);
-        return peer?.receive(message);
-      }
+        if (existing) return existing.receive(message);
+        if (message.body.description.type === 'offer') this.pending.admit(message.from, message);
+        else this.pending.follow(message.from, message);
+        return;
       case 'candidate':
-        return existing?.receive(message);
+        if (existing) return existing.receive(message);
+        this.pending.follow(message.from, message);
+        return;
       case 'bye':
         return existing?.close();
     }
@@ -171,10 +177,18 @@ export class Mesh {
     if (target?.linkUp) this.send(target, Forward, body);
   }
 
-  /** A new member, unless too many are still connecting or the browser will not make another connection. */
+  /** A member let in by the pending cap (pending.ts): its connection, then what it sent while it waited. */
+  #start(signals: readonly MemberSignal[]): void {
+    const first = signals[0]!;
+    if (first.type === 'candidate' || this.peers.has(first.from) || this.#gone.has(first.from)) return;
+    const peer = this.#add(first.from, first.key, first.body.name, first.type === 'hello');
+    if (!peer) return;
+    for (const signal of signals) if (signal.type !== 'hello') peer.receive(signal);
+  }
+
+  /** A new member, unless the browser will not make another connection. */
   #add(id: string, publicKey: string, name: string, initiator: boolean): Peer | undefined {
     const init = this.#init;
-    if (!this.pending.makeRoom()) return undefined;
     const prepared = this.pool.take(initiator ? 'offer' : 'answer');
     let peer: Peer;
     try {

@@ -13,7 +13,10 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { invalidOption } from '../errors.js';
+import { TokenBucket, type RateLimit } from './bucket.js';
 import { isObject, MAX_ENVELOPE_BYTES, type Json } from './guards.js';
+
+export type { RateLimit } from './bucket.js';
 
 /** One control message type: its name on the wire and the check its body must pass. */
 export interface MessageType<B extends object = object> {
@@ -24,12 +27,6 @@ export interface MessageType<B extends object = object> {
   readonly limit: Required<RateLimit>;
   /** Carries the body type for TypeScript; never set. */
   readonly body?: B;
-}
-
-/** A token bucket's size: `burst` messages at once (default: `perSecond`, at least 1), refilled at `perSecond`. */
-export interface RateLimit {
-  perSecond: number;
-  burst?: number;
 }
 
 /**
@@ -55,27 +52,6 @@ export function defineMessage<B extends object>(type: string, valid: (body: Json
   const burst = limit.burst ?? Math.max(1, Math.ceil(perSecond));
   if (!Number.isInteger(burst) || burst < 1) throw invalidOption(`message type "${type}": burst must be a whole number from 1`);
   return Object.freeze({ type, valid, limit: Object.freeze({ perSecond, burst }) });
-}
-
-/** One sender link's allowance for one type. */
-class Bucket {
-  #tokens: number;
-  #at: number;
-
-  constructor(readonly limit: Required<RateLimit>, now: number) {
-    this.#tokens = limit.burst;
-    this.#at = now;
-  }
-
-  take(now: number): boolean {
-    // A clock stepped back refills nothing (and does not drain either).
-    const elapsed = Math.max(0, now - this.#at);
-    this.#at = now;
-    this.#tokens = Math.min(this.limit.burst, this.#tokens + (elapsed / 1000) * this.limit.perSecond);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
 }
 
 /** A forwarded envelope is the largest control message; a little room for its wrapping. */
@@ -104,7 +80,7 @@ export class ControlRouter<P> {
   readonly #failed: (error: unknown) => void;
   readonly #clock: Pick<Clock, 'now'>;
   /** Per sender, per type; a sender's go with `forget(sender)`. */
-  readonly #buckets = new Map<P, Map<string, Bucket>>();
+  readonly #buckets = new Map<P, Map<string, TokenBucket>>();
 
   /**
    * `failed` hears what a handler threw; by default it is rethrown outside the
@@ -176,7 +152,7 @@ export class ControlRouter<P> {
     let own = this.#buckets.get(peer);
     if (!own) this.#buckets.set(peer, (own = new Map()));
     let bucket = own.get(message.type);
-    if (!bucket) own.set(message.type, (bucket = new Bucket(message.limit ?? DEFAULT_LIMIT, now)));
+    if (!bucket) own.set(message.type, (bucket = new TokenBucket(message.limit ?? DEFAULT_LIMIT, now)));
     return bucket.take(now);
   }
 

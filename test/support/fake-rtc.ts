@@ -84,7 +84,11 @@ export class FakeConnection {
     this.signalingState = 'have-local-offer';
   }
   async setRemoteDescription(): Promise<void> {}
-  async addIceCandidate(): Promise<void> {}
+  /** Remote candidates applied. */
+  candidates = 0;
+  async addIceCandidate(): Promise<void> {
+    this.candidates++;
+  }
   restartIce(): void {
     this.restarts++;
   }
@@ -150,6 +154,14 @@ export const freshId = (): string => (++seq).toString(16).padStart(16, '0');
 /** A hello as the relay side hands it to the mesh, opened and checked (signature included: the mesh sees only verified envelopes). */
 export const helloFrom = (from: string, clock: FakeClock): Inbound =>
   ({ from, ts: clock.now(), nonce: from, key: 'K'.repeat(87), type: 'hello', body: { name: 'Guest' } }) as Inbound;
+
+/** An offer from a member we have not met (as a newcomer gets them), opened and checked. */
+export const offerFrom = (from: string, clock: FakeClock): Inbound =>
+  ({ from, ts: clock.now(), nonce: `${from}-offer`, key: 'K'.repeat(87), type: 'description', body: { name: 'Member', description: { type: 'offer', sdp: 'v=0' } } }) as Inbound;
+
+/** One of that member's ICE candidates. */
+export const candidateFrom = (from: string, clock: FakeClock, n: number): Inbound =>
+  ({ from, ts: clock.now(), nonce: `${from}-c${n}`, key: 'K'.repeat(87), type: 'candidate', body: { candidate: { candidate: `candidate:${n} 1 udp 1 127.0.0.1 ${9000 + n} typ host`, sdpMid: '0' } } }) as Inbound;
 
 /** The connection core made for a member (the last one made, when asked right after). */
 export const lastConnection = (): FakeConnection => FakeConnection.made.at(-1)!;
