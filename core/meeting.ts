@@ -158,7 +158,7 @@ export class Meeting extends EventTarget {
       this.#mesh.pool.prepareAnswer();
       const keys = await deriving;
       if ((this.#state as MeetingState) === 'left') return; // left while deriving
-      this.#room.start(keys, this.#channel, this.#identity);
+      this.#room.start(keys, this.#channel, this.#identity, { type: 'hello', body: { name: this.name } });
       this.#setState('connecting');
       this.#room.connect();
       this.#features.joined();
@@ -241,15 +241,12 @@ export class Meeting extends EventTarget {
     this.dispatchEvent(new MeetingStateEvent(state));
   }
 
+  /** The room has already said hello by now (each time it opens); members already here answer by offering. */
   #onRelayState(state: RelayState): void {
-    if (state === 'open') {
-      if (this.#state === 'connecting') {
-        this.#setState('joined');
-        // Not at once: our own join is using the CPU now.
-        this.#mesh.pool.replenishSoon();
-      }
-      // Every (re)connection announces us; members already here answer by offering.
-      this.#room.send({ type: 'hello', body: { name: this.name } });
+    if (state === 'open' && this.#state === 'connecting') {
+      this.#setState('joined');
+      // Not at once: our own join is using the CPU now.
+      this.#mesh.pool.replenishSoon();
     }
     this.dispatchEvent(new RelayStateEvent(state));
   }

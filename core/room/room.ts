@@ -26,6 +26,12 @@ export interface RoomEvents {
  */
 export const MAX_INBOUND_QUEUE = 256;
 
+/** A hello sealed ahead; `frame` once sealing is done. */
+interface Greeting { at: number; frame: string | null; sealed: Promise<string> }
+
+/** A hello sealed ahead is used only this soon after sealing (members accept ±5 minutes). */
+const GREETING_MAX_AGE_MS = 30_000;
+
 export class Room {
   readonly #adapter: RelayAdapter;
   readonly #events: RoomEvents;
@@ -36,6 +42,9 @@ export class Room {
   #state: RelayState | 'idle' = 'idle';
   #closed = false;
   #outbound: Promise<void> = Promise.resolve();
+  /** What we say on each arrival on the relay (our hello), and that signal sealed ahead for the next arrival. */
+  #greeting: Signal | null = null;
+  #sealedGreeting: Greeting | null = null;
   #inbound: Promise<void> = Promise.resolve();
   #queued = 0;
   /** Inbound frames whose handling threw, or that did not fit the queue: counted, and the next one goes on. */
@@ -64,16 +73,24 @@ export class Room {
     return counts;
   }
 
-  /** The keys are derived and our identity made: from now on we can seal, open and connect. */
-  start(keys: RoomKeys, channel: string, self: Identity): void {
+  /**
+   * The keys are derived and our identity made: from now on we can seal,
+   * open and connect. `greeting` is published each time the relay opens,
+   * before anyone hears it is open (members already there answer it).
+   */
+  start(keys: RoomKeys, channel: string, self: Identity, greeting: Signal): void {
     this.#codec = new EnvelopeCodec(keys, self, { now: this.#now });
     this.#target = { topic: keys.topic, channel };
+    this.#greeting = greeting;
   }
 
   /** Dials the relay, unless already on it (or closed, or no keys yet). */
   connect(): void {
     const target = this.#target;
     if (target === null || this.#relay !== null || this.#closed) return;
+    // Sealed (signed, encrypted) while the relay is dialled: at a join every
+    // millisecond until the hello is out is felt.
+    this.#sealedGreeting = this.#sealGreeting();
     // Adapters report 'connecting' from inside connect(), before `relay` is assigned.
     let relay: RelayConnection | undefined;
     const current = (): boolean => relay === undefined || this.#relay === relay;
@@ -84,6 +101,7 @@ export class Room {
       state: (state) => {
         // A relay we already let go of (locked) still reports its closing.
         if (current() || state === 'closed') {
+          if (state === 'open' && current()) this.#greet();
           this.#state = state;
           this.#events.state(state);
         }
@@ -99,6 +117,8 @@ export class Room {
   disconnect(): void {
     const relay = this.#relay;
     this.#relay = null;
+    // Not kept for the next connect: by then it may be older than members accept.
+    this.#sealedGreeting = null;
     relay?.close();
   }
 
@@ -148,6 +168,30 @@ export class Room {
       })
       .finally(() => {
         this.#queued--;
+      });
+  }
+
+  #sealGreeting(): Greeting | null {
+    const [codec, greeting] = [this.#codec, this.#greeting];
+    if (!codec || !greeting) return null;
+    const ahead: Greeting = { at: this.#now(), frame: null, sealed: codec.seal(greeting) };
+    ahead.sealed.then((frame) => (ahead.frame = frame), () => {}); // a failure is reported where it is awaited
+    return ahead;
+  }
+
+  /** Publishes our hello on arrival; a reconnect gets a fresh one (the last is a replay to members who saw it). */
+  #greet(): void {
+    const early = this.#sealedGreeting;
+    this.#sealedGreeting = null;
+    // A relay that took long to reach (it retried while down) gets a hello of now, not of when we first dialled.
+    const ahead = early && this.#now() - early.at < GREETING_MAX_AGE_MS ? early : this.#sealGreeting();
+    if (!ahead) return;
+    // Sealed in time (the usual case): out at once, before anyone hears the relay is open.
+    if (ahead.frame !== null) return void this.publish(ahead.frame);
+    this.#outbound = this.#outbound
+      .then(async () => void this.publish(await ahead.sealed))
+      .catch((error: unknown) => {
+        if (error instanceof SecureMeetingError) this.#events.error(error);
       });
   }
 
