@@ -80,8 +80,9 @@ export class SignatureChecker {
       entry = (async () => {
         const raw = fromBase64Url(publicKey);
         if (!raw) return null;
-        const key = await crypto.subtle.importKey('raw', raw, ECDSA, false, ['verify']);
-        return { id: await idOf(publicKey), key };
+        // Side by side: each is a trip to the crypto thread, and a newcomer meets every member this way.
+        const [key, id] = await Promise.all([crypto.subtle.importKey('raw', raw, ECDSA, false, ['verify']), idOf(publicKey)]);
+        return { id, key };
       })().catch(() => null);
     }
     this.#keys.set(publicKey, entry);
