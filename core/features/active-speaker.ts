@@ -27,40 +27,45 @@ export interface DetectorOptions {
   silence: number;
   /** A member must be the loudest this long before taking over from another (or from silence). */
   holdMs: number;
+  /** A pause this long (between words) does not end a claim being made; a longer one does. */
+  pauseMs: number;
   /** The speaker is let go after this long without being heard above silence. */
   releaseMs: number;
 }
 
-export const DETECTOR_DEFAULTS: Readonly<DetectorOptions> = Object.freeze({ silence: 0.01, holdMs: 900, releaseMs: 2000 });
+export const DETECTOR_DEFAULTS: Readonly<DetectorOptions> = Object.freeze({ silence: 0.01, holdMs: 900, pauseMs: 600, releaseMs: 2000 });
 
 /** The decision alone, fed one sample of everyone's levels at a time; no timers, so tests drive it directly. */
 export class SpeakerDetector {
   current: string | null = null;
   #candidate: string | null = null;
   #candidateSince = 0;
+  #candidateHeardAt = 0;
   #heardAt = 0;
 
   constructor(readonly options: Readonly<DetectorOptions> = DETECTOR_DEFAULTS) {}
 
   /** Takes one sample (member id → level) taken at `now`; returns the speaker after it. */
   sample(levels: ReadonlyMap<string, number>, now: number): string | null {
+    const { silence, holdMs, pauseMs, releaseMs } = this.options;
     let loudest: string | null = null;
-    let max = this.options.silence;
+    let max = silence;
     for (const [id, level] of levels) {
       if (level >= max) [loudest, max] = [id, level];
     }
-    if (this.current !== null && (levels.get(this.current) ?? 0) >= this.options.silence) this.#heardAt = now;
-    if (loudest === null || loudest === this.current) {
+    if (this.current !== null && (levels.get(this.current) ?? 0) >= silence) this.#heardAt = now;
+    if (loudest !== null && loudest === this.current) {
       this.#candidate = null;
-    } else if (loudest !== this.#candidate) {
-      this.#candidate = loudest;
-      this.#candidateSince = now;
+    } else if (loudest !== null) {
+      if (loudest !== this.#candidate) [this.#candidate, this.#candidateSince] = [loudest, now];
+      this.#candidateHeardAt = now;
+    } else if (this.#candidate !== null && now - this.#candidateHeardAt > pauseMs) {
+      this.#candidate = null;
     }
-    if (this.#candidate !== null && now - this.#candidateSince >= this.options.holdMs) {
-      this.current = this.#candidate;
-      this.#candidate = null;
-      this.#heardAt = now;
-    } else if (this.current !== null && now - this.#heardAt >= this.options.releaseMs) {
+    // Taken over only on a sample where the newcomer is the loudest, once they have been for holdMs.
+    if (this.#candidate !== null && this.#candidateHeardAt === now && now - this.#candidateSince >= holdMs) {
+      [this.current, this.#candidate, this.#heardAt] = [this.#candidate, null, now];
+    } else if (this.current !== null && now - this.#heardAt >= releaseMs) {
       this.current = null;
     }
     return this.current;

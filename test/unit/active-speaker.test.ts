@@ -20,13 +20,13 @@ function run(detector: SpeakerDetector, samples: Record<string, number>[], start
 const repeat = <T>(n: number, x: T): T[] => Array.from({ length: n }, () => x);
 
 test('someone talking becomes the speaker only after being loudest for the hold time', { timeout: 5000 }, () => {
-  const d = new SpeakerDetector({ silence: 0.01, holdMs: 900, releaseMs: 2000 });
+  const d = new SpeakerDetector({ silence: 0.01, holdMs: 900, pauseMs: 600, releaseMs: 2000 });
   const seen = run(d, repeat(5, { a: loud, b: quiet }));
   assert.deepEqual(seen, [null, null, null, 'a', 'a'], 'taken at the fourth sample: 900 ms after the first');
 });
 
 test('a short sound from someone else does not steal the highlight; sustained talk does', { timeout: 5000 }, () => {
-  const d = new SpeakerDetector({ silence: 0.01, holdMs: 900, releaseMs: 2000 });
+  const d = new SpeakerDetector({ silence: 0.01, holdMs: 900, pauseMs: 600, releaseMs: 2000 });
   run(d, repeat(4, { a: loud, b: quiet }));
   assert.equal(d.current, 'a');
   // Bo coughs (two samples louder than Ada), then Ada goes on: she keeps it.
@@ -41,7 +41,7 @@ test('a short sound from someone else does not steal the highlight; sustained ta
 });
 
 test('silence: the speaker is let go after the release time, not at the first quiet sample', { timeout: 5000 }, () => {
-  const d = new SpeakerDetector({ silence: 0.01, holdMs: 900, releaseMs: 2000 });
+  const d = new SpeakerDetector({ silence: 0.01, holdMs: 900, pauseMs: 600, releaseMs: 2000 });
   run(d, repeat(4, { a: loud }));
   // A pause between sentences keeps the highlight.
   const pause = run(d, [...repeat(3, { a: quiet }), { a: loud }], 4 * SAMPLE_MS);
@@ -51,6 +51,16 @@ test('silence: the speaker is let go after the release time, not at the first qu
   assert.deepEqual(quietNow, ['a', 'a', 'a', 'a', 'a', 'a', null, null]);
   // Levels under the silence threshold never make anyone speaker.
   assert.deepEqual(run(d, repeat(10, { a: 0.009, b: 0.005 }), 16 * SAMPLE_MS), repeat(10, null));
+});
+
+test('a short pause between words keeps a claim going; a long one ends it', { timeout: 5000 }, () => {
+  const d = new SpeakerDetector({ silence: 0.01, holdMs: 900, pauseMs: 600, releaseMs: 2000 });
+  // Talk, one quiet sample, talk: taken when 900 ms have passed since the claim began.
+  assert.deepEqual(run(d, [{ a: loud }, { a: quiet }, { a: loud }, { a: loud }]), [null, null, null, 'a']);
+  const e = new SpeakerDetector({ silence: 0.01, holdMs: 900, pauseMs: 600, releaseMs: 2000 });
+  // A cough, a long silence, another cough: never anyone.
+  const coughs = run(e, [{ a: loud }, ...repeat(3, { a: quiet }), { a: loud }, ...repeat(3, { a: quiet }), { a: loud }]);
+  assert.ok(coughs.every((s) => s === null), coughs.join());
 });
 
 test('a member who leaves stops being the speaker at once', { timeout: 5000 }, () => {
