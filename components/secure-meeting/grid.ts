@@ -22,7 +22,8 @@ export interface TileMarks {
 /** With more tiles than this, the one talking moves to the front, where it is seen without scrolling. */
 export const CROWDED = 4;
 
-const speakerFirst = (peers: readonly RemotePeer[], first: string | null): readonly RemotePeer[] => {
+/** The remote tiles in order: `first` moves to the front when the grid is crowded. */
+export const speakerFirst = (peers: readonly RemotePeer[], first: string | null): readonly RemotePeer[] => {
   const at = peers.findIndex((p) => p.id === first);
   return at <= 0 || peers.length + 1 <= CROWDED ? peers : [peers[at]!, ...peers.slice(0, at), ...peers.slice(at + 1)];
 };
