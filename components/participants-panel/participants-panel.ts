@@ -1,6 +1,8 @@
 import { LitElement, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
+import type { Meeting } from '../../core/index.js';
+import type { RemotePeer } from '../../core/events.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './participants-panel.styles.js';
 
@@ -19,6 +21,24 @@ export interface ParticipantRow {
 }
 
 const CONNECTION_TEXT = { connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', failed: 'Could not connect' } as const;
+
+const connectionOf = (p: RemotePeer): ParticipantRow['connection'] =>
+  p.connectionFailed ? 'failed' : p.reconnecting ? 'reconnecting' : p.connectionState === 'connected' ? 'connected' : 'connecting';
+
+/** One row per member, raised hands first in the order raised, then us, then the others as they came. */
+export function participantRows(m: Meeting, raised: readonly string[]): ParticipantRow[] {
+  const hand = (id: string) => (raised.includes(id) ? raised.indexOf(id) + 1 : null);
+  const self: ParticipantRow = {
+    id: m.id, name: m.name, you: true, hand: hand(m.id), connection: null,
+    audio: m.audioEnabled && (m.localStream?.getAudioTracks().length ?? 0) > 0,
+    video: m.videoEnabled && (m.localStream?.getVideoTracks().length ?? 0) > 0,
+  };
+  const rows = [self, ...[...m.peers.values()].map((p): ParticipantRow => ({
+    id: p.id, name: p.name, you: false, hand: hand(p.id), connection: connectionOf(p), audio: p.audioEnabled, video: p.videoEnabled,
+  }))];
+  // A stable sort keeps the rest in their order.
+  return rows.sort((a, b) => (a.hand ?? Infinity) - (b.hand ?? Infinity));
+}
 
 /** Escape or Close was pressed: the host hides the panel and takes focus back. */
 export class ParticipantsCloseEvent extends Event {

@@ -122,31 +122,21 @@ export const activeSpeaker = defineFeature({
     let timer: TimerId | undefined;
     let busy = false;
 
-    const decide = (levels: Map<string, number>) => {
-      const before = detector.current;
-      if (detector.sample(levels, ctx.clock.now()) !== before) ctx.emit(new ActiveSpeakerEvent(detector.current));
-    };
+    // Each round of levels is read whole (stats are a promise in a browser) before the next starts.
     const tick = () => {
-      if (busy) return; // the last round of stats is still being read
-      const peers = [...ctx.peers()];
-      const read = peers.map((p) => {
-        try {
-          return levelOf(p);
-        } catch {
-          return undefined;
-        }
-      });
-      const levels = (values: (number | undefined)[]) =>
-        new Map(peers.flatMap((p, i) => {
-          const v = values[i];
-          return typeof v === 'number' && Number.isFinite(v) ? [[p.id, Math.min(1, Math.max(0, v))] as const] : [];
-        }));
-      // A source that answers at once (tests, an app's own) is decided at once.
-      if (!read.some((v) => v instanceof Promise)) return decide(levels(read as (number | undefined)[]));
+      if (busy) return;
       busy = true;
-      void Promise.all(read.map((v) => Promise.resolve(v).catch(() => undefined))).then((values) => {
+      const peers = [...ctx.peers()];
+      void Promise.all(peers.map((p) => Promise.resolve().then(() => levelOf(p)).catch(() => undefined))).then((values) => {
         busy = false;
-        if (timer !== undefined) decide(levels(values));
+        if (timer === undefined) return;
+        const levels = new Map<string, number>();
+        peers.forEach((p, i) => {
+          const v = values[i];
+          if (typeof v === 'number' && v >= 0) levels.set(p.id, Math.min(1, v)); // NaN, negatives: unknown
+        });
+        const before = detector.current;
+        if (detector.sample(levels, ctx.clock.now()) !== before) ctx.emit(new ActiveSpeakerEvent(detector.current));
       });
     };
 
