@@ -1,4 +1,6 @@
 import type { SecureMeetingError } from './errors.js';
+import type { ActiveSpeakerEvent } from './features/active-speaker.js';
+import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { RelayState } from './relay.js';
 
@@ -57,6 +59,8 @@ export class MeetingErrorEvent extends Event {
 
 export interface MeetingEventMap {
   joinwindow: JoinWindowEvent;
+  hands: HandsEvent;
+  activespeaker: ActiveSpeakerEvent;
   state: MeetingStateEvent;
   relaystate: RelayStateEvent;
   peerjoin: PeerEvent;

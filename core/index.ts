@@ -13,5 +13,7 @@ export { defineFeature, type Feature, type FeatureContext, type PeerInfo } from 
 export { defineMessage, CONTROL_DROP_REASONS, type MessageType, type ControlDropReason } from './wire/registry.js';
 export { joinWindow, type JoinWindowApi } from './features/join-window.js';
 export { memberState, type MemberStateApi } from './features/member-state.js';
+export { hands, HandsEvent, type HandsApi } from './features/hands.js';
+export { activeSpeaker, ActiveSpeakerEvent, SpeakerDetector, type ActiveSpeakerApi, type LevelSource } from './features/active-speaker.js';
 export { systemClock, type Clock } from './clock.js';
 export { createIdentity, idOf, pairSafetyCode, roomSafetyCode, type Identity, type SafetyInput } from './identity.js';

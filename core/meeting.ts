@@ -5,6 +5,8 @@ import { invalidOption, SecureMeetingError } from './errors.js';
 import { createIdentity, pairCodeWith, roomCodeOf, type Identity } from './identity.js';
 import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
 import { FeatureSet, type Feature } from './features/feature.js';
+import { activeSpeaker } from './features/active-speaker.js';
+import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
 import { DEFAULT_MEDIA } from './media/open.js';
@@ -22,7 +24,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -36,7 +38,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { DEFAULT_NAMESPACE } from './crypto.js';
 import { invalidOption } from './errors.js';
+import type { LevelSource } from './features/active-speaker.js';
 import type { Feature } from './features/feature.js';
 import type { RelayAdapter } from './relay.js';
 import { MAX_NAME_LENGTH } from './wire/guards.js';
@@ -29,6 +30,8 @@ export interface MeetingOptions {
   joinWindow?: number;
   /** More features to install after the built-in ones (member state, join window); see `defineFeature`. */
   features?: readonly Feature[];
+  /** Each member's audio level (0–1) for the active speaker; by default the energy of the audio received from them. */
+  audioLevels?: LevelSource;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */
   clock?: Clock;
 }

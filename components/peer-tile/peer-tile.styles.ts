@@ -109,6 +109,20 @@ export const styles = css`
     font-size: 0.9em;
   }
 
+  /* Inside the frame, so the grid's gaps and overflow never clip it. */
+  :host([speaking])::after {
+    content: '';
+    position: absolute;
+    inset: 0;
+    border: 3px solid var(--sm-speaking, #3ddc97);
+    border-radius: inherit;
+    pointer-events: none;
+  }
+
+  .hand {
+    line-height: 1;
+  }
+
   .reconnecting {
     font-size: 0.85em;
     opacity: 0.85;

@@ -45,6 +45,7 @@ export class PeerTileVerifyEvent extends Event {
  * @csspart placeholder - The initial shown when there is no video.
  * @csspart name - The member's name.
  * @csspart status - The microphone/camera indicators, and "Reconnecting…" while the link is repaired.
+ * @csspart hand - The raised hand (with `hand-raised`), read out as "Hand raised".
  * @csspart problem - "Could not connect" and its likely reason (with `connection-failed`).
  * @csspart controls - The per-member controls (with `controls`).
  * @csspart control - Each of those buttons.
@@ -61,6 +62,7 @@ export class PeerTileVerifyEvent extends Event {
  * @cssproperty [--sm-surface=#1c1f26] - Tile background.
  * @cssproperty [--sm-fg=#f3f4f6] - Text colour.
  * @cssproperty [--sm-radius=12px] - Corner radius.
+ * @cssproperty [--sm-speaking=#3ddc97] - The ring round the tile of the member talking now (with `speaking`).
  */
 @customElement('peer-tile')
 export class PeerTile extends LitElement {
@@ -99,6 +101,12 @@ export class PeerTile extends LitElement {
   /** Their video is hidden on this device (their audio still plays). */
   @property({ type: Boolean, reflect: true, attribute: 'video-hidden' }) videoHidden = false;
 
+  /** The member's hand is up. */
+  @property({ type: Boolean, reflect: true, attribute: 'hand-raised' }) handRaised = false;
+
+  /** The member is talking now (the meeting's active speaker): the tile gets a ring. */
+  @property({ type: Boolean, reflect: true }) speaking = false;
+
   @query('video') private video!: HTMLVideoElement;
 
   protected override render() {
@@ -114,6 +122,7 @@ export class PeerTile extends LitElement {
         <figcaption class="bar">
           <span part="name">${name}${this.local ? html`<span class="sr-only"> (you)</span>` : nothing}</span>
           <span part="status">
+            ${this.handRaised ? html`<span part="hand" class="hand"><span aria-hidden="true">✋</span><span class="sr-only">Hand raised</span></span>` : nothing}
             ${this.reconnecting && !this.connectionFailed ? html`<span class="reconnecting" role="status">Reconnecting…</span>` : nothing}
             ${this.audioMuted
               ? html`<span class="indicator">${micOffIcon}<span class="sr-only">Microphone off</span></span>`

@@ -74,6 +74,11 @@ export const styles = css`
     display: none;
   }
 
+  /* A hand that is down is the usual state, not a warning like a muted microphone. */
+  button[part~='hand'][aria-pressed='false'] {
+    border-color: var(--_border);
+  }
+
   button.leave {
     background: var(--_danger);
     border-color: var(--_danger);
@@ -103,7 +108,8 @@ export const styles = css`
     }
   }
 
-  [part='safety'] {
+  [part='safety'],
+  [part~='participants-panel'] {
     display: grid;
     gap: var(--_gap);
     justify-items: start;

@@ -16,6 +16,9 @@ import '../peer-tile/peer-tile.js';
 import { JoinWindowController, joinWindowControls } from '../features/join-window.js';
 import { MemberStateController, memberStateControls } from '../features/member-state.js';
 import { SafetyCodeController, safetyCodeButton, safetyCodePanel } from '../features/safety-code.js';
+import { HandsController, handButton } from '../features/hands.js';
+import { ActiveSpeakerController } from '../features/active-speaker.js';
+import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
   MeetingJoinEvent,
@@ -79,6 +82,19 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart tile-hide-video - "Hide video" of this member.
  * @csspart tile-disconnect - "Disconnect" from this member.
  * @csspart tile-verify - "Verify": opens the safety codes at this member's.
+ * @csspart tile-hand - A tile's raised hand.
+ * @csspart speaking-tile - The tile of the member talking now (its `<peer-tile>` also has `speaking`).
+ * @csspart hand - The "Raise hand" toggle (aria-pressed).
+ * @csspart participants - The "Participants" button (aria-expanded), with the count.
+ * @csspart participants-panel - The `<participants-panel>` element, loaded the first time it opens.
+ * @csspart participants-base - The panel.
+ * @csspart participants-list - Its list of members.
+ * @csspart participant - One member's row.
+ * @csspart participant-name - A member's name.
+ * @csspart participant-state - A member's microphone and camera state.
+ * @csspart participant-hand - A member's raised hand and its place in the order.
+ * @csspart participant-connection - Our connection to a member.
+ * @csspart participants-close - The panel's Close button.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -91,6 +107,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @cssproperty [--sm-radius=12px] - Corner radius.
  * @cssproperty [--sm-gap=12px] - Spacing.
  * @cssproperty [--sm-tile-min=240px] - Narrowest a video tile gets before the grid wraps.
+ * @cssproperty [--sm-speaking=#3ddc97] - The ring round the tile of the member talking now.
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
@@ -153,6 +170,9 @@ export class SecureMeeting extends LitElement {
   private readonly memberState = new MemberStateController(this);
   private readonly joining = new JoinWindowController(this);
   private readonly safety = new SafetyCodeController(this);
+  private readonly hands = new HandsController(this);
+  private readonly speaker = new ActiveSpeakerController(this);
+  private readonly participants = new ParticipantsController(this);
 
   private readonly controller = new MeetingController(
     this,
@@ -163,7 +183,7 @@ export class SecureMeeting extends LitElement {
       peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
       error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
     },
-    [this.memberState, this.joining, this.safety],
+    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants],
   );
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
@@ -221,14 +241,16 @@ export class SecureMeeting extends LitElement {
   private renderMeeting(m: Meeting) {
     const c = this.controller;
     return html`
-      ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id), (id) => void this.showSafetyCode(id))}
+      ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id), (id) => void this.showSafetyCode(id),
+        { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last })}
       <div part="toolbar" role="group" aria-label="Meeting controls">
         ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
+        ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)}
         <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
           Leave
         </button>
       </div>
-      ${safetyCodePanel(this.safety)}
+      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)}
     `;
   }
 

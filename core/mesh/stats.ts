@@ -4,13 +4,16 @@ export interface PeerStats {
   framesDecoded: number;
   audioPacketsReceived: number;
   videoBytesReceived: number;
+  /** Sum of the squared levels of the audio played so far, and its length in seconds (for the level between two samples). */
+  audioEnergy: number;
+  audioDuration: number;
 }
 
-type Report = { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number; bytesReceived?: number };
+type Report = { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number; bytesReceived?: number; totalAudioEnergy?: number; totalSamplesDuration?: number };
 
-/** Video frames decoded, video bytes and audio packets received, over all inbound streams. */
+/** Video frames decoded, video bytes and audio packets received, audio energy played, over all inbound streams. */
 export async function receiveStats(pc: RTCPeerConnection): Promise<PeerStats> {
-  const result = { framesDecoded: 0, audioPacketsReceived: 0, videoBytesReceived: 0 };
+  const result = { framesDecoded: 0, audioPacketsReceived: 0, videoBytesReceived: 0, audioEnergy: 0, audioDuration: 0 };
   (await pc.getStats()).forEach((report: Report) => {
     if (report.type !== 'inbound-rtp') return;
     if (report.kind === 'video') {
@@ -18,6 +21,8 @@ export async function receiveStats(pc: RTCPeerConnection): Promise<PeerStats> {
       result.videoBytesReceived += report.bytesReceived ?? 0;
     } else if (report.kind === 'audio') {
       result.audioPacketsReceived += report.packetsReceived ?? 0;
+      result.audioEnergy += report.totalAudioEnergy ?? 0;
+      result.audioDuration += report.totalSamplesDuration ?? 0;
     }
   });
   return result;

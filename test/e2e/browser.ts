@@ -178,3 +178,25 @@ export async function expectEveryoneSeesAndHearsEveryone(members: Map<string, Pa
     });
   }
 }
+
+/**
+ * Members who join one after another through the gate, each page first
+ * made ready by `prepare` (if given), until everyone sees and hears everyone.
+ */
+export async function meetThroughGate(
+  browser: Browser,
+  url: string,
+  names: readonly string[],
+  fields: { channel: number; password: string },
+  prepare: (name: string, page: Page) => Promise<void> = async () => {},
+): Promise<Map<string, Page>> {
+  const members = new Map<string, Page>();
+  for (const name of names) {
+    const page = await openMember(browser, url);
+    await prepare(name, page);
+    await joinThroughGate(page, { ...fields, name });
+    members.set(name, page);
+  }
+  await expectEveryoneSeesAndHearsEveryone(members);
+  return members;
+}
