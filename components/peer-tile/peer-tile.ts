@@ -99,6 +99,9 @@ export class PeerTile extends LitElement {
   /** Their video is hidden on this device (their audio still plays). */
   @property({ type: Boolean, reflect: true, attribute: 'video-hidden' }) videoHidden = false;
 
+  /** The speaker (audio output deviceId) this member plays through; '' for the default. Ignored where the browser cannot choose. */
+  @property({ attribute: false }) sinkId = '';
+
   @query('video') private video!: HTMLVideoElement;
 
   protected override render() {
@@ -154,6 +157,9 @@ export class PeerTile extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    const video = this.video as HTMLVideoElement & { setSinkId?: (id: string) => Promise<void>; sinkId?: string };
+    // A speaker unplugged since it was picked: the browser's default plays on.
+    if (changed.has('sinkId') && video.setSinkId && video.sinkId !== this.sinkId) void video.setSinkId(this.sinkId).catch(() => {});
     // srcObject has no attribute form, so it cannot be bound in the template.
     if (changed.has('stream') && this.video.srcObject !== this.stream) {
       this.video.srcObject = this.stream;

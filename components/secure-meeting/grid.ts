@@ -21,6 +21,7 @@ export function participantsGrid(
   peers: readonly RemotePeer[],
   disconnect: (id: string) => void,
   verify: (id: string) => void,
+  speaker = '',
 ) {
   return html`
     <div part="grid" role="group" aria-label="Participants">
@@ -47,6 +48,7 @@ export function participantsGrid(
             @tile-verify=${() => verify(p.id)}
             name=${p.name}
             .stream=${p.stream}
+            .sinkId=${speaker}
             ?audio-muted=${!p.audioEnabled}
             ?camera-off=${!p.videoEnabled}
             ?reconnecting=${p.reconnecting}

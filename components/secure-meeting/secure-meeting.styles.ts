@@ -103,7 +103,8 @@ export const styles = css`
     }
   }
 
-  [part='safety'] {
+  [part='safety'],
+  [part='settings'] {
     display: grid;
     gap: var(--_gap);
     justify-items: start;
@@ -137,6 +138,10 @@ export const styles = css`
   [part='safety-pair'] dd,
   [part='safety-help'] {
     margin: 0;
+  }
+
+  [part='settings-problem']:empty {
+    display: none;
   }
 
   [part='safety-code'] {
