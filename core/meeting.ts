@@ -10,7 +10,7 @@ import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
 import { DEFAULT_MEDIA } from './media/open.js';
-import { LocalMedia } from './media/local.js';
+import { LocalMedia, type InputKind } from './media/local.js';
 import { Mesh } from './mesh/mesh.js';
 import type { PendingCounts } from './mesh/pending.js';
 import type { Peer, PeerStats } from './mesh/peer.js';
@@ -66,7 +66,7 @@ export class Meeting extends EventTarget {
     this.#iceServers = o.iceServers;
     this.#clock = options.clock ?? systemClock;
     this.#router = new ControlRouter<Peer>(undefined, this.#clock);
-    this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA);
+    this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA, o.enabled);
     this.#room = new Room(o.relay, {
       message: (message) => this.#mesh.receive(message),
       state: (state) => this.#onRelayState(state),
@@ -199,6 +199,22 @@ export class Meeting extends EventTarget {
       throw new SecureMeetingError('closed', 'addTrack() needs a meeting that is joining or joined');
     }
     if (this.#media.add(track)) this.#mesh.addTrack(track, this.#media.stream as MediaStream);
+  }
+
+  /**
+   * Switches to another camera or microphone (a `deviceId` from
+   * `navigator.mediaDevices.enumerateDevices()`): every member gets the new
+   * track in place of the old one, without renegotiating, switched on or off
+   * as the old one was. Rejects with a 'media' error when the device cannot
+   * be opened; the current one then stays.
+   */
+  async setDevice(kind: InputKind, deviceId: string): Promise<void> {
+    if (this.#state === 'left' || this.#state === 'idle') {
+      throw new SecureMeetingError('closed', 'setDevice() needs a meeting that is joining or joined');
+    }
+    const { old, next } = await this.#media.switchDevice(kind, deviceId);
+    if (old) await this.#mesh.replaceTrack(old, next);
+    else this.#mesh.addTrack(next, this.#media.stream as MediaStream);
   }
 
   /**

@@ -21,6 +21,10 @@ export interface MeetingOptions {
   iceServers?: RTCIceServer[];
   /** Constraints for camera and microphone, a stream you opened yourself, or false to only receive. */
   media?: MediaStreamConstraints | MediaStream | false;
+  /** Start with the microphone switched off (silence is sent, never a sound, until it is switched on). Default false. */
+  audioOff?: boolean;
+  /** Start with the camera switched off (black frames are sent, never a picture, until it is switched on). Default false. */
+  videoOff?: boolean;
   /**
    * Seconds after joining until this member leaves the relay, so no one new
    * can get in (the mesh goes on). Default 600; 0 = never.
@@ -45,6 +49,8 @@ export interface CheckedOptions {
   namespace: string;
   iceServers: RTCIceServer[];
   media: MediaStreamConstraints | MediaStream | false | undefined;
+  /** Whether microphone and camera start switched on. */
+  enabled: { audio: boolean; video: boolean };
   features: readonly Feature[];
 }
 
@@ -59,6 +65,9 @@ export function checkOptions(options: MeetingOptions): CheckedOptions {
   if (!relay || typeof relay.connect !== 'function') throw invalidOption('relay must be a relay adapter, e.g. websocketRelay({ url })');
   const name = (options.name ?? 'Guest').trim();
   if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw invalidOption(`name must be 1–${MAX_NAME_LENGTH} characters`);
+  for (const key of ['audioOff', 'videoOff'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw invalidOption(`${key} must be true or false`);
+  }
   if (!Array.isArray(features)) throw invalidOption('features must be an array of features made with defineFeature()');
   return {
     channel: String(channel).trim(),
@@ -68,6 +77,7 @@ export function checkOptions(options: MeetingOptions): CheckedOptions {
     namespace,
     iceServers: options.iceServers ?? [],
     media: options.media,
+    enabled: { audio: options.audioOff !== true, video: options.videoOff !== true },
     features,
   };
 }

@@ -4,6 +4,9 @@ import { live } from 'lit/directives/live.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './join-gate.styles.js';
 import { randomPassphrase } from './passphrase.js';
+import { loadChoices, type DeviceChoices } from '../devices/choices.js';
+import '../devices/device-check.js';
+import type { DeviceCheck } from '../devices/device-check.js';
 
 export const DEFAULT_MAX_CHANNEL = 1000;
 export const NAME_MAX_LENGTH = 64;
@@ -19,6 +22,7 @@ export type JoinFieldErrors = Partial<Record<JoinField, string>>;
 export type JoinCheck = { ok: true; value: JoinFields } | { ok: false; errors: JoinFieldErrors };
 
 const FIELDS: readonly JoinField[] = ['channel', 'password', 'name'];
+const DEVICE_PARTS = ['base', 'preview', 'preview-button', 'video', 'level', 'label', 'select', 'check', 'problem', 'button'].map((p) => `${p}:device-${p}`).join(', ');
 
 /** A usable channel ceiling: a broken `max-channel` falls back to the default instead of locking everyone out. */
 export function channelCeiling(max: unknown): number {
@@ -70,12 +74,15 @@ export class JoinRequestEvent extends Event {
   readonly channel: number;
   readonly password: string;
   readonly name: string;
+  /** The camera, microphone and speaker picked, and whether to join with either off. */
+  readonly devices: DeviceChoices;
 
-  constructor(fields: JoinFields) {
+  constructor(fields: JoinFields, devices: DeviceChoices = loadChoices()) {
     super('join-request', { bubbles: false, composed: false, cancelable: true });
     this.channel = fields.channel;
     this.password = fields.password;
     this.name = fields.name;
+    this.devices = devices;
   }
 }
 
@@ -95,6 +102,7 @@ export class JoinRequestEvent extends Event {
  * @csspart button - Every button.
  * @csspart random - The "Random channel" button.
  * @csspart random-password - The "Random password" button: a 72-bit passphrase, shown so it can be shared.
+ * @csspart devices - The camera, microphone and speaker choices, with preview and level meter (`<device-check>`; its parts are exported with a `device-` prefix).
  * @csspart submit - The "Join" button.
  * @csspart status - The polite live region showing progress while busy.
  * @csspart error - The alert region showing `error`.
@@ -145,6 +153,7 @@ export class JoinGate extends LitElement {
   @query('#channel') private channelInput!: HTMLInputElement;
   @query('#password') private passwordInput!: HTMLInputElement;
   @query('#name') private nameInput!: HTMLInputElement;
+  @query('device-check') private deviceCheck!: DeviceCheck | null;
 
   /** Focuses the first field with a problem, else the first empty one (the password after a failed join). */
   override focus(options?: FocusOptions): void {
@@ -231,6 +240,8 @@ export class JoinGate extends LitElement {
             <p class="field-error" id="name-error">${this.errors.name ?? ''}</p>
           </div>
 
+          <device-check part="devices" mode="gate" exportparts=${DEVICE_PARTS}></device-check>
+
           <button part="button submit" type="submit">Join</button>
         </fieldset>
         <p part="status" role="status">${statusText}</p>
@@ -315,7 +326,10 @@ export class JoinGate extends LitElement {
     this.shown.clear();
     this.errors = {};
     this.error = '';
-    const request = new JoinRequestEvent(result.value);
+    // The meeting opens the devices itself: the preview lets go of them first.
+    const devices = this.deviceCheck?.choices ?? loadChoices();
+    this.deviceCheck?.stop();
+    const request = new JoinRequestEvent(result.value, devices);
     if (this.dispatchEvent(request)) this.busy = true;
   }
 }

@@ -106,6 +106,8 @@ export class PeerTile extends LitElement {
 
   /** The member is talking now (the meeting's active speaker): the tile gets a ring. */
   @property({ type: Boolean, reflect: true }) speaking = false;
+  /** The speaker (audio output deviceId) this member plays through; '' for the default. Ignored where the browser cannot choose. */
+  @property({ attribute: false }) sinkId = '';
 
   @query('video') private video!: HTMLVideoElement;
 
@@ -163,6 +165,9 @@ export class PeerTile extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    const video = this.video as HTMLVideoElement & { setSinkId?: (id: string) => Promise<void>; sinkId?: string };
+    // A speaker unplugged since it was picked: the browser's default plays on.
+    if (changed.has('sinkId') && video.setSinkId && video.sinkId !== this.sinkId) void video.setSinkId(this.sinkId).catch(() => {});
     // srcObject has no attribute form, so it cannot be bound in the template.
     if (changed.has('stream') && this.video.srcObject !== this.stream) {
       this.video.srcObject = this.stream;

@@ -39,6 +39,7 @@ export function participantsGrid(
   disconnect: (id: string) => void,
   verify: (id: string) => void,
   marks: TileMarks = { hands: [], speaker: null, first: null },
+  sinkId = '',
 ) {
   return html`
     <div part="grid" role="group" aria-label="Participants">
@@ -66,6 +67,7 @@ export function participantsGrid(
             @tile-verify=${() => verify(p.id)}
             name=${p.name}
             .stream=${p.stream}
+            .sinkId=${sinkId}
             ?audio-muted=${!p.audioEnabled}
             ?camera-off=${!p.videoEnabled}
             ?reconnecting=${p.reconnecting}

@@ -109,7 +109,8 @@ export const styles = css`
   }
 
   [part='safety'],
-  [part~='participants-panel'] {
+  [part~='participants-panel'],
+  [part='settings'] {
     display: grid;
     gap: var(--_gap);
     justify-items: start;
@@ -143,6 +144,10 @@ export const styles = css`
   [part='safety-pair'] dd,
   [part='safety-help'] {
     margin: 0;
+  }
+
+  [part='settings-problem']:empty {
+    display: none;
   }
 
   [part='safety-code'] {

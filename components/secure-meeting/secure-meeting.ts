@@ -19,6 +19,8 @@ import { SafetyCodeController, safetyCodeButton, safetyCodePanel } from '../feat
 import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
+import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
+import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
   MeetingJoinEvent,
@@ -32,7 +34,7 @@ import { MeetingController } from './meeting-controller.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
 
-const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status:gate-status, error:gate-error';
+const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status:gate-status, error:gate-error, devices:gate-devices';
 
 /**
  * Pick a channel and a shared password; the keys are derived in the browser
@@ -73,6 +75,10 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart safety-help - What comparing the codes proves.
  * @csspart safety-pair - One member's row (and the room's).
  * @csspart safety-code - A code: four groups of five digits.
+ * @csspart settings - The settings panel: camera, microphone and speaker during the meeting.
+ * @csspart settings-label - A label in the settings panel.
+ * @csspart settings-select - A device select in the settings panel.
+ * @csspart settings-problem - Why switching a device failed.
  * @csspart join-status - Whether joining is open, and for how long ("Joining open · 9:41").
  * @csspart lock - "Lock now": closes joining for everyone.
  * @csspart allow-joining - "Allow joining": reopens joining for everyone.
@@ -173,6 +179,7 @@ export class SecureMeeting extends LitElement {
   private readonly hands = new HandsController(this);
   private readonly speaker = new ActiveSpeakerController(this);
   private readonly participants = new ParticipantsController(this);
+  private readonly devices = new DevicesController(this);
 
   private readonly controller = new MeetingController(
     this,
@@ -183,7 +190,7 @@ export class SecureMeeting extends LitElement {
       peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
       error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
     },
-    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants],
+    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices],
   );
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
@@ -242,15 +249,15 @@ export class SecureMeeting extends LitElement {
     const c = this.controller;
     return html`
       ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id), (id) => void this.showSafetyCode(id),
-        { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last })}
+        { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker)}
       <div part="toolbar" role="group" aria-label="Meeting controls">
         ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
-        ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)}
+        ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)} ${settingsButton(this.devices)}
         <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
           Leave
         </button>
       </div>
-      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)}
+      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)}
     `;
   }
 
@@ -283,10 +290,11 @@ export class SecureMeeting extends LitElement {
 
   private onJoinRequest(e: JoinRequestEvent): void {
     // Failures are already shown in the gate and sent as meeting-error.
-    this.start({ channel: e.channel, password: e.password, name: e.name }).catch(() => {});
+    this.start({ channel: e.channel, password: e.password, name: e.name }, e.devices).catch(() => {});
   }
 
-  private start(fields: JoinFields): Promise<void> {
+  /** `devices`: the form's camera, microphone and "join with … off" choices; a join() call uses the defaults. */
+  private start(fields: JoinFields, devices: DeviceChoices = NO_CHOICES): Promise<void> {
     this.lastChannel = fields.channel;
     this.lastName = fields.name;
     return this.controller.join(
@@ -298,7 +306,10 @@ export class SecureMeeting extends LitElement {
         lockAfter: this.lockAfter,
         joinWindow: this.joinWindow,
         ...(this.namespace ? { namespace: this.namespace } : {}),
-        ...(this.media !== undefined ? { media: this.media } : {}),
+        // An app's own `media` wins over the form's device choices.
+        media: this.media !== undefined ? this.media : mediaFor(devices),
+        audioOff: devices.microphoneOff,
+        videoOff: devices.cameraOff,
       },
       () => this.createRelay(),
     );

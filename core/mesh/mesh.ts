@@ -136,6 +136,12 @@ export class Mesh {
     this.pool.discardOffer();
   }
 
+  /** Another camera or microphone in place of `old`, on every link; the prepared offer still has the old one. */
+  async replaceTrack(old: MediaStreamTrack, next: MediaStreamTrack): Promise<void> {
+    this.pool.discardOffer();
+    await Promise.all([...this.peers.values()].map((peer) => peer.replaceTrack(old, next)));
+  }
+
   close(): void {
     this.pool.close();
     this.pending.close();

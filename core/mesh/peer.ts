@@ -229,6 +229,12 @@ export class Peer implements RemotePeer {
     this.#pc.addTrack(track, stream);
   }
 
+  /** Sends `next` where `old` went (another camera or microphone): no renegotiation. */
+  async replaceTrack(old: MediaStreamTrack, next: MediaStreamTrack): Promise<void> {
+    if (this.#closed) return;
+    await this.#pc.getSenders().find((s) => s.track === old)?.replaceTrack(next);
+  }
+
   /** Sets what we know of this member (a name from a signal, or mic/camera state); true when something changed. */
   update(info: Partial<Pick<RemotePeer, 'name' | 'audioEnabled' | 'videoEnabled'>>): boolean {
     let changed = false;

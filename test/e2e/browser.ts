@@ -24,8 +24,11 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+/** `fakeCameras`: how many fake cameras the browser lists (Chromium's default is one). */
+export function launchBrowser({ fakeCameras = 1 }: { fakeCameras?: number } = {}): Promise<Browser> {
+  const args = fakeCameras === 1 ? CHROMIUM_ARGS
+    : CHROMIUM_ARGS.map((a) => (a === '--use-fake-device-for-media-stream' ? `${a}=device-count=${fakeCameras}` : a));
+  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
 /** A new, isolated member (own context = own storage), on the demo page. */

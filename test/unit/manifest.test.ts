@@ -12,7 +12,7 @@ test('package.json points at a custom elements manifest that documents every ele
   for (const module of manifest.modules) {
     for (const declaration of module.declarations ?? []) if (declaration.tagName) elements.set(declaration.tagName, declaration);
   }
-  assert.deepEqual([...elements.keys()].sort(), ['join-gate', 'participants-panel', 'peer-tile', 'secure-meeting']);
+  assert.deepEqual([...elements.keys()].sort(), ['device-check', 'join-gate', 'participants-panel', 'peer-tile', 'secure-meeting']);
   const names = (list: { name: string }[] | undefined) => (list ?? []).map((x) => x.name);
   const meeting = elements.get('secure-meeting')!;
   assert.deepEqual(names(meeting.events).sort(), ['meeting-error', 'meeting-join', 'meeting-leave', 'peer-join', 'peer-leave']);
@@ -20,6 +20,7 @@ test('package.json points at a custom elements manifest that documents every ele
   for (const part of ['base', 'grid', 'toolbar', 'tile', 'gate']) assert.ok(names(meeting.cssParts).includes(part), part);
   assert.ok(names(meeting.cssProperties).includes('--sm-accent'));
   assert.deepEqual(names(elements.get('join-gate')!.events), ['join-request']);
+  assert.deepEqual(names(elements.get('device-check')!.events), ['device-change']);
   for (const part of ['base', 'video', 'name', 'status']) assert.ok(names(elements.get('peer-tile')!.cssParts).includes(part), part);
   for (const part of ['base', 'member', 'hand', 'connection', 'close']) assert.ok(names(elements.get('participants-panel')!.cssParts).includes(part), part);
   // The password is never an attribute.
