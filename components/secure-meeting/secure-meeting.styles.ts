@@ -7,6 +7,8 @@ export const styles = css`
     background: var(--_bg);
     border-radius: var(--_radius);
     font: inherit;
+    /* Given a height shorter than the join form (device choices included), scroll inside rather than spill over what follows. */
+    overflow: auto;
   }
 
   :host([hidden]) {
