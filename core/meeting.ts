@@ -163,7 +163,7 @@ export class Meeting extends EventTarget {
       this.#room.start(keys, this.#channel, this.#identity, { type: 'hello', body: { name: this.name } });
       this.#setState('connecting');
       this.#room.connect();
-      this.#features.joined();
+      this.#features.joined({ storeKey: keys.storeKey, scope: keys.topic });
     } catch (error) {
       this.#teardown();
       throw error;

@@ -14,6 +14,14 @@ import type { ControlRouter, MessageType } from '../wire/registry.js';
 /** What a feature may set on a member as everyone sees it. */
 export type PeerInfo = Partial<Pick<RemotePeer, 'name' | 'audioEnabled' | 'videoEnabled'>>;
 
+/** What a feature learns when the keys are derived. */
+export interface JoinKeys {
+  /** AES-256-GCM, not extractable: for data at rest. */
+  readonly storeKey: CryptoKey;
+  /** The same for everyone with this namespace, channel and password; nothing else learns it from the device. */
+  readonly scope: string;
+}
+
 /** Everything a feature gets from the meeting it is installed in. */
 export interface FeatureContext {
   /** The local member: id for this join, display name. */
@@ -35,8 +43,13 @@ export interface FeatureContext {
   /** A member's control channel opened: tell them what they need to know. */
   onPeerOpen(handler: (peer: RemotePeer) => void): void;
   onPeerLeave(handler: (peer: RemotePeer) => void): void;
-  /** The keys are derived and the relay is being dialled. */
-  onJoin(handler: () => void): void;
+  /**
+   * The keys are derived and the relay is being dialled. `keys.storeKey`
+   * seals what a feature keeps on the device; `keys.scope` names this
+   * channel-and-password's data there (the blinded topic: another password
+   * finds nothing).
+   */
+  onJoin(handler: (keys: JoinKeys) => void): void;
   /** The meeting ended: stop timers, let go of everything. */
   onLeave(handler: () => void): void;
   /** Updates what everyone sees of a member (fires `peerupdate` when something changed). */
@@ -88,7 +101,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
   readonly #apis = new Map<Feature, unknown>();
   readonly #opened: Hook<[RemotePeer]> = [];
   readonly #left: Hook<[RemotePeer]> = [];
-  readonly #joined: Hook<[]> = [];
+  readonly #joined: Hook<[JoinKeys]> = [];
   readonly #ended: Hook<[]> = [];
 
   constructor(features: readonly Feature[], host: FeatureHost<P>) {
@@ -112,7 +125,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
 
   peerOpened(peer: RemotePeer): void { for (const h of this.#opened) h(peer); }
   peerLeft(peer: RemotePeer): void { for (const h of this.#left) h(peer); }
-  joined(): void { for (const h of this.#joined) h(); }
+  joined(keys: JoinKeys): void { for (const h of this.#joined) h(keys); }
   ended(): void { for (const h of this.#ended) h(); }
 
   #context(key: string, host: FeatureHost<P>): FeatureContext {

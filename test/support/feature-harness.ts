@@ -5,7 +5,7 @@
  * No WebRTC and no relay: the relay is a pair of counters.
  */
 import type { MeetingState, RemotePeer } from '../../core/events.js';
-import { FeatureSet, type Feature, type PeerInfo } from '../../core/features/feature.js';
+import { FeatureSet, type Feature, type JoinKeys, type PeerInfo } from '../../core/features/feature.js';
 import { LocalMedia } from '../../core/media/local.js';
 import { ControlRouter } from '../../core/wire/registry.js';
 import type { FakeClock } from './fake-clock.js';
@@ -65,10 +65,10 @@ export class Member {
     });
   }
 
-  /** Keys derived, relay dialled and reached. */
-  join(): void {
+  /** Keys derived, relay dialled and reached; `keys` are what features get for data at rest. */
+  join(keys: JoinKeys = { storeKey: null as unknown as CryptoKey, scope: 'scope' }): void {
     this.state = 'connecting';
-    this.features.joined();
+    this.features.joined(keys);
     this.state = 'joined';
   }
 
