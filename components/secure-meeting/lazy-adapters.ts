@@ -37,13 +37,17 @@ export function lazyAdapters(importers: AdapterImporters = IMPORTERS): AdapterLo
     try {
       return await importers[name]();
     } catch (error) {
-      const file = failedUrl(error) ?? MODULES[name];
-      throw new SecureMeetingError(
-        'unreachable',
-        `could not load the ${ADAPTER_LABELS[name]} adapter from ${file}; serve the whole dist/ folder, ` +
-          `or load the single file ${BUNDLE_FILES[name]} instead`,
-        { cause: error },
-      );
+      throw chunkFailed(`the ${ADAPTER_LABELS[name]} adapter`, MODULES[name], BUNDLE_FILES[name], error);
     }
   };
+}
+
+/** What to do when a module of the kit could not be fetched: `module` is where it lives in the package. */
+export function chunkFailed(what: string, module: string, singleFile: string, error: unknown): SecureMeetingError {
+  const file = failedUrl(error) ?? module;
+  return new SecureMeetingError(
+    'unreachable',
+    `could not load ${what} from ${file}; serve the whole dist/ folder, or load the single file ${singleFile} instead`,
+    { cause: error },
+  );
 }

@@ -1,5 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { createMeeting, type Meeting, type MeetingOptions } from '../../core/index.js';
+import type { Meeting, MeetingOptions } from '../../core/index.js';
+import type { createMeeting } from '../../core/meeting.js';
 import { PREFIX, SecureMeetingError } from '../../core/errors.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
@@ -17,6 +18,12 @@ export interface MeetingCallbacks {
 }
 
 type Host = ReactiveControllerHost & HTMLElement;
+
+/** Core's createMeeting and the feature controllers to attach: fetched when a join starts (meeting-view.ts). */
+export interface MeetingParts {
+  readonly createMeeting: typeof createMeeting;
+  readonly features: readonly FeatureController[];
+}
 
 function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
@@ -65,11 +72,11 @@ export class MeetingController implements ReactiveController {
   private unsubscribe: (() => void) | null = null;
   // The same error can arrive as an `error` event and as join()'s rejection; report it once.
   private reported = new WeakSet<object>();
+  private features: readonly FeatureController[] = [];
 
   constructor(
     private readonly host: Host,
     private readonly callbacks: MeetingCallbacks,
-    private readonly features: readonly FeatureController[] = [],
   ) {
     host.addController(this);
   }
@@ -114,15 +121,20 @@ export class MeetingController implements ReactiveController {
   /**
    * Starts a meeting. Rejects with the failure (already reported through the
    * `error` callback and `this.error`), or with an AbortError when `leave()`
-   * or removal cut it short.
+   * or removal cut it short. `parts` brings core and the feature
+   * controllers, fetched alongside the relay adapter.
    */
-  join(options: Omit<MeetingOptions, 'relay'>, relay: () => RelayAdapter | Promise<RelayAdapter>): Promise<void> {
+  join(
+    options: Omit<MeetingOptions, 'relay'>,
+    relay: () => RelayAdapter | Promise<RelayAdapter>,
+    parts: () => Promise<MeetingParts>,
+  ): Promise<void> {
     if (this.attempt || this.meeting) {
       return Promise.reject(new DOMException(`${PREFIX}already in a meeting; leave() first`, 'InvalidStateError'));
     }
     const attempt = new AbortController();
     this.attempt = attempt;
-    this.joining = this.run(attempt, options, relay);
+    this.joining = this.run(attempt, options, relay, parts);
     return this.joining;
   }
 
@@ -130,6 +142,7 @@ export class MeetingController implements ReactiveController {
     attempt: AbortController,
     options: Omit<MeetingOptions, 'relay'>,
     relay: () => RelayAdapter | Promise<RelayAdapter>,
+    parts: () => Promise<MeetingParts>,
   ): Promise<void> {
     this.error = '';
     this.notice = '';
@@ -141,7 +154,8 @@ export class MeetingController implements ReactiveController {
       attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
     });
     try {
-      const adapter = await Promise.race([relay(), aborted]);
+      const [adapter, { createMeeting, features }] = await Promise.race([Promise.all([relay(), parts()]), aborted]);
+      this.features = features;
       const meeting = createMeeting({ ...options, relay: adapter });
       this.meeting = meeting;
       this.subscribe(meeting);

@@ -12,14 +12,6 @@ import {
   type JoinRequestEvent,
 } from '../join-gate/join-gate.js';
 import '../join-gate/join-gate.js';
-import '../peer-tile/peer-tile.js';
-import { JoinWindowController, joinWindowControls } from '../features/join-window.js';
-import { MemberStateController, memberStateControls } from '../features/member-state.js';
-import { SafetyCodeController, safetyCodeButton, safetyCodePanel } from '../features/safety-code.js';
-import { HandsController, handButton } from '../features/hands.js';
-import { ActiveSpeakerController } from '../features/active-speaker.js';
-import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
-import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
 import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
@@ -29,8 +21,9 @@ import {
   PeerLeaveEvent,
   SecureMeetingErrorEvent,
 } from './events.js';
-import { participantsGrid } from './grid.js';
-import { MeetingController } from './meeting-controller.js';
+import { chunkFailed } from './lazy-adapters.js';
+import { MeetingController, type MeetingParts } from './meeting-controller.js';
+import type { MeetingView } from './meeting-view.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
 
@@ -172,26 +165,15 @@ export class SecureMeeting extends LitElement {
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
 
-  // One controller per feature, each feeding the part of the toolbar that shows it.
-  private readonly memberState = new MemberStateController(this);
-  private readonly joining = new JoinWindowController(this);
-  private readonly safety = new SafetyCodeController(this);
-  private readonly hands = new HandsController(this);
-  private readonly speaker = new ActiveSpeakerController(this);
-  private readonly participants = new ParticipantsController(this);
-  private readonly devices = new DevicesController(this);
-
-  private readonly controller = new MeetingController(
-    this,
-    {
-      joined: (meeting) => this.dispatchEvent(new MeetingJoinEvent(meeting)),
-      leaving: (error, cancelable) => this.dispatchEvent(new MeetingLeaveEvent(error, cancelable)),
-      peerJoin: (peer) => this.dispatchEvent(new PeerJoinEvent(peer)),
-      peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
-      error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
-    },
-    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices],
-  );
+  private readonly controller = new MeetingController(this, {
+    joined: (meeting) => this.dispatchEvent(new MeetingJoinEvent(meeting)),
+    leaving: (error, cancelable) => this.dispatchEvent(new MeetingLeaveEvent(error, cancelable)),
+    peerJoin: (peer) => this.dispatchEvent(new PeerJoinEvent(peer)),
+    peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
+    error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
+  });
+  /** The grid, toolbar and panels with their feature controllers: fetched, with core, at the first Join. */
+  private view: MeetingView | null = null;
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
   private lastChannel: number | undefined;
@@ -223,7 +205,7 @@ export class SecureMeeting extends LitElement {
     return html`
       <div part="base">
         <p part="status" role="status">${c.statusText}</p>
-        ${c.view === 'meeting' && c.meeting ? this.renderMeeting(c.meeting) : this.renderGate()}
+        ${c.view === 'meeting' && c.meeting && this.view ? this.view.render(c.meeting) : this.renderGate()}
       </div>
     `;
   }
@@ -243,29 +225,6 @@ export class SecureMeeting extends LitElement {
         @join-request=${this.onJoinRequest}
       ></join-gate>
     `;
-  }
-
-  private renderMeeting(m: Meeting) {
-    const c = this.controller;
-    return html`
-      ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id), (id) => void this.showSafetyCode(id),
-        { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker)}
-      <div part="toolbar" role="group" aria-label="Meeting controls">
-        ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
-        ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)} ${settingsButton(this.devices)}
-        <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
-          Leave
-        </button>
-      </div>
-      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)}
-    `;
-  }
-
-  /** A tile's Verify: the safety codes open at that member's row, which takes focus (keyboard users land on it). */
-  private async showSafetyCode(id: string): Promise<void> {
-    await this.safety.toggle(id);
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLElement>(`[part~=safety-pair][data-id="${CSS.escape(id)}"]`)?.focus();
   }
 
   protected override updated(): void {
@@ -312,7 +271,22 @@ export class SecureMeeting extends LitElement {
         videoOff: devices.cameraOff,
       },
       () => this.createRelay(),
+      () => this.loadView(),
     );
+  }
+
+  private async loadView(): Promise<MeetingParts> {
+    let module: typeof import('./meeting-view.js');
+    try {
+      module = await import('./meeting-view.js');
+    } catch (error) {
+      throw chunkFailed('the meeting view', 'dist/chunks/meeting-view-*.js', 'secure-meeting.bundle.js', error);
+    }
+    this.view ??= new module.MeetingView(this, {
+      disconnectPeer: (id) => this.controller.disconnectPeer(id),
+      leave: () => void this.controller.leave(true),
+    });
+    return { createMeeting: module.createMeeting, features: this.view.features };
   }
 
   private async createRelay(): Promise<RelayAdapter> {

@@ -1,0 +1,78 @@
+// The meeting on screen: the grid, the toolbar and the side panels, with one
+// controller per feature. <secure-meeting> fetches this module (and core with
+// it) with import() when Join is pressed, while the keys are derived, so a
+// page that only shows the join form carries neither.
+import { html } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
+import type { Meeting } from '../../core/index.js';
+import '../peer-tile/peer-tile.js';
+import type { FeatureController } from '../features/feature.js';
+import { JoinWindowController, joinWindowControls } from '../features/join-window.js';
+import { MemberStateController, memberStateControls } from '../features/member-state.js';
+import { SafetyCodeController, safetyCodeButton, safetyCodePanel } from '../features/safety-code.js';
+import { HandsController, handButton } from '../features/hands.js';
+import { ActiveSpeakerController } from '../features/active-speaker.js';
+import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
+import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
+import { participantsGrid } from './grid.js';
+
+export { createMeeting } from '../../core/meeting.js';
+
+/** What the view needs of its element: redraws, and where its parts are. */
+export type ViewHost = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment };
+
+/** What the view asks of the element that shows it. */
+export interface ViewActions {
+  /** Ends our link with one member. */
+  disconnectPeer(id: string): void;
+  /** A person pressed Leave. */
+  leave(): void;
+}
+
+export class MeetingView {
+  // One controller per feature, each feeding the part of the toolbar that shows it.
+  private readonly memberState: MemberStateController;
+  private readonly joining: JoinWindowController;
+  private readonly safety: SafetyCodeController;
+  private readonly hands: HandsController;
+  private readonly speaker: ActiveSpeakerController;
+  private readonly participants: ParticipantsController;
+  private readonly devices: DevicesController;
+  /** Attached to each meeting while it lasts (MeetingController does it). */
+  readonly features: readonly FeatureController[];
+
+  constructor(private readonly host: ViewHost, private readonly actions: ViewActions) {
+    this.features = [
+      (this.memberState = new MemberStateController(host)),
+      (this.joining = new JoinWindowController(host)),
+      (this.safety = new SafetyCodeController(host)),
+      (this.hands = new HandsController(host)),
+      (this.speaker = new ActiveSpeakerController(host)),
+      (this.participants = new ParticipantsController(host)),
+      (this.devices = new DevicesController(host)),
+    ];
+  }
+
+  render(m: Meeting) {
+    const peers = [...m.peers.values()];
+    return html`
+      ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
+        { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker)}
+      <div part="toolbar" role="group" aria-label="Meeting controls">
+        ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
+        ${handButton(this.hands)} ${participantsButton(this.participants, peers.length + 1)} ${settingsButton(this.devices)}
+        <button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>
+          Leave
+        </button>
+      </div>
+      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)}
+    `;
+  }
+
+  /** A tile's Verify: the safety codes open at that member's row, which takes focus (keyboard users land on it). */
+  private async showSafetyCode(id: string): Promise<void> {
+    await this.safety.toggle(id);
+    await this.host.updateComplete;
+    this.host.renderRoot.querySelector<HTMLElement>(`[part~=safety-pair][data-id="${CSS.escape(id)}"]`)?.focus();
+  }
+}
