@@ -50,7 +50,9 @@ export function channelFromLink(pageUrl: string, namespace = '', maxChannel = 10
     // Digits only, like the join form: Number() would accept "1e3", "0x10" or " 12 ".
     if (!/^\d{1,9}$/.test(value)) return undefined;
     const channel = Number(value);
-    return channel >= 1 && channel <= maxChannel ? channel : undefined;
+    // A broken max-channel falls back to the default, as the join form's does.
+    const max = Number.isInteger(maxChannel) && maxChannel >= 1 ? maxChannel : 1000;
+    return channel >= 1 && channel <= max ? channel : undefined;
   }
   return undefined;
 }

@@ -20,6 +20,9 @@ import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
+import { InviteController, inviteButton, invitePanel } from '../features/invite.js';
+import { inviteStyles } from '../features/invite.styles.js';
+import { channelFromLink } from '../invite/link.js';
 import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
@@ -101,6 +104,17 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart participant-hand - A member's raised hand and its place in the order.
  * @csspart participant-connection - Our connection to a member.
  * @csspart participants-close - The panel's Close button.
+ * @csspart invite - The "Invite" button (aria-expanded).
+ * @csspart invite-panel - The invite panel.
+ * @csspart invite-help - Why the password is not in the link, and how to share it.
+ * @csspart invite-copy - "Copy invite": the link and the advice, to the clipboard.
+ * @csspart invite-status - "Copied", or how to copy by hand (a polite live region).
+ * @csspart invite-text - The invite, selected in a read-only field, when the browser would not copy it.
+ * @csspart invite-calendar - The "Add to calendar" group: start, length and the download.
+ * @csspart invite-input - The start and length inputs.
+ * @csspart invite-download - "Add to calendar": a link downloading the .ics.
+ * @csspart invite-problem - Why there is no download (start or length invalid).
+ * @csspart invite-close - The invite panel's Close button.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -117,7 +131,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
-  static override styles = [theme, styles];
+  static override styles = [theme, styles, inviteStyles];
 
   /**
    * Where the relay is, read by the chosen adapter: for `ws` a URL template
@@ -138,7 +152,7 @@ export class SecureMeeting extends LitElement {
   /** Keeps this site's channels apart from other sites using the same relay (mixed into the key derivation). */
   @property() namespace = '';
 
-  /** Prefills the channel. */
+  /** Prefills the channel. Unset: the channel of an invite link the page was opened with (`#sm-channel=42`), if valid. */
   @property({ type: Number }) channel: number | undefined;
 
   /** Prefills the display name. */
@@ -180,6 +194,7 @@ export class SecureMeeting extends LitElement {
   private readonly speaker = new ActiveSpeakerController(this);
   private readonly participants = new ParticipantsController(this);
   private readonly devices = new DevicesController(this);
+  private readonly invite = new InviteController(this, () => ({ channel: this.lastChannel, namespace: this.namespace }));
 
   private readonly controller = new MeetingController(
     this,
@@ -190,7 +205,7 @@ export class SecureMeeting extends LitElement {
       peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
       error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
     },
-    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices],
+    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices, this.invite],
   );
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
@@ -234,7 +249,7 @@ export class SecureMeeting extends LitElement {
       <join-gate
         part="gate"
         exportparts=${GATE_PARTS}
-        .channel=${this.lastChannel ?? this.channel}
+        .channel=${this.lastChannel ?? this.channel ?? channelFromLink(location.href, this.namespace, this.maxChannel)}
         .name=${this.lastName ?? this.name ?? ''}
         .maxChannel=${this.maxChannel}
         .busy=${live(c.busy)}
@@ -253,11 +268,12 @@ export class SecureMeeting extends LitElement {
       <div part="toolbar" role="group" aria-label="Meeting controls">
         ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
         ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)} ${settingsButton(this.devices)}
+        ${inviteButton(this.invite)}
         <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
           Leave
         </button>
       </div>
-      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)}
+      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
     `;
   }
 
