@@ -2,14 +2,16 @@
 // link to this page carrying the channel, and the advice to share the
 // password another way) and "Add to calendar" (an .ics download with a
 // reminder). Neither ever holds the password: they are built from the
-// channel and the page alone (components/invite/).
+// channel and the page alone (components/invite/). What builds the text and
+// the calendar file is fetched with import() the first time the panel opens.
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { buildInvite, type Invite } from '../invite/invite.js';
-import { MAX_MINUTES, nextHalfHour } from '../invite/ics.js';
+import type { Invite } from '../invite/invite.js';
 import { FeatureController } from './feature.js';
 
 /** What the invite is for: the channel last joined, and the element's namespace. */
+type Builder = typeof import('../invite/invite.js');
+
 export type InviteSource = () => { channel: number | undefined; namespace: string };
 
 /** A Date as a `datetime-local` value, in local time: 2026-12-01T22:00. */
@@ -31,6 +33,9 @@ export class InviteController extends FeatureController {
   href: string | null = null;
   problem = '';
   invite: Invite | null = null;
+  /** The invite builder, once loaded. */
+  builder: Builder | null = null;
+  #loading: Promise<Builder> | null = null;
   #opener: HTMLElement | null = null;
   // One UID per panel opening: downloading again after a change updates the calendar entry instead of adding one.
   #uid = '';
@@ -43,11 +48,14 @@ export class InviteController extends FeatureController {
   async toggle(opener: HTMLElement | null = null): Promise<void> {
     if (this.open) return this.close();
     if (!this.meeting || this.source().channel === undefined) return;
+    this.#loading ??= import('../invite/invite.js');
+    this.builder = await this.#loading;
+    if (!this.meeting) return;
     this.#opener = opener;
     this.open = true;
     this.status = '';
     this.manual = false;
-    this.start = localInputValue(nextHalfHour(new Date()));
+    this.start = localInputValue(this.builder.nextHalfHour(new Date()));
     this.minutes = 60;
     this.#uid = `${crypto.randomUUID()}@secure-meeting`;
     this.refresh();
@@ -99,12 +107,13 @@ export class InviteController extends FeatureController {
   private refresh(): void {
     this.revoke();
     const { channel, namespace } = this.source();
-    if (channel === undefined) return;
+    const b = this.builder;
+    if (channel === undefined || !b) return;
     const start = this.start ? new Date(this.start) : new Date(Number.NaN);
-    const validLength = Number.isInteger(this.minutes) && this.minutes >= 1 && this.minutes <= MAX_MINUTES;
+    const validLength = Number.isInteger(this.minutes) && this.minutes >= 1 && this.minutes <= b.MAX_MINUTES;
     this.problem = Number.isNaN(start.getTime()) ? 'Enter a start date and time.'
-      : validLength ? '' : `Enter a length from 1 to ${MAX_MINUTES} minutes.`;
-    this.invite = buildInvite({ channel, namespace }, {
+      : validLength ? '' : `Enter a length from 1 to ${b.MAX_MINUTES} minutes.`;
+    this.invite = b.buildInvite({ channel, namespace }, {
       page: location.href, uid: this.#uid,
       start: this.problem ? new Date() : start, minutes: this.problem ? 60 : this.minutes,
     });
@@ -127,7 +136,8 @@ export function inviteButton(c: InviteController) {
 /** The panel while open. Escape or Close shuts it and focus returns to the Invite button. */
 export function invitePanel(c: InviteController) {
   const invite = c.invite;
-  if (!c.open || !invite) return nothing;
+  if (!c.open || !invite || !c.builder) return nothing;
+  const max = c.builder.MAX_MINUTES;
   const edited = (e: Event) => {
     const form = (e.currentTarget as HTMLElement).closest('section')!;
     c.edit(form.querySelector<HTMLInputElement>('#invite-start')!.value, form.querySelector<HTMLInputElement>('#invite-minutes')!.value);
@@ -150,7 +160,7 @@ export function invitePanel(c: InviteController) {
         <label for="invite-start">Starts</label>
         <input id="invite-start" part="invite-input" type="datetime-local" required .value=${live(c.start)} @change=${edited}>
         <label for="invite-minutes">Length (minutes)</label>
-        <input id="invite-minutes" part="invite-input" type="number" min="1" max=${MAX_MINUTES} step="1" required
+        <input id="invite-minutes" part="invite-input" type="number" min="1" max=${max} step="1" required
           .value=${live(String(c.minutes))} @change=${edited}>
         ${c.href ? html`<a part="button invite-download" href=${c.href} download=${invite.filename}>Add to calendar</a>` : nothing}
         <p part="invite-problem" role="alert">${c.problem}</p>

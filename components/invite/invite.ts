@@ -2,6 +2,8 @@
 // calendar file. It is built from the channel and the page alone, so a
 // password in whatever object the caller holds cannot reach any of them.
 import { calendarFile } from './ics.js';
+
+export { MAX_MINUTES, nextHalfHour } from './ics.js';
 import { inviteLink, inviteText } from './link.js';
 
 export interface Invite {
