@@ -14,6 +14,7 @@ import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
+import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { participantsGrid } from './grid.js';
 
 export { createMeeting } from '../../core/meeting.js';
@@ -27,6 +28,8 @@ export interface ViewActions {
   disconnectPeer(id: string): void;
   /** A person pressed Leave. */
   leave(): void;
+  /** What an invite is for: the channel joined and the element's namespace. */
+  invite: InviteSource;
 }
 
 export class MeetingView {
@@ -38,6 +41,7 @@ export class MeetingView {
   private readonly speaker: ActiveSpeakerController;
   private readonly participants: ParticipantsController;
   private readonly devices: DevicesController;
+  private readonly invite: InviteController;
   /** Attached to each meeting while it lasts (MeetingController does it). */
   readonly features: readonly FeatureController[];
 
@@ -50,6 +54,7 @@ export class MeetingView {
       (this.speaker = new ActiveSpeakerController(host)),
       (this.participants = new ParticipantsController(host)),
       (this.devices = new DevicesController(host)),
+      (this.invite = new InviteController(host, actions.invite)),
     ];
   }
 
@@ -61,11 +66,12 @@ export class MeetingView {
       <div part="toolbar" role="group" aria-label="Meeting controls">
         ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
         ${handButton(this.hands)} ${participantsButton(this.participants, peers.length + 1)} ${settingsButton(this.devices)}
+        ${inviteButton(this.invite)}
         <button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>
           Leave
         </button>
       </div>
-      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)}
+      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
     `;
   }
 

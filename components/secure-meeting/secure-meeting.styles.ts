@@ -112,7 +112,8 @@ export const styles = css`
 
   [part='safety'],
   [part~='participants-panel'],
-  [part='settings'] {
+  [part='settings'],
+  [part='invite-panel'] {
     display: grid;
     gap: var(--_gap);
     justify-items: start;

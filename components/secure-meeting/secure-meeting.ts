@@ -12,6 +12,8 @@ import {
   type JoinRequestEvent,
 } from '../join-gate/join-gate.js';
 import '../join-gate/join-gate.js';
+import { inviteStyles } from '../features/invite.styles.js';
+import { channelFromLink } from '../invite/link.js';
 import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
@@ -94,6 +96,17 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart participant-hand - A member's raised hand and its place in the order.
  * @csspart participant-connection - Our connection to a member.
  * @csspart participants-close - The panel's Close button.
+ * @csspart invite - The "Invite" button (aria-expanded).
+ * @csspart invite-panel - The invite panel.
+ * @csspart invite-help - Why the password is not in the link, and how to share it.
+ * @csspart invite-copy - "Copy invite": the link and the advice, to the clipboard.
+ * @csspart invite-status - "Copied", or how to copy by hand (a polite live region).
+ * @csspart invite-text - The invite, selected in a read-only field, when the browser would not copy it.
+ * @csspart invite-calendar - The "Add to calendar" group: start, length and the download.
+ * @csspart invite-input - The start and length inputs.
+ * @csspart invite-download - "Add to calendar": a link downloading the .ics.
+ * @csspart invite-problem - Why there is no download (start or length invalid).
+ * @csspart invite-close - The invite panel's Close button.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -110,7 +123,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
-  static override styles = [theme, styles];
+  static override styles = [theme, styles, inviteStyles];
 
   /**
    * Where the relay is, read by the chosen adapter: for `ws` a URL template
@@ -131,7 +144,7 @@ export class SecureMeeting extends LitElement {
   /** Keeps this site's channels apart from other sites using the same relay (mixed into the key derivation). */
   @property() namespace = '';
 
-  /** Prefills the channel. */
+  /** Prefills the channel. Unset: the channel of an invite link the page was opened with (`#sm-channel=42`), if valid. */
   @property({ type: Number }) channel: number | undefined;
 
   /** Prefills the display name. */
@@ -216,7 +229,7 @@ export class SecureMeeting extends LitElement {
       <join-gate
         part="gate"
         exportparts=${GATE_PARTS}
-        .channel=${this.lastChannel ?? this.channel}
+        .channel=${this.lastChannel ?? this.channel ?? channelFromLink(location.href, this.namespace, this.maxChannel)}
         .name=${this.lastName ?? this.name ?? ''}
         .maxChannel=${this.maxChannel}
         .busy=${live(c.busy)}
@@ -285,6 +298,7 @@ export class SecureMeeting extends LitElement {
     this.view ??= new module.MeetingView(this, {
       disconnectPeer: (id) => this.controller.disconnectPeer(id),
       leave: () => void this.controller.leave(true),
+      invite: () => ({ channel: this.lastChannel, namespace: this.namespace }),
     });
     return { createMeeting: module.createMeeting, features: this.view.features };
   }
