@@ -1,4 +1,4 @@
-import { LitElement, html } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import type { Meeting } from '../../core/index.js';
@@ -20,6 +20,7 @@ import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
+import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
 import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
@@ -29,7 +30,9 @@ import {
   PeerLeaveEvent,
   SecureMeetingErrorEvent,
 } from './events.js';
-import { participantsGrid } from './grid.js';
+import { GridSizeController, participantsGrid } from './grid.js';
+import { spotlight } from './spotlight.js';
+import { ToolbarController, type ToolbarItem } from './toolbar.js';
 import { MeetingController } from './meeting-controller.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
@@ -101,6 +104,16 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart participant-hand - A member's raised hand and its place in the order.
  * @csspart participant-connection - Our connection to a member.
  * @csspart participants-close - The panel's Close button.
+ * @csspart share-screen - The "Share screen" toggle (aria-pressed); disabled, saying who presents, while others hold every presenter place.
+ * @csspart share-problem - Why sharing the screen failed.
+ * @csspart stage - What the meeting shows: the grid, or the spotlight and the strip of tiles while a screen is shared.
+ * @csspart spotlight - The screens being shared, large.
+ * @csspart screen-frame - One shared screen with its caption.
+ * @csspart screen - A shared screen's `<video>`.
+ * @csspart presenter - "Ada is presenting" (or "You are presenting") on a shared screen.
+ * @csspart more - The toolbar's "More" button (aria-expanded), shown when the controls do not fit in two rows.
+ * @csspart more-menu - The controls that moved into "More".
+ * @csspart tile-you - "(You)" after your name on your own tile.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -114,6 +127,8 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @cssproperty [--sm-gap=12px] - Spacing.
  * @cssproperty [--sm-tile-min=240px] - Narrowest a video tile gets before the grid wraps.
  * @cssproperty [--sm-speaking=#3ddc97] - The ring round the tile of the member talking now.
+ * @cssproperty [--sm-stage-min-height=240px] - Height of the grid when the element itself is given none.
+ * @cssproperty [--sm-strip-height=120px] - Height of the strip of tiles beside a shared screen.
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
@@ -169,6 +184,9 @@ export class SecureMeeting extends LitElement {
   /** Seconds joining stays open after someone presses "Allow joining". */
   @property({ type: Number, attribute: 'join-window' }) joinWindow = 600;
 
+  /** How many members may share their screen at once (1–16); another member's Share button waits for a free place. */
+  @property({ type: Number, attribute: 'max-presenters' }) maxPresenters = 1;
+
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
 
@@ -180,6 +198,9 @@ export class SecureMeeting extends LitElement {
   private readonly speaker = new ActiveSpeakerController(this);
   private readonly participants = new ParticipantsController(this);
   private readonly devices = new DevicesController(this);
+  private readonly screenShare = new ScreenShareController(this);
+  private readonly toolbar = new ToolbarController(this);
+  private readonly gridSize = new GridSizeController(this);
 
   private readonly controller = new MeetingController(
     this,
@@ -190,7 +211,7 @@ export class SecureMeeting extends LitElement {
       peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
       error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
     },
-    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices],
+    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices, this.screenShare],
   );
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
@@ -245,18 +266,39 @@ export class SecureMeeting extends LitElement {
     `;
   }
 
+  /**
+   * The toolbar's controls, in order. Adding one is one line here (see
+   * toolbar.ts): `priority` lower stays in the toolbar longer when space
+   * runs out (default 5), `pinned` never moves into "More".
+   */
+  private toolbarItems(): ToolbarItem[] {
+    const c = this.controller;
+    return [
+      { key: 'media', pinned: true, render: () => memberStateControls(this.memberState) },
+      { key: 'join-window', priority: 8, render: () => joinWindowControls(this.joining) },
+      { key: 'safety', priority: 7, render: () => safetyCodeButton(this.safety) },
+      { key: 'hand', priority: 2, render: () => handButton(this.hands) },
+      { key: 'participants', priority: 3, render: () => participantsButton(this.participants, c.peers.length + 1) },
+      { key: 'settings', priority: 6, render: () => settingsButton(this.devices) },
+      { key: 'share-screen', priority: 1, render: () => screenShareButton(this.screenShare) },
+      {
+        key: 'leave', pinned: true,
+        render: () => html`<button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>Leave</button>`,
+      },
+    ];
+  }
+
   private renderMeeting(m: Meeting) {
     const c = this.controller;
+    const screens = this.screenShare.screens;
     return html`
-      ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id), (id) => void this.showSafetyCode(id),
-        { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker)}
-      <div part="toolbar" role="group" aria-label="Meeting controls">
-        ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
-        ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)} ${settingsButton(this.devices)}
-        <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
-          Leave
-        </button>
+      <div part="stage" class=${screens.length > 0 ? 'stage spotlit' : 'stage'}>
+        ${screens.length > 0 ? spotlight(screens) : nothing}
+        ${participantsGrid(m, this.memberState, c.peers, (id) => c.disconnectPeer(id), (id) => void this.showSafetyCode(id),
+          { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker,
+          this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
       </div>
+      ${this.toolbar.render(this.toolbarItems())}
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)}
     `;
   }
@@ -305,6 +347,7 @@ export class SecureMeeting extends LitElement {
         iceServers: this.iceServers,
         lockAfter: this.lockAfter,
         joinWindow: this.joinWindow,
+        maxPresenters: this.maxPresenters,
         ...(this.namespace ? { namespace: this.namespace } : {}),
         // An app's own `media` wins over the form's device choices.
         media: this.media !== undefined ? this.media : mediaFor(devices),
