@@ -15,7 +15,9 @@ export type SecureMeetingErrorCode =
   /** The operation needs an open meeting or connection, and it is closed. */
   | 'closed'
   /** The browser lacks a capability the kit needs (WebCrypto, WebRTC). */
-  | 'unsupported';
+  | 'unsupported'
+  /** What was asked for is taken: every presenter place of a screen share is in use. */
+  | 'busy';
 
 export const PREFIX = 'secure-meeting: ';
 

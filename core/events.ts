@@ -2,6 +2,7 @@ import type { SecureMeetingError } from './errors.js';
 import type { ActiveSpeakerEvent } from './features/active-speaker.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
+import type { ScreenShareEvent } from './features/screen-share.js';
 import type { RelayState } from './relay.js';
 
 export { JoinWindowEvent, type JoinWindowState } from './features/join-window.js';
@@ -19,6 +20,11 @@ export interface RemotePeer {
   readonly name: string;
   /** Their audio+video, once the first track arrives. */
   readonly stream: MediaStream | null;
+  /**
+   * Every stream they send, by the id the sender gave it: `stream` and any
+   * other, such as a shared screen (the screen-share feature says which).
+   */
+  readonly streams: ReadonlyMap<string, MediaStream>;
   readonly audioEnabled: boolean;
   readonly videoEnabled: boolean;
   readonly connectionState: RTCPeerConnectionState;
@@ -61,6 +67,7 @@ export interface MeetingEventMap {
   joinwindow: JoinWindowEvent;
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
+  screenshare: ScreenShareEvent;
   state: MeetingStateEvent;
   relaystate: RelayStateEvent;
   peerjoin: PeerEvent;

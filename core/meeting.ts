@@ -9,6 +9,7 @@ import { activeSpeaker } from './features/active-speaker.js';
 import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
+import { screenShare } from './features/screen-share.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia, type InputKind } from './media/local.js';
 import { Mesh } from './mesh/mesh.js';
@@ -24,7 +25,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker, screenShare];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -38,7 +39,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, screenshare, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;
@@ -96,6 +97,7 @@ export class Meeting extends EventTarget {
       options: { ...options, password: undefined },
       media: this.#media,
       relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect() },
+      tracks: { add: (track, stream) => this.#mesh.addStreamTrack(track, stream), remove: (track) => this.#mesh.removeStreamTrack(track) },
       router: this.#router,
       state: () => this.#state,
       peers: () => this.#mesh.peers.values(),

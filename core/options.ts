@@ -34,6 +34,8 @@ export interface MeetingOptions {
   joinWindow?: number;
   /** More features to install after the built-in ones (member state, join window); see `defineFeature`. */
   features?: readonly Feature[];
+  /** How many members may share their screen at once (1–16). Default 1; a second one waits, and a tie goes to who started first. */
+  maxPresenters?: number;
   /** Each member's audio level (0–1) for the active speaker; by default the energy of the audio received from them. */
   audioLevels?: LevelSource;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */

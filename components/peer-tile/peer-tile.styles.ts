@@ -93,6 +93,11 @@ export const styles = css`
     gap: 6px;
   }
 
+  .you {
+    font-weight: 600;
+    opacity: 0.85;
+  }
+
   /* Across the middle, clear of the controls and the name bar; dark like the bar so it reads on any background. */
   .problem {
     position: absolute;
@@ -135,11 +140,14 @@ export const styles = css`
     fill: currentColor;
   }
 
+  /* On a small tile the controls wrap rather than run off its edge. */
   .controls {
     position: absolute;
-    inset-inline-end: 6px;
+    inset-inline: 6px;
     inset-block-start: 6px;
     display: flex;
+    flex-wrap: wrap;
+    justify-content: flex-end;
     gap: 4px;
   }
   .controls button {

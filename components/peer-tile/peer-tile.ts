@@ -44,6 +44,7 @@ export class PeerTileVerifyEvent extends Event {
  * @csspart video - The `<video>` element.
  * @csspart placeholder - The initial shown when there is no video.
  * @csspart name - The member's name.
+ * @csspart you - "(You)" after the name on the local member's own tile.
  * @csspart status - The microphone/camera indicators, and "Reconnecting…" while the link is repaired.
  * @csspart hand - The raised hand (with `hand-raised`), read out as "Hand raised".
  * @csspart problem - "Could not connect" and its likely reason (with `connection-failed`).
@@ -122,7 +123,7 @@ export class PeerTile extends LitElement {
           <span class="initial">${initialOf(name)}</span>
         </div>
         <figcaption class="bar">
-          <span part="name">${name}${this.local ? html`<span class="sr-only"> (you)</span>` : nothing}</span>
+          <span part="name">${name}${this.local ? html` <span part="you" class="you">(You)</span>` : nothing}</span>
           <span part="status">
             ${this.handRaised ? html`<span part="hand" class="hand"><span aria-hidden="true">✋</span><span class="sr-only">Hand raised</span></span>` : nothing}
             ${this.reconnecting && !this.connectionFailed ? html`<span class="reconnecting" role="status">Reconnecting…</span>` : nothing}

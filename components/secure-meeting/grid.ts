@@ -1,15 +1,71 @@
 // The video grid: the local member's tile first, then one per remote member,
-// each passing its inner parts up as tile-* parts of <secure-meeting>.
-import { html } from 'lit';
+// each passing its inner parts up as tile-* parts of <secure-meeting>. It
+// fills the space it is given: GridSizeController measures it and
+// gridLayout() (layout.ts) picks the columns that make the tiles largest.
+// While a screen is shared the grid is a strip beside the spotlight.
+import { html, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { Meeting } from '../../core/index.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { MemberStateController } from '../features/member-state.js';
+import { gridLayout } from './layout.js';
+
+/** How the grid is laid out now. */
+export interface GridView {
+  /** A strip of tiles beside the spotlight (a screen is shared) rather than the whole space. */
+  readonly strip?: boolean;
+  /** Stream ids that are shared screens: never shown as a member's camera on their tile. */
+  readonly screens?: ReadonlySet<string>;
+}
+
+/** Follows the grid's size (it does not depend on its tiles: `contain: size`), so the tiles can fill it. */
+export class GridSizeController implements ReactiveController {
+  private width = 0;
+  private height = 0;
+  private gap = 0;
+  private observed: Element | null = null;
+  private readonly resize = typeof ResizeObserver === 'function'
+    ? new ResizeObserver(([entry]) => entry && this.resized(entry.target, entry.contentRect))
+    : null;
+
+  constructor(private readonly host: ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment }) {
+    host.addController(this);
+  }
+
+  hostUpdated(): void {
+    const grid = this.host.renderRoot.querySelector('[part=grid]');
+    if (grid === this.observed) return;
+    if (this.observed) this.resize?.unobserve(this.observed);
+    if (grid) this.resize?.observe(grid);
+    this.observed = grid;
+  }
+
+  hostDisconnected(): void {
+    this.resize?.disconnect();
+    this.observed = null;
+  }
+
+  /** The grid's columns and tile width for `count` tiles, as inline custom properties; none until measured. */
+  styleFor(count: number): Readonly<Record<string, string>> {
+    if (this.width === 0) return {};
+    const { columns, tileWidth, aspect } = gridLayout(this.width, this.height, count, this.gap);
+    return { '--_columns': String(columns), '--_tile-width': `${tileWidth}px`, '--_tile-aspect': String(aspect) };
+  }
+
+  private resized(target: Element, rect: DOMRectReadOnly): void {
+    this.gap = parseFloat(getComputedStyle(target).columnGap) || 0;
+    if (Math.abs(rect.width - this.width) < 1 && Math.abs(rect.height - this.height) < 1) return;
+    this.width = rect.width;
+    this.height = rect.height;
+    this.host.requestUpdate();
+  }
+}
 
 const TILE_PARTS =
   'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status, ' +
   'problem:tile-problem, controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect, ' +
-  'verify:tile-verify, hand:tile-hand';
+  'verify:tile-verify, hand:tile-hand, you:tile-you';
 
 /** Raised hands (member ids, ours included) and who is talking, marked on the tiles. */
 export interface TileMarks {
@@ -40,9 +96,13 @@ export function participantsGrid(
   verify: (id: string) => void,
   marks: TileMarks = { hands: [], speaker: null, first: null },
   sinkId = '',
+  size: GridSizeController | null = null,
+  view: GridView = {},
 ) {
+  const cameraOf = (p: RemotePeer) => (p.stream && view.screens?.has(p.stream.id) ? null : p.stream);
+  const style = view.strip ? {} : size?.styleFor(peers.length + 1) ?? {};
   return html`
-    <div part="grid" role="group" aria-label="Participants">
+    <div part="grid" class=${view.strip ? 'strip' : 'fill'} role="group" aria-label="Participants" style=${styleMap(style)}>
       <peer-tile
         part="tile local-tile"
         exportparts=${TILE_PARTS}
@@ -66,7 +126,7 @@ export function participantsGrid(
             }}
             @tile-verify=${() => verify(p.id)}
             name=${p.name}
-            .stream=${p.stream}
+            .stream=${cameraOf(p)}
             .sinkId=${sinkId}
             ?audio-muted=${!p.audioEnabled}
             ?camera-off=${!p.videoEnabled}

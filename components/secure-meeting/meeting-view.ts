@@ -2,7 +2,7 @@
 // controller per feature. <secure-meeting> fetches this module (and core with
 // it) with import() when Join is pressed, while the keys are derived, so a
 // page that only shows the join form carries neither.
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import type { ReactiveControllerHost } from 'lit';
 import type { Meeting } from '../../core/index.js';
 import '../peer-tile/peer-tile.js';
@@ -15,7 +15,10 @@ import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
-import { participantsGrid } from './grid.js';
+import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
+import { GridSizeController, participantsGrid } from './grid.js';
+import { spotlight } from './spotlight.js';
+import { ToolbarController, type ToolbarItem } from './toolbar.js';
 
 export { createMeeting } from '../../core/meeting.js';
 
@@ -42,6 +45,9 @@ export class MeetingView {
   private readonly participants: ParticipantsController;
   private readonly devices: DevicesController;
   private readonly invite: InviteController;
+  private readonly screenShare: ScreenShareController;
+  private readonly toolbar: ToolbarController;
+  private readonly gridSize: GridSizeController;
   /** Attached to each meeting while it lasts (MeetingController does it). */
   readonly features: readonly FeatureController[];
 
@@ -55,22 +61,45 @@ export class MeetingView {
       (this.participants = new ParticipantsController(host)),
       (this.devices = new DevicesController(host)),
       (this.invite = new InviteController(host, actions.invite)),
+      (this.screenShare = new ScreenShareController(host)),
+    ];
+    this.toolbar = new ToolbarController(host);
+    this.gridSize = new GridSizeController(host);
+  }
+
+  /**
+   * The toolbar's controls, in order. Adding one is one line here (see
+   * toolbar.ts): `priority` lower stays in the toolbar longer when space
+   * runs out (default 5), `pinned` never moves into "More".
+   */
+  private toolbarItems(peers: number): ToolbarItem[] {
+    return [
+      { key: 'media', pinned: true, render: () => memberStateControls(this.memberState) },
+      { key: 'join-window', priority: 8, render: () => joinWindowControls(this.joining) },
+      { key: 'safety', priority: 7, render: () => safetyCodeButton(this.safety) },
+      { key: 'hand', priority: 2, render: () => handButton(this.hands) },
+      { key: 'participants', priority: 3, render: () => participantsButton(this.participants, peers + 1) },
+      { key: 'settings', priority: 6, render: () => settingsButton(this.devices) },
+      { key: 'invite', priority: 4, render: () => inviteButton(this.invite) },
+      { key: 'share-screen', priority: 1, render: () => screenShareButton(this.screenShare) },
+      {
+        key: 'leave', pinned: true,
+        render: () => html`<button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>Leave</button>`,
+      },
     ];
   }
 
   render(m: Meeting) {
     const peers = [...m.peers.values()];
+    const screens = this.screenShare.screens;
     return html`
-      ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
-        { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker)}
-      <div part="toolbar" role="group" aria-label="Meeting controls">
-        ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
-        ${handButton(this.hands)} ${participantsButton(this.participants, peers.length + 1)} ${settingsButton(this.devices)}
-        ${inviteButton(this.invite)}
-        <button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>
-          Leave
-        </button>
+      <div part="stage" class=${screens.length > 0 ? 'stage spotlit' : 'stage'}>
+        ${screens.length > 0 ? spotlight(screens) : nothing}
+        ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
+          { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker,
+          this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
       </div>
+      ${this.toolbar.render(this.toolbarItems(peers.length))}
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
     `;
   }

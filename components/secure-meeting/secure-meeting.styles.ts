@@ -9,16 +9,30 @@ export const styles = css`
     font: inherit;
     /* Given a height shorter than the join form (device choices included), scroll inside rather than spill over what follows. */
     overflow: auto;
+    --_stage-min: var(--sm-stage-min-height, 240px);
+    --_strip: var(--sm-strip-height, 120px);
   }
 
   :host([hidden]) {
     display: none;
   }
 
+  /* A column the element's height: the stage takes what the status line, toolbar and panels leave. */
   [part='base'] {
-    display: grid;
+    display: flex;
+    flex-direction: column;
     gap: var(--_gap);
     padding: var(--_gap);
+    box-sizing: border-box;
+    height: 100%;
+  }
+
+  [part='stage'] {
+    flex: 1 1 0;
+    min-height: var(--_stage-min);
+    display: flex;
+    flex-direction: column;
+    gap: var(--_gap);
   }
 
   [part='status'] {
@@ -27,19 +41,127 @@ export const styles = css`
     text-align: center;
   }
 
+  /*
+   * The tiles' size comes from the grid's (grid.ts measures it), never the
+   * other way round: contain: size keeps its tiles out of its own size.
+   * Until measured, as many columns of at least --sm-tile-min as fit.
+   */
   [part='grid'] {
     display: grid;
     gap: var(--_gap);
+    flex: 1 1 0;
+    min-height: 0;
+    contain: size;
+    /* The measured layout always fits (tiles shrink instead); nothing to scroll to, even before it is measured. */
+    overflow: hidden;
     /* min() keeps one tile from overflowing a container narrower than --sm-tile-min. */
-    grid-template-columns: repeat(auto-fit, minmax(min(var(--_tile-min), 100%), 1fr));
-    align-content: start;
+    grid-template-columns: repeat(var(--_columns, auto-fit), var(--_tile-width, minmax(min(var(--_tile-min), 100%), 1fr)));
+    /* safe: tiles that overflow stay reachable by scrolling, none cut off at the start. */
+    justify-content: safe center;
+    align-content: safe center;
   }
 
+  [part='grid'] peer-tile {
+    aspect-ratio: var(--_tile-aspect, 16 / 9);
+  }
+
+  /* Beside a shared screen: one row of small 16:9 tiles, scrolled sideways when they do not fit. */
+  [part='grid'].strip {
+    flex: 0 0 var(--_strip);
+    contain: none;
+    grid-template-columns: none;
+    grid-auto-flow: column;
+    grid-auto-columns: calc(var(--_strip) * 16 / 9);
+    grid-template-rows: var(--_strip);
+    overflow-x: auto;
+    overflow-y: hidden;
+  }
+
+  [part='grid'].strip peer-tile {
+    aspect-ratio: 16 / 9;
+    height: var(--_strip);
+  }
+
+  [part='spotlight'] {
+    flex: 1 1 0;
+    min-height: 0;
+    display: grid;
+    grid-auto-flow: column;
+    grid-auto-columns: minmax(0, 1fr);
+    gap: var(--_gap);
+  }
+
+  [part='screen-frame'] {
+    position: relative;
+    margin: 0;
+    min-height: 0;
+    border-radius: var(--_radius);
+    overflow: hidden;
+    background: #000;
+  }
+
+  /* The whole screen, never cropped, never mirrored. */
+  [part='screen'] {
+    display: block;
+    width: 100%;
+    height: 100%;
+    object-fit: contain;
+  }
+
+  [part='presenter'] {
+    position: absolute;
+    inset-block-start: 0;
+    inset-inline-start: 0;
+    padding: 6px 10px;
+    border-end-end-radius: calc(var(--_radius) / 2);
+    background: rgb(0 0 0 / 0.7);
+    color: #fff;
+  }
+
+  /* At most two rows (toolbar.ts); what does not fit is in "More", anchored to the toolbar's end. */
   [part~='toolbar'] {
+    flex: none;
+    position: relative;
     display: flex;
     flex-wrap: wrap;
     justify-content: center;
     gap: var(--_gap);
+  }
+
+  .tool {
+    flex: none;
+    display: flex;
+    align-items: center;
+    gap: var(--_gap);
+  }
+
+  [part='more-menu'] {
+    position: absolute;
+    inset-block-end: calc(100% + 8px);
+    inset-inline-end: 0;
+    z-index: 2;
+    max-width: 100%;
+    box-sizing: border-box;
+    display: flex;
+    flex-direction: column;
+    gap: 8px;
+    padding: var(--_gap);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    box-shadow: 0 4px 16px rgb(0 0 0 / 0.4);
+  }
+
+  [part='more-menu'][hidden] {
+    display: none;
+  }
+
+  [part='more-menu'] .tool {
+    flex-wrap: wrap;
+  }
+
+  [part='more-menu'] button {
+    justify-content: flex-start;
   }
 
   .join-status {
@@ -76,7 +198,8 @@ export const styles = css`
     display: none;
   }
 
-  /* A hand that is down is the usual state, not a warning like a muted microphone. */
+  /* A hand that is down, a screen not shared: the usual state, not a warning like a muted microphone. */
+  button[part~='share-screen'][aria-pressed='false'],
   button[part~='hand'][aria-pressed='false'] {
     border-color: var(--_border);
   }

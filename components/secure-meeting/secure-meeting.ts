@@ -1,4 +1,4 @@
-import { LitElement, html } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import type { Meeting } from '../../core/index.js';
@@ -107,6 +107,16 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart invite-download - "Add to calendar": a link downloading the .ics.
  * @csspart invite-problem - Why there is no download (start or length invalid).
  * @csspart invite-close - The invite panel's Close button.
+ * @csspart share-screen - The "Share screen" toggle (aria-pressed); disabled, saying who presents, while others hold every presenter place.
+ * @csspart share-problem - Why sharing the screen failed.
+ * @csspart stage - What the meeting shows: the grid, or the spotlight and the strip of tiles while a screen is shared.
+ * @csspart spotlight - The screens being shared, large.
+ * @csspart screen-frame - One shared screen with its caption.
+ * @csspart screen - A shared screen's `<video>`.
+ * @csspart presenter - "Ada is presenting" (or "You are presenting") on a shared screen.
+ * @csspart more - The toolbar's "More" button (aria-expanded), shown when the controls do not fit in two rows.
+ * @csspart more-menu - The controls that moved into "More".
+ * @csspart tile-you - "(You)" after your name on your own tile.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -120,6 +130,8 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @cssproperty [--sm-gap=12px] - Spacing.
  * @cssproperty [--sm-tile-min=240px] - Narrowest a video tile gets before the grid wraps.
  * @cssproperty [--sm-speaking=#3ddc97] - The ring round the tile of the member talking now.
+ * @cssproperty [--sm-stage-min-height=240px] - Height of the grid when the element itself is given none.
+ * @cssproperty [--sm-strip-height=120px] - Height of the strip of tiles beside a shared screen.
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
@@ -174,6 +186,9 @@ export class SecureMeeting extends LitElement {
 
   /** Seconds joining stays open after someone presses "Allow joining". */
   @property({ type: Number, attribute: 'join-window' }) joinWindow = 600;
+
+  /** How many members may share their screen at once (1–16); another member's Share button waits for a free place. */
+  @property({ type: Number, attribute: 'max-presenters' }) maxPresenters = 1;
 
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
@@ -277,6 +292,7 @@ export class SecureMeeting extends LitElement {
         iceServers: this.iceServers,
         lockAfter: this.lockAfter,
         joinWindow: this.joinWindow,
+        maxPresenters: this.maxPresenters,
         ...(this.namespace ? { namespace: this.namespace } : {}),
         // An app's own `media` wins over the form's device choices.
         media: this.media !== undefined ? this.media : mediaFor(devices),

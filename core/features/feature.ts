@@ -22,6 +22,12 @@ export interface JoinKeys {
   readonly scope: string;
 }
 
+/** Extra streams of ours; the receiving side finds each in `peer.streams` by the stream's id. */
+export interface OwnStreams {
+  add(track: MediaStreamTrack, stream: MediaStream): void;
+  remove(track: MediaStreamTrack): void;
+}
+
 /** Everything a feature gets from the meeting it is installed in. */
 export interface FeatureContext {
   /** The local member: id for this join, display name. */
@@ -33,6 +39,12 @@ export interface FeatureContext {
   readonly media: LocalMedia;
   /** Joining the relay and leaving it (the join window decides when). */
   readonly relay: { connect(): void; disconnect(): void };
+  /**
+   * Tracks sent as a stream of their own (a shared screen), to every member
+   * and to those who connect later; negotiated over each pair's control
+   * channel, so it works while joining is closed.
+   */
+  readonly tracks: OwnStreams;
   state(): MeetingState;
   /** The members we are connected to, or connecting to. */
   peers(): Iterable<RemotePeer>;
@@ -86,6 +98,7 @@ export interface FeatureHost<P extends RemotePeer> {
   readonly options: FeatureContext['options'];
   readonly media: LocalMedia;
   readonly relay: FeatureContext['relay'];
+  readonly tracks: OwnStreams;
   readonly router: ControlRouter<P>;
   state(): MeetingState;
   peers(): Iterable<P>;
@@ -139,6 +152,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       options: host.options,
       media: host.media,
       relay: host.relay,
+      tracks: host.tracks,
       state: () => host.state(),
       peers: () => host.peers(),
       send: (to, message, body) => {

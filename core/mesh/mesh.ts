@@ -73,6 +73,8 @@ export class Mesh {
   readonly #init: MeshInit;
   /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
   readonly #gone = new Set<string>();
+  /** Tracks we send as streams of their own, to every member and to those who connect later. */
+  readonly #extra = new Map<MediaStreamTrack, MediaStream>();
 
   constructor(init: MeshInit) {
     this.#init = init;
@@ -134,6 +136,18 @@ export class Mesh {
   addTrack(track: MediaStreamTrack, stream: MediaStream): void {
     for (const peer of this.peers.values()) peer.addTrack(track, stream);
     this.pool.discardOffer();
+  }
+
+  /** One more track as a stream of its own (a shared screen): prepared offers never carry these, peers add them. */
+  addStreamTrack(track: MediaStreamTrack, stream: MediaStream): void {
+    if (this.#extra.has(track)) return;
+    this.#extra.set(track, stream);
+    for (const peer of this.peers.values()) peer.addTrack(track, stream);
+  }
+
+  removeStreamTrack(track: MediaStreamTrack): void {
+    if (!this.#extra.delete(track)) return;
+    for (const peer of this.peers.values()) peer.removeTrack(track);
   }
 
   /** Another camera or microphone in place of `old`, on every link; the prepared offer still has the old one. */
@@ -209,6 +223,7 @@ export class Mesh {
         rtc: init.rtc(),
         prepared,
         localStream: init.media.stream,
+        extraTracks: () => this.#extra.entries(),
         selfName: () => init.selfName,
         relay: (message) => init.room.send(message, id),
         detour: (message) => this.#detour(message, id),

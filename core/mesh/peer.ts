@@ -25,6 +25,8 @@ export interface PeerInit {
    */
   prepared?: Prepared | undefined;
   localStream: MediaStream | null;
+  /** Tracks we send as streams of their own (a shared screen), each with its stream. */
+  extraTracks(): Iterable<[MediaStreamTrack, MediaStream]>;
   /** Our display name, carried with each description. */
   selfName(): string;
   /** Sends a signal over the relay, sealed and addressed to this member. */
@@ -59,6 +61,7 @@ export class Peer implements RemotePeer {
   readonly publicKey: string;
   name: string;
   stream: MediaStream | null = null;
+  readonly #streams = new Map<string, MediaStream>();
   audioEnabled = true;
   videoEnabled = true;
   /** Failed before the control channel ever opened (no network path); retried once, dropped when pending times out. */
@@ -131,12 +134,18 @@ export class Peer implements RemotePeer {
       // local description; later candidates trickle from here on.
       this.#tracksAdded = true;
       this.#sendDescription();
+      // The prepared offer has only our camera and microphone: the rest is negotiated next.
+      this.#addExtraTracks();
     } else if (init.initiator) {
       this.#addLocalTracks();
       // negotiationneeded would come too, but only after a queued task
       // (15–35 ms here); the initiator knows it must offer, so it does now.
       void this.#negotiate();
     }
+  }
+
+  get streams(): ReadonlyMap<string, MediaStream> {
+    return this.#streams;
   }
 
   get connectionState(): RTCPeerConnectionState {
@@ -229,6 +238,13 @@ export class Peer implements RemotePeer {
     this.#pc.addTrack(track, stream);
   }
 
+  /** Stops sending one of our tracks (a screen no longer shared); renegotiated like adding it. */
+  removeTrack(track: MediaStreamTrack): void {
+    if (this.#closed) return;
+    const sender = this.#pc.getSenders().find((s) => s.track === track);
+    if (sender) this.#pc.removeTrack(sender);
+  }
+
   /** Sends `next` where `old` went (another camera or microphone): no renegotiation. */
   async replaceTrack(old: MediaStreamTrack, next: MediaStreamTrack): Promise<void> {
     if (this.#closed) return;
@@ -267,10 +283,15 @@ export class Peer implements RemotePeer {
     if (this.#tracksAdded) return;
     this.#tracksAdded = true;
     const stream = this.#init.localStream;
-    if (this.#init.initiator) return addOfferTracks(this.#pc, stream);
+    if (this.#init.initiator) addOfferTracks(this.#pc, stream);
     // Answering: each track takes a free transceiver of its kind from the
     // offer; one beyond those makes a new one, negotiated afterwards.
-    for (const track of stream?.getTracks() ?? []) this.#pc.addTrack(track, stream as MediaStream);
+    else for (const track of stream?.getTracks() ?? []) this.#pc.addTrack(track, stream as MediaStream);
+    this.#addExtraTracks();
+  }
+
+  #addExtraTracks(): void {
+    for (const [track, stream] of this.#init.extraTracks()) this.#pc.addTrack(track, stream);
   }
 
   async #negotiate(): Promise<void> {
@@ -348,10 +369,23 @@ export class Peer implements RemotePeer {
     });
   }
 
+  /**
+   * Each stream the member sends is kept by its id (the sender's own id for
+   * it, carried in the SDP's msid); the first is `stream`. A stream whose
+   * last track the sender removed (a screen no longer shared) is let go.
+   */
   #addRemoteTrack(track: MediaStreamTrack, stream: MediaStream | undefined): void {
-    if (stream) this.stream = stream;
-    else if (this.stream) this.stream.addTrack(track);
-    else this.stream = new MediaStream([track]);
+    if (!stream) {
+      if (this.stream) this.stream.addTrack(track);
+      else this.stream = new MediaStream([track]);
+    } else if (!this.#streams.has(stream.id)) {
+      this.stream ??= stream;
+      this.#streams.set(stream.id, stream);
+      stream.addEventListener('removetrack', () => {
+        if (stream.getTracks().length === 0 && stream !== this.stream) this.#streams.delete(stream.id);
+        this.#init.changed(this);
+      });
+    }
     this.#init.changed(this);
   }
 }

@@ -73,7 +73,7 @@ describe('<peer-tile>', () => {
     expect(getComputedStyle(part(local, 'video')).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
     expect(getComputedStyle(part(remote, 'video')).transform).to.equal('none');
     // Screen readers hear whose tile it is.
-    expect(part(local, 'name').textContent!.replace(/\s+/g, ' ').trim()).to.equal('Me (you)');
+    expect(part(local, 'name').textContent!.replace(/\s+/g, ' ').trim()).to.equal('Me (You)');
   });
 
   it('keeps playing audio but shows the placeholder when the camera is off', async function () {

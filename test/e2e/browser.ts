@@ -5,6 +5,7 @@
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AdapterName } from '../../components/index.js';
+import { startDemoServer, type DemoServer } from '../../demo/server.js';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -202,4 +203,22 @@ export async function meetThroughGate(
   }
   await expectEveryoneSeesAndHearsEveryone(members);
   return members;
+}
+
+/** The demo server, a browser and members who met there through the gate: a suite's whole setup; `close()` ends it. */
+export interface DemoMeeting { demo: DemoServer; browser: Browser; members: Map<string, Page>; close(): Promise<void> }
+
+export async function demoMeeting(names: readonly string[], fields: { channel: number; password: string }): Promise<DemoMeeting> {
+  const demo = await startDemoServer({ port: 0 });
+  const browser = await launchBrowser();
+  const close = async () => {
+    await browser.close();
+    await demo.close();
+  };
+  try {
+    return { demo, browser, members: await meetThroughGate(browser, demo.url, names, fields), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -15,6 +15,8 @@ export class FakePeer implements RemotePeer {
   name: string;
   publicKey = '';
   stream = null;
+  /** Streams as a real peer would hold them; tests put what a member "sent" here. */
+  streams = new Map<string, MediaStream>();
   audioEnabled = true;
   videoEnabled = true;
   connectionState = 'connected' as const;
@@ -40,6 +42,8 @@ export class Member {
   readonly events: Event[] = [];
   readonly relay = { connects: 0, disconnects: 0 };
   readonly updates: PeerInfo[] = [];
+  /** What features sent as streams of their own (ctx.tracks), in order: `add` or `remove`, and the track. */
+  readonly tracks: { op: 'add' | 'remove'; track: MediaStreamTrack; stream?: MediaStream }[] = [];
   readonly failures: unknown[] = [];
   state: MeetingState = 'idle';
 
@@ -51,6 +55,7 @@ export class Member {
       options,
       media: new LocalMedia(false),
       relay: { connect: () => this.relay.connects++, disconnect: () => this.relay.disconnects++ },
+      tracks: { add: (track, stream) => void this.tracks.push({ op: 'add', track, stream }), remove: (track) => void this.tracks.push({ op: 'remove', track }) },
       router: this.router,
       state: () => this.state,
       peers: () => this.peers.values(),
