@@ -15,7 +15,9 @@ export type SecureMeetingErrorCode =
   /** The operation needs an open meeting or connection, and it is closed. */
   | 'closed'
   /** The browser lacks a capability the kit needs (WebCrypto, WebRTC). */
-  | 'unsupported';
+  | 'unsupported'
+  /** Data could not be kept on this device (no IndexedDB, private mode, quota); the meeting goes on without it. */
+  | 'storage';
 
 export const PREFIX = 'secure-meeting: ';
 

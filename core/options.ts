@@ -34,6 +34,8 @@ export interface MeetingOptions {
   joinWindow?: number;
   /** More features to install after the built-in ones (member state, join window); see `defineFeature`. */
   features?: readonly Feature[];
+  /** Keep the chat history on this device (IndexedDB, sealed with the storage key) and show it again next time. Default true. */
+  persist?: boolean;
   /** Each member's audio level (0–1) for the active speaker; by default the energy of the audio received from them. */
   audioLevels?: LevelSource;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */
