@@ -20,6 +20,8 @@ import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
+import { ChatController, chatButton, chatPanel } from '../features/chat.js';
+import { rememberName, rememberedName } from '../features/remembered-name.js';
 import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
@@ -101,6 +103,19 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart participant-hand - A member's raised hand and its place in the order.
  * @csspart participant-connection - Our connection to a member.
  * @csspart participants-close - The panel's Close button.
+ * @csspart chat - The "Chat" button (aria-expanded); its name includes the unread count.
+ * @csspart chat-unread - The unread count on the Chat button.
+ * @csspart chat-panel - The `<chat-panel>` element, loaded the first time it opens: a side panel, the whole width on a narrow screen.
+ * @csspart chat-base - The chat panel.
+ * @csspart chat-log - Its scrolling list of messages.
+ * @csspart chat-message - One message.
+ * @csspart chat-sender - A message's sender.
+ * @csspart chat-time - When a message was sent.
+ * @csspart chat-text - What a message says (text only, never markup).
+ * @csspart chat-input - The box to write in.
+ * @csspart chat-send - The Send button.
+ * @csspart chat-forget - "Forget this meeting's history".
+ * @csspart chat-close - The chat panel's Close button.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -169,6 +184,13 @@ export class SecureMeeting extends LitElement {
   /** Seconds joining stays open after someone presses "Allow joining". */
   @property({ type: Number, attribute: 'join-window' }) joinWindow = 600;
 
+  /**
+   * Keep nothing on this device: no chat history (otherwise kept in
+   * IndexedDB, sealed with a key only the password gives) and no remembered
+   * display name.
+   */
+  @property({ type: Boolean, attribute: 'no-persist' }) noPersist = false;
+
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
 
@@ -180,6 +202,7 @@ export class SecureMeeting extends LitElement {
   private readonly speaker = new ActiveSpeakerController(this);
   private readonly participants = new ParticipantsController(this);
   private readonly devices = new DevicesController(this);
+  private readonly chat = new ChatController(this);
 
   private readonly controller = new MeetingController(
     this,
@@ -190,7 +213,7 @@ export class SecureMeeting extends LitElement {
       peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
       error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
     },
-    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices],
+    [this.memberState, this.joining, this.safety, this.hands, this.speaker, this.participants, this.devices, this.chat],
   );
 
   // Not secret, so kept: a failed join brings the form back filled in (except the password).
@@ -235,7 +258,7 @@ export class SecureMeeting extends LitElement {
         part="gate"
         exportparts=${GATE_PARTS}
         .channel=${this.lastChannel ?? this.channel}
-        .name=${this.lastName ?? this.name ?? ''}
+        .name=${this.lastName ?? (this.name || (this.noPersist ? '' : rememberedName()))}
         .maxChannel=${this.maxChannel}
         .busy=${live(c.busy)}
         .status=${c.gateStatus}
@@ -252,12 +275,13 @@ export class SecureMeeting extends LitElement {
         { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker)}
       <div part="toolbar" role="group" aria-label="Meeting controls">
         ${memberStateControls(this.memberState)} ${joinWindowControls(this.joining)} ${safetyCodeButton(this.safety)}
-        ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)} ${settingsButton(this.devices)}
+        ${handButton(this.hands)} ${participantsButton(this.participants, c.peers.length + 1)} ${chatButton(this.chat)} ${settingsButton(this.devices)}
         <button part="button leave" class="leave" type="button" @click=${() => void c.leave(true)}>
           Leave
         </button>
       </div>
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)}
+      ${chatPanel(this.chat)}
     `;
   }
 
@@ -297,6 +321,7 @@ export class SecureMeeting extends LitElement {
   private start(fields: JoinFields, devices: DeviceChoices = NO_CHOICES): Promise<void> {
     this.lastChannel = fields.channel;
     this.lastName = fields.name;
+    if (!this.noPersist) rememberName(fields.name);
     return this.controller.join(
       {
         channel: fields.channel,
@@ -308,6 +333,7 @@ export class SecureMeeting extends LitElement {
         ...(this.namespace ? { namespace: this.namespace } : {}),
         // An app's own `media` wins over the form's device choices.
         media: this.media !== undefined ? this.media : mediaFor(devices),
+        persist: !this.noPersist,
         audioOff: devices.microphoneOff,
         videoOff: devices.cameraOff,
       },

@@ -53,8 +53,11 @@ export class ChatLog {
 
   constructor(readonly limit = HISTORY_LIMIT) {}
 
+  #snapshot: readonly ChatMessage[] | null = null;
+
+  /** A new array after each change, the same one until the next (a UI can compare by identity). */
   get messages(): readonly ChatMessage[] {
-    return this.#list;
+    return (this.#snapshot ??= Object.freeze(this.#list.slice()));
   }
 
   has(id: string): boolean {
@@ -75,11 +78,13 @@ export class ChatLog {
       added.push(m);
       if (this.#list.length > this.limit) this.#ids.delete(this.#list.shift()!.id);
     }
+    if (added.length > 0) this.#snapshot = null;
     return added.filter((m) => this.#ids.has(m.id));
   }
 
   clear(): void {
     this.#list = [];
     this.#ids.clear();
+    this.#snapshot = null;
   }
 }

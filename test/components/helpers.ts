@@ -3,6 +3,7 @@
 import { oneEvent } from '@open-wc/testing';
 import type { JoinGate } from '../../components/join-gate/join-gate.js';
 import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
+import type { RelayAdapter, RelayState } from '../../core/relay.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -28,3 +29,19 @@ export async function submitGate(el: SecureMeeting, fields: { channel: string; p
   }
   inShadow<HTMLButtonElement>(gate, 'button[type=submit]')!.click();
 }
+
+/** A relay that opens and carries nothing: a meeting of one. */
+export const aloneRelay: RelayAdapter = {
+  kind: 'alone',
+  connect: (_target, handlers) => {
+    let state: RelayState = 'connecting';
+    const set = (s: RelayState) => handlers.state((state = s));
+    set('connecting');
+    setTimeout(() => state === 'connecting' && set('open'));
+    return {
+      get state() { return state; },
+      publish: () => state === 'open',
+      close: () => state !== 'closed' && set('closed'),
+    };
+  },
+};

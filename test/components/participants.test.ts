@@ -3,24 +3,7 @@ import type { ParticipantRow, ParticipantsPanel } from '../../components/partici
 import type { PeerTile } from '../../components/peer-tile/peer-tile.js';
 import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
 import '../../components/index.js';
-import type { RelayAdapter, RelayState } from '../../core/relay.js';
-import { inShadow, once, submitGate } from './helpers.js';
-
-/** A relay that opens and carries nothing: a meeting of one. */
-const aloneRelay: RelayAdapter = {
-  kind: 'alone',
-  connect: (_target, handlers) => {
-    let state: RelayState = 'connecting';
-    const set = (s: RelayState) => handlers.state((state = s));
-    set('connecting');
-    setTimeout(() => state === 'connecting' && set('open'));
-    return {
-      get state() { return state; },
-      publish: () => state === 'open',
-      close: () => state !== 'closed' && set('closed'),
-    };
-  },
-};
+import { aloneRelay, inShadow, once, submitGate } from './helpers.js';
 
 const part = <T extends Element = HTMLElement>(root: Element, name: string): T[] => [...root.shadowRoot!.querySelectorAll<T>(`[part~=${name}]`)];
 const text = (el: Element | undefined) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
