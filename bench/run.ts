@@ -20,6 +20,7 @@ import { NetCut } from '../test/support/netcut.js';
 import { relayFigures } from './relays.js';
 import { baselineJoinFigures, printBaseline } from './baseline.js';
 import { floodCpu, openRates } from './identity.js';
+import { chatLatency } from './chat.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -316,6 +317,17 @@ if (process.env['BENCH_ONLY'] === 'baseline') {
   }
   process.exit(0);
 }
+if (process.env['BENCH_ONLY'] === 'chat') {
+  // Only chat delivery latency, three members.
+  try {
+    console.log(JSON.stringify(await chatLatency(browser, demo, 850), null, 2));
+  } finally {
+    await browser.close();
+    await demo.close();
+    await mosquitto.close();
+  }
+  process.exit(0);
+}
 try {
   const results: Record<string, unknown> = {};
   const floors: number[] = [];
@@ -367,6 +379,8 @@ try {
   results['envelopesOpened'] = opening;
   const flood = await floodCpu(browser, demo, 800);
   results['junkFlood'] = flood;
+  const chatting = await chatLatency(browser, demo, 850);
+  results['chatLatency'] = chatting;
   const sizes = await bundleSizes();
   Object.assign(results, sizes);
   const throughput = await relayFigures();
@@ -383,6 +397,7 @@ try {
     ['Link between two members cut (joining closed) → audio again / video frames again, repaired through a third',
       `${(results['linkCutToAudioAgainMs'] as number).toFixed(0)} ms / ${(results['linkCutToFramesAgainMs'] as number).toFixed(0)} ms`],
     ['Allow joining pressed → the waiting newcomer decodes a first frame', `${(results['allowJoiningToFirstFrameMs'] as number).toFixed(0)} ms`],
+    [`Chat message delivery, 3 members each sending (${chatting.samples} deliveries), p50 / p99`, `${chatting.p50Ms} ms / ${chatting.p99Ms} ms`],
     ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
     ['components+core+websocket as loaded before any panel opens, min+gzip (Lit excluded), target ≤ 25 KB', `${results['ownMinGzipKB']} KB`],
     ...Object.entries(sizes.lazyKB).map(([name, gz]): [string, string] => [`… loaded on first open: ${name}, min+gzip`, `${gz} KB`]),
