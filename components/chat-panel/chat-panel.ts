@@ -100,7 +100,7 @@ export class ChatPanel extends LitElement {
           <div class="actions"><slot name="composer-extra"></slot><button part="send" type="submit">Send</button></div>
         </form>
         <p part="problem" role="alert">${this.problem}</p>
-        <button part="forget" type="button" @click=${() => this.dispatchEvent(new ChatForgetEvent())}>Forget this meeting's history</button>
+        <button part="forget" type="button" @click=${this.forget}>Forget this meeting's history</button>
       </section>
     `;
   }
@@ -127,7 +127,9 @@ export class ChatPanel extends LitElement {
     e.preventDefault();
     const text = this.input.value.trim();
     if (text === '') return;
-    if (this.dispatchEvent(new ChatSendEvent(text))) this.input.value = '';
+    // Made apart from the dispatch, so the manifest analyzer does not take the text for the event's name.
+    const event = new ChatSendEvent(text);
+    if (this.dispatchEvent(event)) this.input.value = '';
     this.input.focus();
   }
 
@@ -141,6 +143,10 @@ export class ChatPanel extends LitElement {
     if (e.key !== 'Escape') return;
     e.stopPropagation();
     this.close();
+  }
+
+  private forget(): void {
+    this.dispatchEvent(new ChatForgetEvent());
   }
 
   private close(): void {
