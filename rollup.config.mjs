@@ -14,7 +14,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
 const external = (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/') ||
-  ['ws', 'mqtt', 'socket.io', 'socket.io-client'].includes(id) || id.startsWith('node:');
+  ['ws', 'mqtt', 'socket.io', 'socket.io-client', 'idb'].includes(id) || id.startsWith('node:');
 
 /**
  * engine.io-client (under socket.io-client) imports Node files such as

@@ -20,6 +20,7 @@ import { NetCut } from '../test/support/netcut.js';
 import { relayFigures } from './relays.js';
 import { baselineJoinFigures, printBaseline } from './baseline.js';
 import { floodCpu, openRates } from './identity.js';
+import { chatLatency } from './chat.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -324,6 +325,17 @@ if (process.env['BENCH_ONLY'] === 'baseline') {
   }
   process.exit(0);
 }
+if (process.env['BENCH_ONLY'] === 'chat') {
+  // Only chat delivery latency, three members.
+  try {
+    console.log(JSON.stringify(await chatLatency(browser, demo, 850), null, 2));
+  } finally {
+    await browser.close();
+    await demo.close();
+    await mosquitto.close();
+  }
+  process.exit(0);
+}
 try {
   const results: Record<string, unknown> = {};
   const floors: number[] = [];
@@ -375,6 +387,8 @@ try {
   results['envelopesOpened'] = opening;
   const flood = await floodCpu(browser, demo, 800);
   results['junkFlood'] = flood;
+  const chatting = await chatLatency(browser, demo, 850);
+  results['chatLatency'] = chatting;
   const sizes = await bundleSizes();
   Object.assign(results, sizes);
   const throughput = await relayFigures();
@@ -391,6 +405,7 @@ try {
     ['Link between two members cut (joining closed) → audio again / video frames again, repaired through a third',
       `${(results['linkCutToAudioAgainMs'] as number).toFixed(0)} ms / ${(results['linkCutToFramesAgainMs'] as number).toFixed(0)} ms`],
     ['Allow joining pressed → the waiting newcomer decodes a first frame', `${(results['allowJoiningToFirstFrameMs'] as number).toFixed(0)} ms`],
+    [`Chat message delivery, 3 members each sending (${chatting.samples} deliveries), p50 / p99`, `${chatting.p50Ms} ms / ${chatting.p99Ms} ms`],
     ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
     ['What a page loads to show the join form (components entry), min+gzip (Lit excluded), target ≤ 25 KB', `${results['formMinGzipKB']} KB`],
     ['… fetched when Join is pressed, while the keys are derived: core, the meeting view, the WebSocket adapter', `${results['atJoinMinGzipKB']} KB`],

@@ -17,7 +17,9 @@ export type SecureMeetingErrorCode =
   /** The browser lacks a capability the kit needs (WebCrypto, WebRTC). */
   | 'unsupported'
   /** What was asked for is taken: every presenter place of a screen share is in use. */
-  | 'busy';
+  | 'busy'
+  /** Data could not be kept on this device (no IndexedDB, private mode, quota); the meeting goes on without it. */
+  | 'storage';
 
 export const PREFIX = 'secure-meeting: ';
 

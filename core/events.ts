@@ -1,5 +1,6 @@
 import type { SecureMeetingError } from './errors.js';
 import type { ActiveSpeakerEvent } from './features/active-speaker.js';
+import type { ChatEvent } from './features/chat.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
@@ -68,6 +69,7 @@ export interface MeetingEventMap {
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
+  chat: ChatEvent;
   state: MeetingStateEvent;
   relaystate: RelayStateEvent;
   peerjoin: PeerEvent;

@@ -6,6 +6,7 @@ import { createIdentity, pairCodeWith, roomCodeOf, type Identity } from './ident
 import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
 import { FeatureSet, type Feature } from './features/feature.js';
 import { activeSpeaker } from './features/active-speaker.js';
+import { chat } from './features/chat.js';
 import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
@@ -25,7 +26,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker, screenShare];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker, screenShare, chat];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -39,7 +40,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, screenshare, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, screenshare, chat, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;

@@ -36,6 +36,8 @@ export interface MeetingOptions {
   features?: readonly Feature[];
   /** How many members may share their screen at once (1–16). Default 1; a second one waits, and a tie goes to who started first. */
   maxPresenters?: number;
+  /** Keep the chat history on this device (IndexedDB, sealed with the storage key) and show it again next time. Default true. */
+  persist?: boolean;
   /** Each member's audio level (0–1) for the active speaker; by default the energy of the audio received from them. */
   audioLevels?: LevelSource;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */

@@ -230,8 +230,8 @@ export class MeetingController implements ReactiveController {
         update();
       }),
       listen(meeting, 'error', (e) => {
-        if (this.attempt && e.error.code !== 'media') {
-          // Not in yet: rather than let the adapter retry behind a spinner, give
+        if (this.attempt && e.error.code !== 'media' && e.error.code !== 'storage') {
+          // Not in yet (and not a problem the meeting goes on with): rather than let the adapter retry behind a spinner, give
           // the person the reason at once and the form back.
           this.attempt.abort(e.error);
           return;

@@ -14,6 +14,7 @@ import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
+import { ChatController, chatButton, chatPanel } from '../features/chat.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
 import { GridSizeController, participantsGrid } from './grid.js';
@@ -45,6 +46,7 @@ export class MeetingView {
   private readonly participants: ParticipantsController;
   private readonly devices: DevicesController;
   private readonly invite: InviteController;
+  private readonly chat: ChatController;
   private readonly screenShare: ScreenShareController;
   private readonly toolbar: ToolbarController;
   private readonly gridSize: GridSizeController;
@@ -62,6 +64,7 @@ export class MeetingView {
       (this.devices = new DevicesController(host)),
       (this.invite = new InviteController(host, actions.invite)),
       (this.screenShare = new ScreenShareController(host)),
+      (this.chat = new ChatController(host)),
     ];
     this.toolbar = new ToolbarController(host);
     this.gridSize = new GridSizeController(host);
@@ -79,6 +82,7 @@ export class MeetingView {
       { key: 'safety', priority: 7, render: () => safetyCodeButton(this.safety) },
       { key: 'hand', priority: 2, render: () => handButton(this.hands) },
       { key: 'participants', priority: 3, render: () => participantsButton(this.participants, peers + 1) },
+      { key: 'chat', priority: 2, render: () => chatButton(this.chat) },
       { key: 'settings', priority: 6, render: () => settingsButton(this.devices) },
       { key: 'invite', priority: 4, render: () => inviteButton(this.invite) },
       { key: 'share-screen', priority: 1, render: () => screenShareButton(this.screenShare) },
@@ -101,6 +105,7 @@ export class MeetingView {
       </div>
       ${this.toolbar.render(this.toolbarItems(peers.length))}
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
+      ${chatPanel(this.chat)}
     `;
   }
 

@@ -281,4 +281,47 @@ export const styles = css`
     font-variant-numeric: tabular-nums;
     letter-spacing: 0.05em;
   }
+
+  /* The chat panel: a side panel over the grid's end edge that the grid makes room for on a wide screen, the whole width on a narrow one. */
+  :host {
+    position: relative;
+  }
+
+  [part~='chat-panel'] {
+    position: absolute;
+    inset-block: 0;
+    inset-inline-end: 0;
+    z-index: 1;
+    width: min(380px, 100%);
+    border-inline-start: 1px solid var(--_border);
+  }
+
+  @media (min-width: 900px) {
+    [part~='chat-panel'] {
+      width: min(380px, 40%);
+    }
+
+    [part='base']:has(> [part~='chat-panel']) {
+      padding-inline-end: calc(min(380px, 40%) + var(--_gap));
+    }
+  }
+
+  .badge {
+    min-width: 1.5em;
+    padding: 0 6px;
+    border-radius: 999px;
+    background: var(--_accent);
+    color: var(--_accent-fg);
+    font-weight: 600;
+    font-variant-numeric: tabular-nums;
+  }
+
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
 `;

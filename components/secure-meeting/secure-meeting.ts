@@ -14,6 +14,7 @@ import {
 import '../join-gate/join-gate.js';
 import { inviteStyles } from '../features/invite.styles.js';
 import { channelFromLink } from '../invite/link.js';
+import { rememberName, rememberedName } from '../features/remembered-name.js';
 import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
 import { defaultRelayUrl, loadRelay, type AdapterName, type AdapterOptions } from './adapters.js';
 import {
@@ -117,6 +118,19 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart more - The toolbar's "More" button (aria-expanded), shown when the controls do not fit in two rows.
  * @csspart more-menu - The controls that moved into "More".
  * @csspart tile-you - "(You)" after your name on your own tile.
+ * @csspart chat - The "Chat" button (aria-expanded); its name includes the unread count.
+ * @csspart chat-unread - The unread count on the Chat button.
+ * @csspart chat-panel - The `<chat-panel>` element, loaded the first time it opens: a side panel, the whole width on a narrow screen.
+ * @csspart chat-base - The chat panel.
+ * @csspart chat-log - Its scrolling list of messages.
+ * @csspart chat-message - One message.
+ * @csspart chat-sender - A message's sender.
+ * @csspart chat-time - When a message was sent.
+ * @csspart chat-text - What a message says (text only, never markup).
+ * @csspart chat-input - The box to write in.
+ * @csspart chat-send - The Send button.
+ * @csspart chat-forget - "Forget this meeting's history".
+ * @csspart chat-close - The chat panel's Close button.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -190,6 +204,13 @@ export class SecureMeeting extends LitElement {
   /** How many members may share their screen at once (1–16); another member's Share button waits for a free place. */
   @property({ type: Number, attribute: 'max-presenters' }) maxPresenters = 1;
 
+  /**
+   * Keep nothing on this device: no chat history (otherwise kept in
+   * IndexedDB, sealed with a key only the password gives) and no remembered
+   * display name.
+   */
+  @property({ type: Boolean, attribute: 'no-persist' }) noPersist = false;
+
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
 
@@ -245,7 +266,7 @@ export class SecureMeeting extends LitElement {
         part="gate"
         exportparts=${GATE_PARTS}
         .channel=${this.lastChannel ?? this.channel ?? channelFromLink(location.href, this.namespace, this.maxChannel)}
-        .name=${this.lastName ?? this.name ?? ''}
+        .name=${this.lastName ?? (this.name || (this.noPersist ? '' : rememberedName()))}
         .maxChannel=${this.maxChannel}
         .busy=${live(c.busy)}
         .status=${c.gateStatus}
@@ -284,6 +305,7 @@ export class SecureMeeting extends LitElement {
   private start(fields: JoinFields, devices: DeviceChoices = NO_CHOICES): Promise<void> {
     this.lastChannel = fields.channel;
     this.lastName = fields.name;
+    if (!this.noPersist) rememberName(fields.name);
     return this.controller.join(
       {
         channel: fields.channel,
@@ -296,6 +318,7 @@ export class SecureMeeting extends LitElement {
         ...(this.namespace ? { namespace: this.namespace } : {}),
         // An app's own `media` wins over the form's device choices.
         media: this.media !== undefined ? this.media : mediaFor(devices),
+        persist: !this.noPersist,
         audioOff: devices.microphoneOff,
         videoOff: devices.cameraOff,
       },

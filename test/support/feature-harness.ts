@@ -90,3 +90,10 @@ export function link(a: Member, b: Member): void {
   a.features.peerOpened(a.peers.get(b.id)!);
   b.features.peerOpened(b.peers.get(a.id)!);
 }
+
+/** Joins each member, then links every pair, in order (a, b), (a, c), (b, c)…: a meeting of all of them. */
+export function meetAll<T extends Member[]>(...members: T): T {
+  for (const m of members) m.join();
+  members.forEach((a, i) => members.slice(i + 1).forEach((b) => link(a, b)));
+  return members;
+}
