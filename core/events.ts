@@ -1,5 +1,6 @@
 import type { SecureMeetingError } from './errors.js';
 import type { ActiveSpeakerEvent } from './features/active-speaker.js';
+import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { RelayState } from './relay.js';
@@ -61,6 +62,11 @@ export interface MeetingEventMap {
   joinwindow: JoinWindowEvent;
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
+  fileoffer: FileEvent;
+  fileprogress: FileEvent;
+  filedone: FileEvent;
+  filecancel: FileEvent;
+  fileerror: FileEvent;
   state: MeetingStateEvent;
   relaystate: RelayStateEvent;
   peerjoin: PeerEvent;

@@ -14,6 +14,8 @@ export { defineMessage, CONTROL_DROP_REASONS, type MessageType, type ControlDrop
 export { joinWindow, type JoinWindowApi } from './features/join-window.js';
 export { memberState, type MemberStateApi } from './features/member-state.js';
 export { hands, HandsEvent, type HandsApi } from './features/hands.js';
+export { files, FileEvent, DEFAULT_MAX_FILE_BYTES, type FilesApi, type FileTransfer, type FileTransferState, type FileFailure, type Recipient, type FileDropReason } from './features/files.js';
+export type { ChannelDropReason } from './features/channels.js';
 export { activeSpeaker, ActiveSpeakerEvent, SpeakerDetector, type ActiveSpeakerApi, type LevelSource } from './features/active-speaker.js';
 export { systemClock, type Clock } from './clock.js';
 export { createIdentity, idOf, pairSafetyCode, roomSafetyCode, type Identity, type SafetyInput } from './identity.js';
