@@ -53,21 +53,4 @@ export const styles = css`
   [part='connection'][data-state='failed'] {
     color: var(--_danger);
   }
-
-  /* Like the toolbar's buttons, on the panel's own surface. */
-  button {
-    min-height: 44px;
-    padding: 8px 16px;
-    font: inherit;
-    color: inherit;
-    background: transparent;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) / 2);
-    cursor: pointer;
-  }
-
-  button:focus-visible {
-    outline: 3px solid var(--_accent);
-    outline-offset: 2px;
-  }
 `;

@@ -4,6 +4,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { Meeting } from '../../core/index.js';
 import type { RemotePeer } from '../../core/events.js';
 import { theme } from '../theme.styles.js';
+import { panelButton } from '../panel-button.styles.js';
 import { styles } from './participants-panel.styles.js';
 
 /** One member as the panel shows them. */
@@ -71,7 +72,7 @@ export class ParticipantsCloseEvent extends Event {
  */
 @customElement('participants-panel')
 export class ParticipantsPanel extends LitElement {
-  static override styles = [theme, styles];
+  static override styles = [theme, panelButton, styles];
   static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
 
   /** The members to list, in the order to show them. */
