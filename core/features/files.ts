@@ -93,13 +93,16 @@ export const files = defineFeature({
     const emit = (type: FileEventType, r: Record_) => {
       if (!left) ctx.emit(new FileEvent(type, snapshot(r)));
     };
-    const progress = (r: Record_) => {
-      const t = snapshot(r);
-      const percent = t.total === 0 ? 100 : Math.floor((t.bytes / t.total) * 100);
-      // At most one event per percent: enough for a progress bar, never thousands.
-      if (percent === r.percent || left) return;
+    /** Called for every chunk: only counts, and makes a snapshot only when there is an event to fire. */
+    const progress = (r: Record_, always = false) => {
+      let bytes = 0;
+      for (const { leg, recipient } of r.legs.values()) bytes += leg?.bytes ?? recipient.bytes;
+      const total = r.direction === 'receive' ? r.size : r.size * r.legs.size;
+      const percent = total === 0 ? 100 : Math.floor((bytes / total) * 100);
+      // At most one event per percent (and one per recipient done): enough for a progress bar, never thousands.
+      if ((percent === r.percent && !always) || left) return;
       r.percent = percent;
-      ctx.emit(new FileEvent('fileprogress', t));
+      ctx.emit(new FileEvent('fileprogress', snapshot(r)));
     };
     const end = (r: Record_, state: 'done' | 'cancelled' | 'failed', failure: FileFailure | null = null) => {
       if (ENDED.includes(r.state)) return;
@@ -114,7 +117,7 @@ export const files = defineFeature({
     const legEnded = (r: Record_) => {
       if (r.cancelling) return;
       const states = [...r.legs.values()].map((l) => l.recipient.state);
-      if (states.some((s) => s === 'waiting' || s === 'sending')) return progress(r);
+      if (states.some((s) => s === 'waiting' || s === 'sending')) return progress(r, true);
       if (states.includes('done')) return end(r, 'done');
       if (states.includes('cancelled')) return end(r, 'cancelled');
       end(r, 'failed', [...r.legs.values()][0]?.recipient.failure ?? 'nobody');
@@ -178,7 +181,7 @@ export const files = defineFeature({
         progress: () => progress(r),
         verifying: () => {
           r.state = 'verifying';
-          progress(r);
+          progress(r, true);
         },
         end: (how: LegEnd, failure, byThem) => {
           recipient.bytes = leg.bytes;
