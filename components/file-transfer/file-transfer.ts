@@ -104,7 +104,10 @@ export class FileTransferElement extends LitElement {
   }
 
   private cancel(): void {
-    if (this.transfer) this.dispatchEvent(new FileTransferCancelEvent(this.transfer.id));
+    if (!this.transfer) return;
+    // Built apart: the manifest analyser would list `new …` inside dispatchEvent as a nameless event.
+    const cancel = new FileTransferCancelEvent(this.transfer.id);
+    this.dispatchEvent(cancel);
   }
 
   /** A download of the received Blob: an object URL held only as long as the click needs. */

@@ -25,6 +25,20 @@ const ended = (m: Member, id: string) => fileEvents(m).find((e) => e.transfer.id
 const transferOf = (m: Member, id: string) => api(m).get(id) as FileTransfer;
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const bytesOf = async (t: FileTransfer) => new Uint8Array(await (t.blob as Blob).arrayBuffer());
+/** Runs `fn` once, synchronously, at the first of `m`'s events that `when` picks (as an app's listener would). */
+const atFirst = (m: Member, when: (e: FileEvent) => boolean, fn: () => void) => {
+  const push = m.events.push.bind(m.events);
+  let done = false;
+  m.events.push = (...events: Event[]) => {
+    const n = push(...events);
+    if (!done && events.some((e) => e instanceof FileEvent && when(e))) {
+      done = true;
+      fn();
+    }
+    return n;
+  };
+};
+const firstBytes = (e: FileEvent) => e.type === 'fileprogress' && e.transfer.bytes > 0;
 /** A control message as `from` would send it over its own link to `to`. */
 const deliver = (from: Member, to: Member, type: string, body: unknown) =>
   to.router.dispatch(to.peers.get(from.id) as FakePeer, JSON.stringify({ type, body }));
@@ -172,12 +186,11 @@ test('junk offers are dropped and counted; oversize and too many at once are ref
 test('the receiver cancels: the sender stops for that member only; both say cancelled', { timeout: 20_000 }, async () => {
   const clock = new FakeClock();
   const [ada, bo, cy] = trio(clock);
+  // Bo cancels at its first bytes, as a person pressing Cancel at once would.
+  atFirst(bo, firstBytes, () => api(bo).cancel(id));
   const id = api(ada).send(new Blob([new Uint8Array(randomBytes(4 * 1024 * 1024))]));
   await until(() => ada.channels.length === 2, 'the channels');
   const [toBo] = ada.channels;
-  await until(() => fileEvents(bo, 'fileprogress').length > 0, 'some bytes at Bo');
-  toBo!.held = true;
-  api(bo).cancel(id);
   await until(() => ended(bo, id) !== undefined && transferOf(ada, id).recipients[0]?.state === 'cancelled', 'the cancel at both ends');
   assert.deepEqual([ended(bo, id)?.type, transferOf(bo, id).cancelledBy], ['filecancel', 'us']);
   const sentThen = toBo!.sent.length;
@@ -192,18 +205,21 @@ test('the receiver cancels: the sender stops for that member only; both say canc
 test('the sender cancels: every receiver says cancelled by them; a member leaving fails its transfers', { timeout: 20_000 }, async () => {
   const clock = new FakeClock();
   const [ada, bo, cy] = trio(clock);
+  atFirst(bo, firstBytes, () => api(ada).cancel(id));
   const id = api(ada).send(new Blob([new Uint8Array(randomBytes(4 * 1024 * 1024))]));
-  await until(() => fileEvents(bo, 'fileprogress').length > 0 && fileEvents(cy, 'fileprogress').length > 0, 'bytes flowing');
-  api(ada).cancel(id);
   await until(() => [ada, bo, cy].every((m) => ended(m, id)), 'cancelled everywhere');
   for (const m of [bo, cy]) assert.deepEqual([ended(m, id)?.type, transferOf(m, id).cancelledBy], ['filecancel', 'them'], m.name);
   assert.deepEqual([ended(ada, id)?.type, transferOf(ada, id).cancelledBy], ['filecancel', 'us']);
 
+  let gone = false;
+  atFirst(ada, (e) => firstBytes(e) && e.transfer.direction === 'receive', () => {
+    const peer = ada.peers.get(bo.id)!;
+    ada.peers.delete(bo.id);
+    ada.features.peerLeft(peer);
+    gone = true;
+  });
   const next = api(bo).send(new Blob([new Uint8Array(randomBytes(2 * 1024 * 1024))]));
-  await until(() => fileEvents(ada, 'fileprogress').some((e) => e.transfer.id === next), 'bytes to Ada');
-  const gone = ada.peers.get(bo.id)!;
-  ada.peers.delete(bo.id);
-  ada.features.peerLeft(gone);
+  await until(() => gone, 'bytes to Ada');
   assert.deepEqual([ended(ada, next)?.type, transferOf(ada, next).failure], ['fileerror', 'closed']);
 });
 

@@ -12,7 +12,7 @@ test('package.json points at a custom elements manifest that documents every ele
   for (const module of manifest.modules) {
     for (const declaration of module.declarations ?? []) if (declaration.tagName) elements.set(declaration.tagName, declaration);
   }
-  assert.deepEqual([...elements.keys()].sort(), ['device-check', 'join-gate', 'participants-panel', 'peer-tile', 'secure-meeting']);
+  assert.deepEqual([...elements.keys()].sort(), ['device-check', 'file-transfer', 'join-gate', 'participants-panel', 'peer-tile', 'secure-meeting']);
   const names = (list: { name: string }[] | undefined) => (list ?? []).map((x) => x.name);
   const meeting = elements.get('secure-meeting')!;
   assert.deepEqual(names(meeting.events).sort(), ['meeting-error', 'meeting-join', 'meeting-leave', 'peer-join', 'peer-leave']);
@@ -23,6 +23,8 @@ test('package.json points at a custom elements manifest that documents every ele
   assert.deepEqual(names(elements.get('device-check')!.events), ['device-change']);
   for (const part of ['base', 'video', 'name', 'status']) assert.ok(names(elements.get('peer-tile')!.cssParts).includes(part), part);
   for (const part of ['base', 'member', 'hand', 'connection', 'close']) assert.ok(names(elements.get('participants-panel')!.cssParts).includes(part), part);
+  assert.deepEqual(names(elements.get('file-transfer')!.events), ['file-transfer-cancel']);
+  for (const part of ['base', 'name', 'size', 'progress', 'status', 'cancel', 'save']) assert.ok(names(elements.get('file-transfer')!.cssParts).includes(part), part);
   // The password is never an attribute.
   for (const [tag, element] of elements) assert.ok(!names(element.attributes).includes('password'), tag);
 });
