@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: join time against the WebRTC floor (and per relay
- * adapter), relay throughput, key-derivation time and the size of each
+ * adapter), relay throughput, file transfer throughput against the raw data
+ * channel (files.ts), key-derivation time and the size of each
  * single-file bundle, measured
  * in one run on this machine. Prints a table and
  * writes bench/results/latest.json. Runs in the loopback-only namespace like
@@ -21,6 +22,7 @@ import { relayFigures } from './relays.js';
 import { baselineJoinFigures, printBaseline } from './baseline.js';
 import { floodCpu, openRates } from './identity.js';
 import { chatLatency } from './chat.js';
+import { fileFigures, printFileFigures } from './files.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -325,10 +327,17 @@ if (process.env['BENCH_ONLY'] === 'baseline') {
   }
   process.exit(0);
 }
-if (process.env['BENCH_ONLY'] === 'chat') {
-  // Only chat delivery latency, three members.
+/** Figures that can be measured alone: `BENCH_ONLY=<name>`. */
+const ALONE: Record<string, () => Promise<void>> = {
+  // Chat delivery latency, three members.
+  chat: async () => console.log(JSON.stringify(await chatLatency(browser, demo, 850), null, 2)),
+  // The file transfer figures (a minute): the feature against the raw data channel.
+  files: async () => printFileFigures(await fileFigures(browser, demo, RUNS, median)),
+};
+const alone = ALONE[process.env['BENCH_ONLY'] ?? ''];
+if (alone) {
   try {
-    console.log(JSON.stringify(await chatLatency(browser, demo, 850), null, 2));
+    await alone();
   } finally {
     await browser.close();
     await demo.close();
@@ -391,6 +400,8 @@ try {
   results['chatLatency'] = chatting;
   const sizes = await bundleSizes();
   Object.assign(results, sizes);
+  const fileRates = await fileFigures(browser, demo, Math.max(3, Math.ceil(RUNS / 2)), median);
+  results['files'] = fileRates;
   const throughput = await relayFigures();
   results['relays'] = throughput;
   results['runs'] = { floor: floors.length, join2: join2.length, join4: join4.length };
@@ -424,6 +435,7 @@ try {
   console.log(`\nRelay throughput: ${load?.topics} topics × ${load?.membersPerTopic} members, every member publishing 1 KiB strings (Node clients, loopback)\n`);
   console.log('| relay | envelopes delivered/s | latency p50 | latency p99 |\n| --- | --- | --- | --- |');
   for (const r of throughput) console.log(`| ${r.relay} | ${r.deliveriesPerSecond} | ${r.p50Ms} ms | ${r.p99Ms} ms |`);
+  printFileFigures(fileRates);
   if (baseline) printBaseline(baseline);
   console.log('\nMember identity and junk (one member, Chromium)\n');
   console.log('| measure | value |\n| --- | --- |');

@@ -1,6 +1,6 @@
 import { css } from 'lit';
 
-/** A side panel's buttons: like the toolbar's, on the panel's own surface. */
+/** Buttons of a panel or an element inside one: like the toolbar's, on the panel's own surface. */
 export const panelButtons = css`
   button {
     min-height: 44px;

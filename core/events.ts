@@ -1,6 +1,7 @@
 import type { SecureMeetingError } from './errors.js';
 import type { ActiveSpeakerEvent } from './features/active-speaker.js';
 import type { ChatEvent } from './features/chat.js';
+import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
@@ -70,6 +71,11 @@ export interface MeetingEventMap {
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
   chat: ChatEvent;
+  fileoffer: FileEvent;
+  fileprogress: FileEvent;
+  filedone: FileEvent;
+  filecancel: FileEvent;
+  fileerror: FileEvent;
   state: MeetingStateEvent;
   relaystate: RelayStateEvent;
   peerjoin: PeerEvent;

@@ -5,8 +5,10 @@ import { invalidOption, SecureMeetingError } from './errors.js';
 import { createIdentity, pairCodeWith, roomCodeOf, type Identity } from './identity.js';
 import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
 import { FeatureSet, type Feature } from './features/feature.js';
+import type { ChannelDropReason } from './features/channels.js';
 import { activeSpeaker } from './features/active-speaker.js';
 import { chat } from './features/chat.js';
+import { files } from './features/files.js';
 import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
@@ -26,7 +28,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker, screenShare, chat];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker, screenShare, chat, files];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -40,7 +42,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, screenshare, chat, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, screenshare, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;
@@ -90,6 +92,7 @@ export class Meeting extends EventTarget {
         this.dispatchEvent(new PeerEvent('peerleave', peer));
       },
       opened: (peer) => this.#features.peerOpened(peer),
+      channel: (peer, channel) => this.#features.channel(peer, channel),
     });
     const meeting = this;
     this.#features = new FeatureSet([...BUILT_IN_FEATURES, ...o.features], {
@@ -104,6 +107,7 @@ export class Meeting extends EventTarget {
       peers: () => this.#mesh.peers.values(),
       peer: (id) => this.#mesh.peers.get(id),
       sendData: (peer, data) => peer.sendControl(data),
+      openChannel: (peer, label) => peer.openChannel(label),
       emit: (event) => this.dispatchEvent(event),
     });
   }
@@ -131,6 +135,9 @@ export class Meeting extends EventTarget {
 
   /** Dropped inbound control messages by reason (oversize, malformed, unknown type, invalid body, handler failed). */
   get controlDropped(): Readonly<Record<ControlDropReason, number>> { return { ...this.#router.dropped }; }
+
+  /** Data channels members opened to us that were closed at once: no feature's label, too many open, handler failed. */
+  get channelDropped(): Readonly<Record<ChannelDropReason, number>> { return this.#features.channelDropped; }
 
   /** Members who never connected: closed to make room, refused, timed out, or whose connection the browser would not make. */
   get pendingDropped(): Readonly<PendingCounts> { return { ...this.#mesh.pending.counts }; }

@@ -40,6 +40,8 @@ export interface MeetingOptions {
   persist?: boolean;
   /** Each member's audio level (0–1) for the active speaker; by default the energy of the audio received from them. */
   audioLevels?: LevelSource;
+  /** The largest file `meeting.feature(files)` sends or accepts, in bytes. Default 100 MiB. */
+  maxFileBytes?: number;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */
   clock?: Clock;
 }

@@ -10,6 +10,7 @@ import { invalidOption } from '../errors.js';
 import type { MeetingState, RemotePeer } from '../events.js';
 import type { LocalMedia } from '../media/local.js';
 import type { ControlRouter, MessageType } from '../wire/registry.js';
+import { ChannelRouter, type ChannelDropReason } from './channels.js';
 
 /** What a feature may set on a member as everyone sees it. */
 export type PeerInfo = Partial<Pick<RemotePeer, 'name' | 'audioEnabled' | 'videoEnabled'>>;
@@ -64,6 +65,14 @@ export interface FeatureContext {
   onJoin(handler: (keys: JoinKeys) => void): void;
   /** The meeting ended: stop timers, let go of everything. */
   onLeave(handler: () => void): void;
+  /**
+   * Opens a data channel of this feature's to a member whose link is up,
+   * beside the control channel (channels.ts); null when there is none.
+   * The member's feature receives it through its onChannel with `name`.
+   */
+  openChannel(peer: RemotePeer, name: string): RTCDataChannel | null;
+  /** A member opened one of this feature's channels to us (bounded per member; others are closed and counted). */
+  onChannel(handler: (peer: RemotePeer, channel: RTCDataChannel, name: string) => void): void;
   /** Updates what everyone sees of a member (fires `peerupdate` when something changed). */
   updatePeer(peer: RemotePeer, info: PeerInfo): void;
   /** Dispatches an event on the meeting. */
@@ -104,6 +113,8 @@ export interface FeatureHost<P extends RemotePeer> {
   peers(): Iterable<P>;
   peer(id: string): P | undefined;
   sendData(peer: P, data: string): boolean;
+  /** A new data channel to that member, or null when its link is not up. */
+  openChannel(peer: P, label: string): RTCDataChannel | null;
   emit(event: Event): void;
 }
 
@@ -116,6 +127,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
   readonly #left: Hook<[RemotePeer]> = [];
   readonly #joined: Hook<[JoinKeys]> = [];
   readonly #ended: Hook<[]> = [];
+  readonly #channels = new ChannelRouter<RemotePeer>();
 
   constructor(features: readonly Feature[], host: FeatureHost<P>) {
     const keys = new Set<string>();
@@ -137,7 +149,14 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
   }
 
   peerOpened(peer: RemotePeer): void { for (const h of this.#opened) h(peer); }
-  peerLeft(peer: RemotePeer): void { for (const h of this.#left) h(peer); }
+  peerLeft(peer: RemotePeer): void {
+    this.#channels.forget(peer);
+    for (const h of this.#left) h(peer);
+  }
+  /** A data channel a member opened to us: to the feature its label names. */
+  channel(peer: RemotePeer, channel: RTCDataChannel): void { this.#channels.dispatch(peer, channel); }
+  /** Channels members opened that we closed at once, by reason. */
+  get channelDropped(): Readonly<Record<ChannelDropReason, number>> { return { ...this.#channels.dropped }; }
   joined(keys: JoinKeys): void { for (const h of this.#joined) h(keys); }
   ended(): void { for (const h of this.#ended) h(); }
 
@@ -165,6 +184,11 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       onPeerLeave: (h) => void this.#left.push(h),
       onJoin: (h) => void this.#joined.push(h),
       onLeave: (h) => void this.#ended.push(h),
+      openChannel: (peer, name) => {
+        const p = own(peer);
+        return p ? host.openChannel(p, ChannelRouter.label(key, name)) : null;
+      },
+      onChannel: (h) => this.#channels.own(key, h),
       updatePeer: (peer, info) => void own(peer)?.update(info),
       emit: (event) => host.emit(event),
     };

@@ -57,6 +57,8 @@ export interface MeshInit {
   leave(peer: Peer): void;
   /** A member's control channel opened. */
   opened(peer: Peer): void;
+  /** A member opened a data channel for a feature. */
+  channel(peer: Peer, channel: RTCDataChannel): void;
 }
 
 /** What a member not connected yet sends: its hello or offer, then candidates. */
@@ -234,6 +236,7 @@ export class Mesh {
           this.pending.settled(p);
           init.opened(p);
         },
+        channel: (p, channel) => init.channel(p, channel),
         changed: (p) => init.update(p),
         closed: (p) => {
           this.pending.settled(p);

@@ -45,6 +45,8 @@ export interface PeerInit {
   ping(peer: Peer): void;
   /** The control channel opened: features may tell this member what it needs to know. */
   opened(peer: Peer): void;
+  /** A data channel the member opened beside the control channel, for a feature (features/channels.ts). */
+  channel(peer: Peer, channel: RTCDataChannel): void;
   changed(peer: Peer): void;
   closed(peer: Peer): void;
 }
@@ -103,6 +105,7 @@ export class Peer implements RemotePeer {
     this.#pc.onnegotiationneeded = () => void this.#negotiate();
     this.#pc.onicecandidate = ({ candidate }) => this.#signal({ type: 'candidate', body: { candidate: candidate?.toJSON() ?? null } });
     this.#pc.ontrack = ({ track, streams }) => this.#addRemoteTrack(track, streams[0]);
+    this.#pc.ondatachannel = ({ channel }) => init.channel(this, channel);
     this.#pc.onconnectionstatechange = () => {
       const state = this.#pc.connectionState;
       // Once the link has been up, a failed one is restarted and liveness decides whether
@@ -210,6 +213,16 @@ export class Peer implements RemotePeer {
     if (this.#channel.readyState !== 'open') return false;
     this.#channel.send(data);
     return true;
+  }
+
+  /** A feature's data channel to this member (in-band, reliable, ordered); null unless the link is up. */
+  openChannel(label: string): RTCDataChannel | null {
+    if (this.#closed || !this.controlOpen) return null;
+    try {
+      return this.#pc.createDataChannel(label);
+    } catch {
+      return null; // out of SCTP streams, or closing
+    }
   }
 
   stats(): Promise<PeerStats> {

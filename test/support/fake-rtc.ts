@@ -143,6 +143,7 @@ export function nodeMesh(clock: FakeClock, selfId = 'f'.repeat(16)) {
     update: () => {},
     leave: (peer) => void tiles.delete(peer.id),
     opened: () => {},
+    channel: () => {},
   });
   return { mesh, router, room, tiles, failures, mostTiles: () => most };
 }

@@ -2,12 +2,15 @@
  * Meetings in Node for feature tests: each member is a real FeatureSet with
  * a real control router, installed with real features; their "control
  * channels" hand each encoded message straight to the other member's router.
- * No WebRTC and no relay: the relay is a pair of counters.
+ * No WebRTC and no relay: the relay is a pair of counters. A feature's own
+ * data channels are fake pairs (fake-channel.ts) that open on the next turn
+ * of the event loop and reach the other member's features then.
  */
 import type { MeetingState, RemotePeer } from '../../core/events.js';
 import { FeatureSet, type Feature, type JoinKeys, type PeerInfo } from '../../core/features/feature.js';
 import { LocalMedia } from '../../core/media/local.js';
 import { ControlRouter } from '../../core/wire/registry.js';
+import { channelPair, type FakeDataChannel } from './fake-channel.js';
 import type { FakeClock } from './fake-clock.js';
 
 /** Member `of` as seen by another member. */
@@ -45,6 +48,8 @@ export class Member {
   /** What features sent as streams of their own (ctx.tracks), in order: `add` or `remove`, and the track. */
   readonly tracks: { op: 'add' | 'remove'; track: MediaStreamTrack; stream?: MediaStream }[] = [];
   readonly failures: unknown[] = [];
+  /** Data channels this member opened, in order (the opener's ends). */
+  readonly channels: FakeDataChannel[] = [];
   state: MeetingState = 'idle';
 
   constructor(readonly name: string, readonly clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}) {
@@ -66,8 +71,22 @@ export class Member {
         if (back) peer.of.router.dispatch(back, data);
         return back !== undefined;
       },
+      openChannel: (peer, label) => this.openChannel(peer.of, label) as unknown as RTCDataChannel | null,
       emit: (event) => this.events.push(event),
     });
+  }
+
+  /** A data channel to `to` with any label (a test may play a hostile member); null when not linked. */
+  openChannel(to: Member, label: string): FakeDataChannel | null {
+    const back = to.peers.get(this.id);
+    if (!back || !this.peers.has(to.id)) return null;
+    const [ours, theirs] = channelPair(label);
+    this.channels.push(ours);
+    setImmediate(() => {
+      ours.openBoth();
+      to.features.channel(back, theirs as unknown as RTCDataChannel);
+    });
+    return ours;
   }
 
   /** Keys derived, relay dialled and reached; `keys` are what features get for data at rest. */
@@ -96,4 +115,9 @@ export function meetAll<T extends Member[]>(...members: T): T {
   for (const m of members) m.join();
   members.forEach((a, i) => members.slice(i + 1).forEach((b) => link(a, b)));
   return members;
+}
+
+/** Members with these names, joined, every pair linked in order. */
+export function meet(clock: FakeClock, features: readonly Feature[], names: readonly string[], options: Record<string, unknown> = {}): Member[] {
+  return meetAll(...names.map((n) => new Member(n, clock, features, options)));
 }
