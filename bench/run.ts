@@ -288,7 +288,7 @@ async function bundleSizes() {
   };
   const names = [...chunks.values()];
   const form = closure(names.filter((c) => c.isEntry).map((c) => c.fileName));
-  const atJoinRoots = names.filter((c) => /adapters[\\/]websocket[\\/]|meeting-view\.ts$/.test(c.facadeModuleId ?? '')).map((c) => c.fileName);
+  const atJoinRoots = names.filter((c) => c.name === 'meeting-view' || /adapters[\\/]websocket[\\/]/.test(c.facadeModuleId ?? '')).map((c) => c.fileName);
   const eager = closure(atJoinRoots, new Set(form));
   const atJoin = [...eager].filter((n) => !form.has(n));
   const codeOf = (names: Iterable<string>) => [...names].map((n) => chunks.get(n)?.code ?? '').join('');

@@ -13,8 +13,6 @@ export {
   SecureMeetingErrorEvent,
 } from './secure-meeting/events.js';
 export { defaultRelayUrl, ADAPTERS, BUNDLE_FILES } from './secure-meeting/adapters.js';
-// The chat's core feature, so a page using one of the single files can reach it: `el.meeting.feature(chat)`.
-export { chat, ChatEvent } from '../core/features/chat.js';
 export type {
   AdapterName,
   AdapterOptions,

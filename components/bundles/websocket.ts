@@ -4,5 +4,7 @@ import { websocketRelay } from '../../adapters/websocket/index.js';
 import { BUNDLE_FILES, bundledAdapters, useAdapterLoader } from '../secure-meeting/adapters.js';
 
 export * from '../elements.js';
+// The chat's core feature, so a page using this file can reach it: `el.meeting.feature(chat)`.
+export { chat, ChatEvent } from '../../core/features/chat.js';
 
 useAdapterLoader(bundledAdapters(BUNDLE_FILES.ws, { ws: websocketRelay }));

@@ -3,6 +3,8 @@ import { customElement, property, query } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { MAX_MESSAGE_LENGTH, type ChatMessage } from '../../core/features/chat-log.js';
 import { panelButtons } from '../panel-button.styles.js';
+// Files in chat are shown in this panel: their element arrives with it.
+import '../file-transfer/file-transfer.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './chat-panel.styles.js';
 

@@ -84,8 +84,11 @@ export function chatButton(c: ChatController) {
       : nothing}</button>`;
 }
 
-/** The panel while open; closing it (Escape, Close) gives focus back to the toolbar button. */
-export function chatPanel(c: ChatController) {
+/**
+ * The panel while open; closing it (Escape, Close) gives focus back to the
+ * toolbar button. `extra` goes beside Send (its `slot="composer-extra"`).
+ */
+export function chatPanel(c: ChatController, extra: unknown = nothing) {
   if (!c.open || !c.panel) return nothing;
   const closed = (e: Event) => {
     c.close();
@@ -93,7 +96,7 @@ export function chatPanel(c: ChatController) {
     root.querySelector<HTMLElement>('[part~=chat]')?.focus();
   };
   return html`<chat-panel id="chat" part="chat-panel" exportparts=${PANEL_PARTS} .messages=${c.messages} .selfId=${c.selfId}
-    .problem=${c.problem} @chat-send=${(e: ChatSendEvent) => c.send(e)} @chat-close=${closed} @chat-forget=${() => void c.forget()}></chat-panel>`;
+    .problem=${c.problem} @chat-send=${(e: ChatSendEvent) => c.send(e)} @chat-close=${closed} @chat-forget=${() => void c.forget()}>${extra}</chat-panel>`;
 }
 
 const PANEL_PARTS = 'base:chat-base, log:chat-log, message:chat-message, sender:chat-sender, time:chat-time, text:chat-text, ' +

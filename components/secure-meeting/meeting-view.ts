@@ -15,6 +15,7 @@ import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
 import { ChatController, chatButton, chatPanel } from '../features/chat.js';
+import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
 import { GridSizeController, participantsGrid } from './grid.js';
@@ -47,6 +48,7 @@ export class MeetingView {
   private readonly devices: DevicesController;
   private readonly invite: InviteController;
   private readonly chat: ChatController;
+  private readonly files: FilesController;
   private readonly screenShare: ScreenShareController;
   private readonly toolbar: ToolbarController;
   private readonly gridSize: GridSizeController;
@@ -65,6 +67,7 @@ export class MeetingView {
       (this.invite = new InviteController(host, actions.invite)),
       (this.screenShare = new ScreenShareController(host)),
       (this.chat = new ChatController(host)),
+      (this.files = new FilesController(host)),
     ];
     this.toolbar = new ToolbarController(host);
     this.gridSize = new GridSizeController(host);
@@ -105,7 +108,7 @@ export class MeetingView {
       </div>
       ${this.toolbar.render(this.toolbarItems(peers.length))}
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
-      ${chatPanel(this.chat)}
+      ${chatPanel(this.chat, filesInChat(this.files))}
     `;
   }
 

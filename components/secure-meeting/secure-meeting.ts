@@ -131,6 +131,17 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart chat-send - The Send button.
  * @csspart chat-forget - "Forget this meeting's history".
  * @csspart chat-close - The chat panel's Close button.
+ * @csspart files - Beside the chat's Send: "Send file" and the transfers.
+ * @csspart send-file - "Send file": picks files to send to everyone (100 MiB each at most).
+ * @csspart files-problem - Why a file could not be sent.
+ * @csspart file - Each `<file-transfer>`: a file sent or received.
+ * @csspart file-base - A transfer.
+ * @csspart file-name - Its file's name.
+ * @csspart file-size - Its size.
+ * @csspart file-progress - Its progress bar.
+ * @csspart file-status - Where it is (sending, checking, ready to save…).
+ * @csspart file-cancel - Its Cancel button.
+ * @csspart file-save - Save, for a received file once its hash is checked.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.

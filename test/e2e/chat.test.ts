@@ -113,6 +113,29 @@ describe('chat, end to end', () => {
     }
   });
 
+  test('"Send file" in the chat panel: the others see the transfer reach "ready to save", and Save gives them the same bytes', { timeout: 90_000 }, async () => {
+    const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31 + 7) % 251));
+    const alice = members.get('Alice')!;
+    await openChat(alice);
+    const picking = alice.waitForEvent('filechooser', { timeout: 20_000 });
+    await alice.getByRole('button', { name: 'Send file' }).click();
+    await (await picking).setFiles({ name: 'agenda.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    for (const name of ['Bertrand', 'Carol']) {
+      const page = members.get(name)!;
+      await openChat(page);
+      const save = page.locator('file-transfer').getByRole('button', { name: 'Save' });
+      await save.waitFor({ timeout: 60_000 });
+      const downloading = page.waitForEvent('download', { timeout: 20_000 });
+      await save.click();
+      const download = await downloading;
+      assert.equal(download.suggestedFilename(), 'agenda.bin', name);
+      const stream = await download.createReadStream();
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      assert.ok(Buffer.concat(chunks).equals(bytes), `${name} saved the same bytes`);
+    }
+  });
+
   test('a member who joins later gets the history, each message once', { timeout: 120_000 }, async () => {
     const dora = await openMember(browser, demo.url);
     await joinThroughGate(dora, { channel: CHANNEL, password: PASSWORD, name: 'Dora' });
