@@ -3,6 +3,7 @@
  * fake camera and microphone, allowed to use loopback ICE candidates (the
  * suites run in a loopback-only network namespace, test/hermetic.sh).
  */
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AdapterName } from '../../components/index.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
@@ -221,4 +222,25 @@ export async function demoMeeting(names: readonly string[], fields: { channel: n
     await close();
     throw error;
   }
+}
+
+/**
+ * The demo server and one browser for a whole test file: started in a
+ * `before` hook, closed in an `after` hook (60 s budget each). Read them
+ * from the returned object inside tests.
+ */
+export function demoAndBrowserForFile(): { readonly demo: DemoServer; readonly browser: Browser } {
+  const held: { demo?: DemoServer; browser?: Browser } = {};
+  before(async () => {
+    held.demo = await startDemoServer({ port: 0 });
+    held.browser = await launchBrowser();
+  }, { timeout: 60_000 });
+  after(async () => {
+    await held.browser?.close();
+    await held.demo?.close();
+  }, { timeout: 60_000 });
+  return {
+    get demo() { return held.demo as DemoServer; },
+    get browser() { return held.browser as Browser; },
+  };
 }

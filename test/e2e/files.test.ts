@@ -5,23 +5,13 @@
  * the library's own check, with progress on both sides; a receiver who
  * cancels stops the sender's bytes to it.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { eventually, launchBrowser } from './browser.js';
+import type { Page } from 'playwright-core';
+import { eventually, demoAndBrowserForFile } from './browser.js';
 
-let demo: DemoServer;
-let browser: Browser;
-before(async () => {
-  demo = await startDemoServer({ port: 0 });
-  browser = await launchBrowser();
-}, { timeout: 60_000 });
-after(async () => {
-  await browser?.close();
-  await demo?.close();
-}, { timeout: 60_000 });
+const shared = demoAndBrowserForFile();
 
 interface Logged { type: string; id: string; state: string; bytes: number; total: number; cancelledBy: string | null; recipients: { name: string; state: string; bytes: number }[] }
 interface FilesWin {
@@ -37,11 +27,11 @@ const win = () => window as unknown as FilesWin;
 
 /** A member holding a headless meeting, logging every file event. */
 async function member(name: string, channel: number): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   await context.addInitScript('globalThis.__name ??= (fn) => fn');
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[${name} page error] ${error.message}`));
-  await page.goto(`${demo.url}dist/`).catch(() => undefined); // any same-origin page will do
+  await page.goto(`${shared.demo.url}dist/`).catch(() => undefined); // any same-origin page will do
   await page.evaluate(async ({ name, channel, relayUrl }) => {
     const { createMeeting, files } = await import('/dist/core/index.js' as string);
     const { websocketRelay } = await import('/dist/adapters/websocket/index.js' as string);
@@ -65,7 +55,7 @@ async function member(name: string, channel: number): Promise<Page> {
     w.fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
     Object.assign(w, { meeting, files: meeting.feature(files) });
     await meeting.join();
-  }, { name, channel, relayUrl: `${demo.url.replace('http', 'ws')}relay/[TOPIC]` });
+  }, { name, channel, relayUrl: `${shared.demo.url.replace('http', 'ws')}relay/[TOPIC]` });
   return page;
 }
 

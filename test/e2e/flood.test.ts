@@ -7,16 +7,15 @@
  * towards its limit until collected), and a real newcomer who joins after
  * the flood still meets it.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { deriveRoomKeys } from '../../core/crypto.js';
 import { EnvelopeCodec } from '../../core/envelope.js';
 import { createIdentity } from '../../core/identity.js';
 import { MAX_PENDING } from '../../core/mesh/pending.js';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { eventually, joinThroughGate, launchBrowser, openMember, receiveStats } from './browser.js';
+import { eventually, joinThroughGate, demoAndBrowserForFile, openMember, receiveStats } from './browser.js';
 
 const CHANNEL = 744;
 const PASSWORD = 'flood-of-hellos-pw';
@@ -24,16 +23,7 @@ const HELLOS = 600;
 /** The relay lets each socket send 50 frames a second (burst 100): the flood spreads over several, each under it. */
 const SOCKETS = 10;
 
-let demo: DemoServer;
-let browser: Browser;
-before(async () => {
-  demo = await startDemoServer({ port: 0 });
-  browser = await launchBrowser();
-}, { timeout: 60_000 });
-after(async () => {
-  await browser?.close();
-  await demo?.close();
-}, { timeout: 60_000 });
+const shared = demoAndBrowserForFile();
 
 /** Samples, every 50 ms, the most connections the page holds open and the most members it lists. */
 function watchLoad(page: Page): Promise<void> {
@@ -54,7 +44,7 @@ const pendingCounts = (page: Page) => page.evaluate(() => (document.querySelecto
 const membersOf = (page: Page) => page.evaluate(() => (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, unknown> } }).meeting.peers.size);
 
 test('600 sealed hellos from fresh ids: the member holds at most the cap, and a real newcomer still gets in', { timeout: 150_000 }, async () => {
-  const target = await openMember(browser, demo.url);
+  const target = await openMember(shared.browser, shared.demo.url);
   await joinThroughGate(target, { channel: CHANNEL, password: PASSWORD, name: 'Target' });
   await target.waitForFunction(() => (document.querySelector('secure-meeting') as unknown as { meeting: { state: string } | null }).meeting?.state === 'joined', null, { timeout: 30_000 });
   await watchLoad(target);
@@ -63,7 +53,7 @@ test('600 sealed hellos from fresh ids: the member holds at most the cap, and a 
   const keys = await deriveRoomKeys({ password: PASSWORD, channel: CHANNEL });
   const hellos = await Promise.all(Array.from({ length: HELLOS }, async (_, i) =>
     new EnvelopeCodec(keys, await createIdentity()).seal({ type: 'hello', body: { name: `Ghost ${i}` } })));
-  const url = `${demo.url.replace('http', 'ws')}relay/${keys.topic}`;
+  const url = `${shared.demo.url.replace('http', 'ws')}relay/${keys.topic}`;
   const sockets = await Promise.all(Array.from({ length: SOCKETS }, () => new Promise<WebSocket>((resolve, reject) => {
     const socket = new WebSocket(url);
     socket.once('open', () => resolve(socket)).once('error', reject);
@@ -78,7 +68,7 @@ test('600 sealed hellos from fresh ids: the member holds at most the cap, and a 
   for (const socket of sockets) socket.close();
 
   // A real newcomer, after the flood: both decode each other within 30 s.
-  const newcomer = await openMember(browser, demo.url);
+  const newcomer = await openMember(shared.browser, shared.demo.url);
   await joinThroughGate(newcomer, { channel: CHANNEL, password: PASSWORD, name: 'Newcomer' });
   await eventually('the newcomer and the member to decode each other', async () => {
     const [a, b] = [await receiveStats(target), await receiveStats(newcomer)];

@@ -2,26 +2,16 @@
  * The headless API on its own: a page that loads only the published core and
  * WebSocket-adapter entry points (no components, no Lit) holds a meeting.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { launchBrowser } from './browser.js';
+import type { Page } from 'playwright-core';
+import { demoAndBrowserForFile } from './browser.js';
 
-let demo: DemoServer;
-let browser: Browser;
-before(async () => {
-  demo = await startDemoServer({ port: 0 });
-  browser = await launchBrowser();
-}, { timeout: 60_000 });
-after(async () => {
-  await browser?.close();
-  await demo?.close();
-}, { timeout: 60_000 });
+const shared = demoAndBrowserForFile();
 
 async function headlessMember(name: string, channel = 12): Promise<Page> {
-  const context = await browser.newContext();
-  // tsx compiles functions sent to the page with esbuild's keepNames (see browser.ts openMember).
+  const context = await shared.browser.newContext();
+  // tsx compiles functions sent to the page with esbuild's keepNames (see shared.browser.ts openMember).
   await context.addInitScript('globalThis.__name ??= (fn) => fn');
   // Counts (and keeps) the RTCPeerConnections the page creates, and when each member joined.
   await context.addInitScript(() => {
@@ -38,7 +28,7 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
     Object.assign(window, { RTCPeerConnection: counted, pcs: 0, made });
   });
   const page = await context.newPage();
-  await page.goto(`${demo.url}dist/`).catch(() => undefined); // any same-origin page will do
+  await page.goto(`${shared.demo.url}dist/`).catch(() => undefined); // any same-origin page will do
   await page.evaluate(async ({ name, channel, relayUrl }) => {
     const { createMeeting } = await import('/dist/core/index.js' as string);
     const { websocketRelay } = await import('/dist/adapters/websocket/index.js' as string);
@@ -53,7 +43,7 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
     });
     Object.assign(window, { meeting, log, pcsAtJoin });
     await meeting.join();
-  }, { name, channel, relayUrl: `${demo.url.replace('http', 'ws')}relay/[TOPIC]` });
+  }, { name, channel, relayUrl: `${shared.demo.url.replace('http', 'ws')}relay/[TOPIC]` });
   return page;
 }
 
