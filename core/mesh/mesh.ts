@@ -67,6 +67,14 @@ type MemberSignal = Extract<Inbound, { type: 'hello' | 'description' | 'candidat
 /** Ids of members gone remembered at most, so a flood of fresh ids cannot grow the set without bound. */
 const MAX_GONE = 4096;
 
+/** What the mesh dropped because it came from (or was passed on for) a refused member. */
+export interface RefusedCounts {
+  /** Hellos, offers, answers, candidates and byes opened from the relay or a forward. */
+  signals: number;
+  /** Control messages over their link while it lingered (refuse()). */
+  messages: number;
+}
+
 export class Mesh {
   readonly peers = new Map<string, Peer>();
   readonly pool: PreparedPool;
@@ -77,6 +85,14 @@ export class Mesh {
   readonly #gone = new Set<string>();
   /** Tracks we send as streams of their own, to every member and to those who connect later. */
   readonly #extra = new Map<MediaStreamTrack, MediaStream>();
+  /**
+   * Members refused for the rest of the meeting (removed), by id and by
+   * identity key: nothing they send is heard, and no connection is made
+   * with them again. Only hosts' signed actions add to these, so they stay small.
+   */
+  readonly #refusedIds = new Set<string>();
+  readonly #refusedKeys = new Set<string>();
+  readonly refused: RefusedCounts = { signals: 0, messages: 0 };
 
   constructor(init: MeshInit) {
     this.#init = init;
@@ -94,6 +110,10 @@ export class Mesh {
 
   /** A signal opened from the relay, or from an envelope a member passed on. */
   receive(message: Inbound): void {
+    if (this.#isRefused(message.from, message.key)) {
+      this.refused.signals++;
+      return;
+    }
     const existing = this.peers.get(message.from);
     switch (message.type) {
       case 'hello':
@@ -133,6 +153,31 @@ export class Mesh {
     this.#gone.add(id);
     this.send(peer, Bye, {});
     peer.close();
+  }
+
+  /**
+   * Refuses a member for the rest of the meeting (a host removed them): from
+   * now on nothing they send is heard, their hellos and offers get no
+   * connection, nothing is passed on to them, and our connection to them
+   * closes, after `lingerMs` if given (the host's, so the removal it just
+   * sent them reaches them first; they leave on it, which closes it sooner).
+   */
+  refuse(id: string, publicKey: string, lingerMs = 0): void {
+    this.#refusedIds.add(id);
+    if (publicKey !== '') this.#refusedKeys.add(publicKey);
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    if (lingerMs <= 0) return peer.close();
+    // Gone from the meeting at once (features send it nothing more, everyone
+    // sees it leave); only the connection itself waits, so what was just sent
+    // on it is not cut off by closing it.
+    this.#forget(peer);
+    this.#init.clock.setTimeout(() => peer.close(), lingerMs);
+  }
+
+  /** A new epoch began: members still connecting came in under the old room secret (pending.ts). */
+  supersedePending(): void {
+    this.pending.supersede();
   }
 
   addTrack(track: MediaStreamTrack, stream: MediaStream): void {
@@ -199,10 +244,27 @@ export class Mesh {
     if (target?.linkUp) this.send(target, Forward, body);
   }
 
+  /** A member's connection closed (or is refused): it leaves the meeting, and its id is not let in again. */
+  #forget(p: Peer): void {
+    this.pending.settled(p);
+    this.#init.router.forget(p);
+    if (this.peers.get(p.id) !== p) return;
+    // Member ids live for one join: whoever said bye or vanished comes back with a new one.
+    this.#gone.add(p.id);
+    if (this.#gone.size > MAX_GONE) this.#gone.delete(this.#gone.values().next().value as string);
+    this.peers.delete(p.id);
+    this.#init.leave(p);
+  }
+
+  #isRefused(id: string, publicKey: string): boolean {
+    return this.#refusedIds.has(id) || this.#refusedKeys.has(publicKey);
+  }
+
   /** A member let in by the pending cap (pending.ts): its connection, then what it sent while it waited. */
   #start(signals: readonly MemberSignal[]): void {
     const first = signals[0]!;
     if (first.type === 'candidate' || this.peers.has(first.from) || this.#gone.has(first.from)) return;
+    if (this.#isRefused(first.from, first.key)) return; // refused while it waited
     const peer = this.#add(first.from, first.key, first.body.name, first.type === 'hello');
     if (!peer) return;
     for (const signal of signals) if (signal.type !== 'hello') peer.receive(signal);
@@ -230,24 +292,24 @@ export class Mesh {
         relay: (message) => init.room.send(message, id),
         detour: (message) => this.#detour(message, id),
         hasDetour: () => this.#hasDetour(id),
-        control: (p, data) => init.router.dispatch(p, data),
+        control: (p, data) => {
+          // A refused member's link lingers a moment (refuse()); what it says meanwhile is not heard.
+          if (this.#refusedIds.has(p.id)) this.refused.messages++;
+          else init.router.dispatch(p, data);
+        },
         ping: (p) => this.send(p, Ping, {}),
         opened: (p) => {
           this.pending.settled(p);
           init.opened(p);
         },
-        channel: (p, channel) => init.channel(p, channel),
-        changed: (p) => init.update(p),
-        closed: (p) => {
-          this.pending.settled(p);
-          init.router.forget(p);
-          if (this.peers.get(p.id) !== p) return;
-          // Member ids live for one join: whoever said bye or vanished comes back with a new one.
-          this.#gone.add(p.id);
-          if (this.#gone.size > MAX_GONE) this.#gone.delete(this.#gone.values().next().value as string);
-          this.peers.delete(p.id);
-          init.leave(p);
+        channel: (p, channel) => {
+          if (this.#refusedIds.has(p.id)) channel.close();
+          else init.channel(p, channel);
         },
+        changed: (p) => {
+          if (this.peers.get(p.id) === p) init.update(p);
+        },
+        closed: (p) => this.#forget(p),
       });
     } catch {
       // At the browser's connection limit `new RTCPeerConnection` throws: this
