@@ -19,7 +19,9 @@ export type SecureMeetingErrorCode =
   /** What was asked for is taken: every presenter place of a screen share is in use. */
   | 'busy'
   /** Data could not be kept on this device (no IndexedDB, private mode, quota); the meeting goes on without it. */
-  | 'storage';
+  | 'storage'
+  /** A host removed us from the meeting (the reason a meeting left on its own). */
+  | 'removed';
 
 export const PREFIX = 'secure-meeting: ';
 

@@ -41,8 +41,11 @@ export interface RemotePeer {
 }
 
 export class MeetingStateEvent extends Event {
-  constructor(readonly state: MeetingState) {
+  /** With state 'left': why, when the meeting ended us rather than we it (code 'removed'); null otherwise. */
+  readonly reason: SecureMeetingError | null;
+  constructor(readonly state: MeetingState, reason: SecureMeetingError | null = null) {
     super('state');
+    this.reason = reason;
   }
 }
 

@@ -15,7 +15,7 @@ import { memberState } from './features/member-state.js';
 import { screenShare } from './features/screen-share.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia, type InputKind } from './media/local.js';
-import { Mesh } from './mesh/mesh.js';
+import { Mesh, type RefusedCounts } from './mesh/mesh.js';
 import type { PendingCounts } from './mesh/pending.js';
 import type { Peer, PeerStats } from './mesh/peer.js';
 import { generateCertificate } from './mesh/prepared.js';
@@ -59,6 +59,8 @@ export class Meeting extends EventTarget {
   #state: MeetingState = 'idle';
   #certificate: RTCCertificate | undefined;
   #identity: Identity | null = null;
+  /** Why the meeting ended us, when it did (removed). */
+  #leftReason: SecureMeetingError | null = null;
 
   constructor(options: MeetingOptions) {
     super();
@@ -100,7 +102,7 @@ export class Meeting extends EventTarget {
       clock: this.#clock,
       options: { ...options, password: undefined },
       media: this.#media,
-      relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect() },
+      relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect(), rekey: (secret) => this.#rekey(secret) },
       tracks: { add: (track, stream) => this.#mesh.addStreamTrack(track, stream), remove: (track) => this.#mesh.removeStreamTrack(track) },
       router: this.#router,
       state: () => this.#state,
@@ -108,6 +110,8 @@ export class Meeting extends EventTarget {
       peer: (id) => this.#mesh.peers.get(id),
       sendData: (peer, data) => peer.sendControl(data),
       openChannel: (peer, label) => peer.openChannel(label),
+      refuse: (id, publicKey, lingerMs) => this.#mesh.refuse(id, publicKey, lingerMs),
+      leave: (reason) => void this.#leaveFor(reason),
       emit: (event) => this.dispatchEvent(event),
     });
   }
@@ -139,8 +143,11 @@ export class Meeting extends EventTarget {
   /** Data channels members opened to us that were closed at once: no feature's label, too many open, handler failed. */
   get channelDropped(): Readonly<Record<ChannelDropReason, number>> { return this.#features.channelDropped; }
 
-  /** Members who never connected: closed to make room, refused, timed out, or whose connection the browser would not make. */
+  /** Members who never connected: closed to make room, refused, timed out, superseded by a new epoch, or whose connection the browser would not make. */
   get pendingDropped(): Readonly<PendingCounts> { return { ...this.#mesh.pending.counts }; }
+
+  /** What removed members (refused for the rest of the meeting) still sent, dropped: signals, and messages while their link lingered. */
+  get refusedDropped(): Readonly<RefusedCounts> { return { ...this.#mesh.refused }; }
 
   /** The API of an installed feature: `meeting.feature(joinWindow).allow(60)`. */
   feature<Api>(feature: Feature<string, Api>): Api { return this.#features.api(feature); }
@@ -254,6 +261,26 @@ export class Meeting extends EventTarget {
     this.#teardown();
   }
 
+  /** A feature ended the meeting for us (we were removed): leaving as ever, and the 'left' event says why. */
+  async #leaveFor(reason: SecureMeetingError): Promise<void> {
+    if (this.#state === 'left') return;
+    this.#leftReason = reason;
+    await this.leave();
+  }
+
+  /**
+   * A new epoch (a removal): the keys and topic of the new room secret,
+   * derived as at a join with the same channel and namespace. Members still
+   * connecting came in under the old secret and are let go; the relay side
+   * redials on the new topic if it was on the relay.
+   */
+  async #rekey(secret: string): Promise<void> {
+    const keys = await deriveRoomKeys({ password: secret, channel: this.#channel, namespace: this.#namespace });
+    if (this.#state === 'left') return;
+    this.#mesh.supersedePending();
+    this.#room.rekey(keys);
+  }
+
   #teardown(): void {
     this.#password = null;
     this.#features.ended();
@@ -266,7 +293,7 @@ export class Meeting extends EventTarget {
   #setState(state: MeetingState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.dispatchEvent(new MeetingStateEvent(state));
+    this.dispatchEvent(new MeetingStateEvent(state, state === 'left' ? this.#leftReason : null));
   }
 
   /** The room has already said hello by now (each time it opens); members already here answer by offering. */

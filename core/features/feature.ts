@@ -6,7 +6,7 @@
  * only hears about the members and messages it asked for.
  */
 import type { Clock } from '../clock.js';
-import { invalidOption } from '../errors.js';
+import { invalidOption, type SecureMeetingError } from '../errors.js';
 import type { MeetingState, RemotePeer } from '../events.js';
 import type { LocalMedia } from '../media/local.js';
 import type { ControlRouter, MessageType } from '../wire/registry.js';
@@ -38,8 +38,12 @@ export interface FeatureContext {
   readonly options: Readonly<Record<string, unknown>>;
   /** Our camera and microphone. */
   readonly media: LocalMedia;
-  /** Joining the relay and leaving it (the join window decides when). */
-  readonly relay: { connect(): void; disconnect(): void };
+  /**
+   * Joining the relay and leaving it (the join window decides when), and
+   * moving to the keys and topic of a new room secret (a removal's new
+   * epoch; on the relay it redials there).
+   */
+  readonly relay: { connect(): void; disconnect(): void; rekey(secret: string): Promise<void> };
   /**
    * Tracks sent as a stream of their own (a shared screen), to every member
    * and to those who connect later; negotiated over each pair's control
@@ -75,6 +79,14 @@ export interface FeatureContext {
   onChannel(handler: (peer: RemotePeer, channel: RTCDataChannel, name: string) => void): void;
   /** Updates what everyone sees of a member (fires `peerupdate` when something changed). */
   updatePeer(peer: RemotePeer, info: PeerInfo): void;
+  /**
+   * Refuses a member for the rest of the meeting (removed): our connection
+   * to them closes (after `lingerMs`, leaving the meeting at once), and
+   * nothing from their id or identity key is heard or connected again.
+   */
+  refuse(id: string, publicKey: string, lingerMs?: number): void;
+  /** Ends the meeting for us on this feature's word (we were removed): state 'left', its event carrying `reason`. */
+  leave(reason: SecureMeetingError): void;
   /** Dispatches an event on the meeting. */
   emit(event: Event): void;
 }
@@ -115,6 +127,8 @@ export interface FeatureHost<P extends RemotePeer> {
   sendData(peer: P, data: string): boolean;
   /** A new data channel to that member, or null when its link is not up. */
   openChannel(peer: P, label: string): RTCDataChannel | null;
+  refuse: FeatureContext['refuse'];
+  leave: FeatureContext['leave'];
   emit(event: Event): void;
 }
 
@@ -190,6 +204,8 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       },
       onChannel: (h) => this.#channels.own(key, h),
       updatePeer: (peer, info) => void own(peer)?.update(info),
+      refuse: (id, publicKey, lingerMs) => host.refuse(id, publicKey, lingerMs),
+      leave: (reason) => host.leave(reason),
       emit: (event) => host.emit(event),
     };
   }

@@ -43,7 +43,11 @@ export class Member {
   readonly features: FeatureSet<FakePeer>;
   readonly peers = new Map<string, FakePeer>();
   readonly events: Event[] = [];
-  readonly relay = { connects: 0, disconnects: 0 };
+  readonly relay = { connects: 0, disconnects: 0, rekeys: [] as string[] };
+  /** Members this one refused (ctx.refuse), in order; each is unlinked from it at once. */
+  readonly refused: { id: string; publicKey: string; lingerMs: number | undefined }[] = [];
+  /** Why a feature ended the meeting for this member (ctx.leave). */
+  leftWith: Error | null = null;
   readonly updates: PeerInfo[] = [];
   /** What features sent as streams of their own (ctx.tracks), in order: `add` or `remove`, and the track. */
   readonly tracks: { op: 'add' | 'remove'; track: MediaStreamTrack; stream?: MediaStream }[] = [];
@@ -59,7 +63,11 @@ export class Member {
       clock,
       options,
       media: new LocalMedia(false),
-      relay: { connect: () => this.relay.connects++, disconnect: () => this.relay.disconnects++ },
+      relay: {
+        connect: () => this.relay.connects++,
+        disconnect: () => this.relay.disconnects++,
+        rekey: async (secret) => void this.relay.rekeys.push(secret),
+      },
       tracks: { add: (track, stream) => void this.tracks.push({ op: 'add', track, stream }), remove: (track) => void this.tracks.push({ op: 'remove', track }) },
       router: this.router,
       state: () => this.state,
@@ -72,6 +80,17 @@ export class Member {
         return back !== undefined;
       },
       openChannel: (peer, label) => this.openChannel(peer.of, label) as unknown as RTCDataChannel | null,
+      refuse: (id, publicKey, lingerMs) => {
+        this.refused.push({ id, publicKey, lingerMs });
+        const peer = this.peers.get(id);
+        if (!peer) return;
+        this.peers.delete(id);
+        this.features.peerLeft(peer);
+      },
+      leave: (reason) => {
+        this.leftWith = reason;
+        this.leave();
+      },
       emit: (event) => this.events.push(event),
     });
   }
