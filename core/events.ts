@@ -4,6 +4,7 @@ import type { ChatEvent } from './features/chat.js';
 import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
+import type { EpochEvent, RemovalEvent } from './features/removal.js';
 import type { RolesEvent } from './features/roles.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
 import type { RelayState } from './relay.js';
@@ -72,6 +73,8 @@ export class MeetingErrorEvent extends Event {
 export interface MeetingEventMap {
   joinwindow: JoinWindowEvent;
   roles: RolesEvent;
+  removal: RemovalEvent;
+  epoch: EpochEvent;
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;

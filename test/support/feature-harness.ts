@@ -8,6 +8,7 @@
  */
 import type { MeetingState, RemotePeer } from '../../core/events.js';
 import { FeatureSet, type Feature, type JoinKeys, type PeerInfo } from '../../core/features/feature.js';
+import { GENESIS_WAIT_MS, ROSTER_DELAY_MS, roles } from '../../core/features/roles.js';
 import { createIdentity, SignatureChecker, type Identity } from '../../core/identity.js';
 import { LocalMedia } from '../../core/media/local.js';
 import { ControlRouter } from '../../core/wire/registry.js';
@@ -192,4 +193,26 @@ export async function leaveMeeting(m: Member, all: readonly Member[]): Promise<v
 export async function settle(done?: () => boolean, maxMs = done ? 3000 : 40): Promise<void> {
   const until = performance.now() + maxMs;
   while (!(done?.() ?? false) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+/**
+ * A meeting with a host, of members with real identity keys and `features`
+ * (roles among them): the first hosts, the others come one by one, each
+ * linked to all before it, until all agree on the host and its roster.
+ */
+export async function hostedMeeting(clock: FakeClock, features: readonly Feature[], ...names: string[]): Promise<Member[]> {
+  const all = await Promise.all(names.map((n) => Member.signed(n, clock, features)));
+  const [first, ...rest] = all as [Member, ...Member[]];
+  const rolesOf = (m: Member) => m.features.api(roles);
+  first.join();
+  clock.advance(GENESIS_WAIT_MS);
+  await settle(() => rolesOf(first).host === first.id);
+  rest.forEach((m, i) => {
+    m.join();
+    for (const before of all.slice(0, i + 1)) link(before, m);
+  });
+  clock.advance(ROSTER_DELAY_MS);
+  await settle(() => all.every((m) => rolesOf(m).host === first.id && rolesOf(m).term === 0));
+  await settle();
+  return all;
 }
