@@ -18,6 +18,7 @@ import { ChatController, chatButton, chatPanel } from '../features/chat.js';
 import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
+import { RemovalController, newPassphraseNotice } from '../features/removal.js';
 import { GridSizeController, participantsGrid } from './grid.js';
 import { spotlight } from './spotlight.js';
 import { ToolbarController, type ToolbarItem } from './toolbar.js';
@@ -50,6 +51,7 @@ export class MeetingView {
   private readonly chat: ChatController;
   private readonly files: FilesController;
   private readonly screenShare: ScreenShareController;
+  private readonly removal: RemovalController;
   private readonly toolbar: ToolbarController;
   private readonly gridSize: GridSizeController;
   /** Attached to each meeting while it lasts (MeetingController does it). */
@@ -68,6 +70,7 @@ export class MeetingView {
       (this.screenShare = new ScreenShareController(host)),
       (this.chat = new ChatController(host)),
       (this.files = new FilesController(host)),
+      (this.removal = new RemovalController(host)),
     ];
     this.toolbar = new ToolbarController(host);
     this.gridSize = new GridSizeController(host);
@@ -106,6 +109,7 @@ export class MeetingView {
           { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker,
           this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
       </div>
+      ${newPassphraseNotice(this.removal)}
       ${this.toolbar.render(this.toolbarItems(peers.length))}
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
       ${chatPanel(this.chat, filesInChat(this.files))}

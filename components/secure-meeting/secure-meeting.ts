@@ -142,6 +142,14 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart file-status - Where it is (sending, checking, ready to save…).
  * @csspart file-cancel - Its Cancel button.
  * @csspart file-save - Save, for a received file once its hash is checked.
+ * @csspart new-passphrase - The `<new-passphrase>` notice hosts and co-hosts see after a removal: the meeting's new password (loaded the first time there is one).
+ * @csspart new-passphrase-base - The notice.
+ * @csspart new-passphrase-message - Why the password changed.
+ * @csspart new-passphrase-text - The new password (dots until Show is pressed).
+ * @csspart new-passphrase-show - Its Show toggle (aria-pressed).
+ * @csspart new-passphrase-copy - Copies the new password.
+ * @csspart new-passphrase-status - "Copied", or how to copy by hand.
+ * @csspart new-passphrase-close - Closes the notice.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
