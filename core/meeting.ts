@@ -109,6 +109,7 @@ export class Meeting extends EventTarget {
       sendData: (peer, data) => peer.sendControl(data),
       openChannel: (peer, label) => peer.openChannel(label),
       emit: (event) => this.dispatchEvent(event),
+      gate: (policy) => this.#mesh.gate.install(policy),
     });
   }
 

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { invalidOption } from '../errors.js';
 import type { MeetingState, RemotePeer } from '../events.js';
 import type { LocalMedia } from '../media/local.js';
+import type { GateControl, GatePolicy } from '../mesh/gate.js';
 import type { ControlRouter, MessageType } from '../wire/registry.js';
 import { ChannelRouter, type ChannelDropReason } from './channels.js';
 
@@ -77,6 +78,13 @@ export interface FeatureContext {
   updatePeer(peer: RemotePeer, info: PeerInfo): void;
   /** Dispatches an event on the meeting. */
   emit(event: Event): void;
+  /**
+   * Puts a policy in front of the mesh (core/mesh/gate.ts): it decides about
+   * each hello or offer from a member we are not connected to — let through,
+   * held until released, or ignored — and hears knock signals. One feature
+   * per meeting (the waiting room); a TypeError for a second.
+   */
+  gate(policy: GatePolicy): GateControl;
 }
 
 export interface Feature<Key extends string = string, Api = unknown> {
@@ -116,6 +124,8 @@ export interface FeatureHost<P extends RemotePeer> {
   /** A new data channel to that member, or null when its link is not up. */
   openChannel(peer: P, label: string): RTCDataChannel | null;
   emit(event: Event): void;
+  /** Installs the mesh's gate policy (FeatureContext.gate). */
+  gate(policy: GatePolicy): GateControl;
 }
 
 type Hook<A extends unknown[]> = ((...args: A) => void)[];
@@ -191,6 +201,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       onChannel: (h) => this.#channels.own(key, h),
       updatePeer: (peer, info) => void own(peer)?.update(info),
       emit: (event) => host.emit(event),
+      gate: (policy) => host.gate(policy),
     };
   }
 }
