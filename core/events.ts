@@ -4,6 +4,7 @@ import type { ChatEvent } from './features/chat.js';
 import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
+import type { KnockEvent, WaitingRoomEvent } from './features/waiting-room.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
 import type { RelayState } from './relay.js';
 
@@ -71,6 +72,8 @@ export interface MeetingEventMap {
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
   chat: ChatEvent;
+  knock: KnockEvent;
+  waitingroom: WaitingRoomEvent;
   fileoffer: FileEvent;
   fileprogress: FileEvent;
   filedone: FileEvent;
