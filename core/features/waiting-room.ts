@@ -55,8 +55,14 @@ export const SettingMessage = defineMessage<SettingBody>('waiting-room', isSetti
 
 /** Ids and keys remembered as admitted or denied, at most (oldest forgotten first). */
 const MAX_REMEMBERED = 4096;
-/** While our role is unsettled and someone is held, how often we look again whether we are in the meeting. */
-const SETTLE_CHECK_MS = 1000;
+/**
+ * Roles settle a moment after links open or the first member's wait ends
+ * (signatures are checked off the main thread) and say so only as a meeting
+ * event; until then we look again this often: whether we are the first
+ * member now (and owe the ones we hold a reply), and who the host is (whose
+ * setting we follow).
+ */
+const SETTLE_CHECK_MS = 500;
 
 /** `knock`: someone new is knocking (hosts show it and play a cue). */
 export class KnockEvent extends Event {
@@ -126,6 +132,8 @@ export const waitingRoom = defineFeature({
     const linked = new Set<string>();
     let knockTimer: TimerId | undefined;
     let settleTimer: TimerId | undefined;
+    /** A host's setting heard before we knew it was the host's. */
+    let settingUnsettled = false;
 
     /** In the meeting: let in (or never held) and linked to someone, or its host. */
     const inMeeting = () => state !== 'waiting' && state !== 'denied' && (linked.size > 0 || host.host === ctx.self.id);
@@ -137,14 +145,15 @@ export const waitingRoom = defineFeature({
       if (inMeeting()) gate.reply(m.id, { state: 'waiting' });
       else settleLater();
     };
-    /** Held someone before we knew whether we are the first member: tell them once we are (the role settles). */
+    /** Someone held before we knew whether we are in, or a setting before we knew the host: looked at again soon. */
     const settleLater = () => {
-      if (settleTimer !== undefined || state !== 'none') return;
+      if (settleTimer !== undefined || ctx.state() === 'left') return;
       settleTimer = ctx.clock.setTimeout(() => {
         settleTimer = undefined;
-        if (gate.held.length === 0 || state !== 'none') return;
-        if (!inMeeting()) return settleLater();
-        for (const m of gate.held) gate.reply(m.id, { state: 'waiting' });
+        if (settingUnsettled) adoptSetting();
+        const owed = state === 'none' && gate.held.length > 0;
+        if (owed && inMeeting()) for (const m of gate.held) gate.reply(m.id, { state: 'waiting' });
+        else if (owed || settingUnsettled) settleLater();
       }, SETTLE_CHECK_MS);
     };
 
@@ -215,11 +224,14 @@ export const waitingRoom = defineFeature({
       changed();
     };
     const adoptSetting = () => {
+      settingUnsettled = host.host === null;
+      if (settingUnsettled) return settleLater();
       for (const id of [host.host, ...host.cohosts]) {
         if (id && id !== ctx.self.id && settings.has(id)) return setOn(settings.get(id)!);
       }
     };
 
+    host.holdGenesisWhile(() => state === 'waiting' || state === 'denied');
     host.onAction(Admit, ({ body }) => {
       remember(admitted, body.id, body.key);
       deniedIds.delete(body.id);

@@ -151,6 +151,11 @@ export class Peer implements RemotePeer {
     return this.#streams;
   }
 
+  /** They were in the meeting before us: their offer answered our hello. */
+  get olderThanUs(): boolean {
+    return !this.#init.initiator;
+  }
+
   get connectionState(): RTCPeerConnectionState {
     return this.#pc.connectionState;
   }
