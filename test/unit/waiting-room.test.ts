@@ -42,6 +42,15 @@ async function arrive(clock: FakeClock, relay: FakeRelay, name: string, options:
   return m;
 }
 
+/** The host and Bo, whom it admitted, settled. */
+async function hostAndMember(clock: FakeClock) {
+  const { relay, host } = await hosted(clock);
+  const bo = await arrive(clock, relay, 'Bo');
+  await wr(host).admit(bo.id);
+  await settleRoles(clock, [host, bo], host);
+  return { relay, host, bo };
+}
+
 /** Lets roles settle after links opened: chains checked, the roster signed, what the waiting room looks at again. */
 async function settleRoles(clock: FakeClock, all: readonly Member[], host: Member) {
   await settle(() => all.every((m) => rolesOf(m).host === host.id));
@@ -80,10 +89,7 @@ test('a newcomer waits, is told so and does not host; the host sees it knock, ad
 
 test('every member holds a newcomer until the host admits it, then each connects to it: it reaches everyone', { timeout: 10_000 }, async () => {
   const clock = new FakeClock();
-  const { relay, host } = await hosted(clock);
-  const bo = await arrive(clock, relay, 'Bo');
-  await wr(host).admit(bo.id);
-  await settleRoles(clock, [host, bo], host);
+  const { relay, host, bo } = await hostAndMember(clock);
 
   const cy = await arrive(clock, relay, 'Cy');
   assert.equal(wr(cy).state, 'waiting');
@@ -102,10 +108,7 @@ test('every member holds a newcomer until the host admits it, then each connects
 
 test('a denied newcomer is told by the host, leaves the relay, and reaches no one, even knocking again', { timeout: 10_000 }, async () => {
   const clock = new FakeClock();
-  const { relay, host } = await hosted(clock);
-  const bo = await arrive(clock, relay, 'Bo');
-  await wr(host).admit(bo.id);
-  await settleRoles(clock, [host, bo], host);
+  const { relay, host, bo } = await hostAndMember(clock);
   const cy = await arrive(clock, relay, 'Cy');
 
   assert.equal(await wr(host).deny(cy.id), true);
@@ -151,10 +154,7 @@ test('switching the waiting room off lets everyone waiting in; a newcomer then c
 
 test('with the host gone, newcomers keep waiting and the next host sees them and can admit them', { timeout: 10_000 }, async () => {
   const clock = new FakeClock();
-  const { relay, host } = await hosted(clock);
-  const bo = await arrive(clock, relay, 'Bo');
-  await wr(host).admit(bo.id);
-  await settleRoles(clock, [host, bo], host);
+  const { relay, host, bo } = await hostAndMember(clock);
   const cy = await arrive(clock, relay, 'Cy');
   relay.members.delete(host);
   await leaveMeeting(host, [bo]);
