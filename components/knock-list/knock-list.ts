@@ -62,18 +62,14 @@ export class KnockList extends LitElement {
               <span part="name">${k.name}</span>
               <span part="since">since ${sinceText(k.since)}</span>
               <button part="button admit" type="button" aria-label=${`Admit ${k.name}`} ?disabled=${this.busy.has(k.id)}
-                @click=${() => this.decide('knock-admit', k.id)}>Admit</button>
+                @click=${() => this.dispatchEvent(new KnockDecisionEvent('knock-admit', k.id))}>Admit</button>
               <button part="button deny" type="button" aria-label=${`Deny ${k.name}`} ?disabled=${this.busy.has(k.id)}
-                @click=${() => this.decide('knock-deny', k.id)}>Deny</button>
+                @click=${() => this.dispatchEvent(new KnockDecisionEvent('knock-deny', k.id))}>Deny</button>
             </li>
           `)}
         </ul>
       </section>
     `;
-  }
-
-  private decide(type: 'knock-admit' | 'knock-deny', id: string): void {
-    this.dispatchEvent(new KnockDecisionEvent(type, id));
   }
 }
 

@@ -12,7 +12,7 @@ test('package.json points at a custom elements manifest that documents every ele
   for (const module of manifest.modules) {
     for (const declaration of module.declarations ?? []) if (declaration.tagName) elements.set(declaration.tagName, declaration);
   }
-  assert.deepEqual([...elements.keys()].sort(), ['chat-panel', 'device-check', 'file-transfer', 'join-gate', 'participants-panel', 'peer-tile', 'secure-meeting']);
+  assert.deepEqual([...elements.keys()].sort(), ['chat-panel', 'device-check', 'file-transfer', 'join-gate', 'knock-list', 'participants-panel', 'peer-tile', 'secure-meeting']);
   const names = (list: { name: string }[] | undefined) => (list ?? []).map((x) => x.name);
   const meeting = elements.get('secure-meeting')!;
   assert.deepEqual(names(meeting.events).sort(), ['meeting-error', 'meeting-join', 'meeting-leave', 'peer-join', 'peer-leave']);
@@ -29,6 +29,10 @@ test('package.json points at a custom elements manifest that documents every ele
   assert.ok(names(meeting.attributes).includes('no-persist'));
   assert.deepEqual(names(elements.get('file-transfer')!.events), ['file-transfer-cancel']);
   for (const part of ['base', 'name', 'size', 'progress', 'status', 'cancel', 'save']) assert.ok(names(elements.get('file-transfer')!.cssParts).includes(part), part);
+  assert.deepEqual(names(elements.get('knock-list')!.events).sort(), ['knock-admit', 'knock-deny']);
+  for (const part of ['base', 'cue', 'knock', 'name', 'since', 'admit', 'deny']) assert.ok(names(elements.get('knock-list')!.cssParts).includes(part), part);
+  assert.ok(names(meeting.attributes).includes('waiting-room'));
+  for (const part of ['waiting', 'waiting-message', 'knock-list', 'knock-admit', 'knock-deny', 'waiting-room']) assert.ok(names(meeting.cssParts).includes(part), part);
   // The password is never an attribute.
   for (const [tag, element] of elements) assert.ok(!names(element.attributes).includes('password'), tag);
 });
