@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: join time against the WebRTC floor (and per relay
  * adapter), relay throughput, file transfer throughput against the raw data
- * channel (files.ts), key-derivation time and the size of each
+ * channel (files.ts), Admit to the newcomer's frames (waiting-room.ts), key-derivation time and the size of each
  * single-file bundle, measured
  * in one run on this machine. Prints a table and
  * writes bench/results/latest.json. Runs in the loopback-only namespace like
@@ -23,6 +23,7 @@ import { baselineJoinFigures, printBaseline } from './baseline.js';
 import { floodCpu, openRates } from './identity.js';
 import { chatLatency } from './chat.js';
 import { fileFigures, printFileFigures } from './files.js';
+import { admitFigures } from './waiting-room.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -333,6 +334,8 @@ const ALONE: Record<string, () => Promise<void>> = {
   chat: async () => console.log(JSON.stringify(await chatLatency(browser, demo, 850), null, 2)),
   // The file transfer figures (a minute): the feature against the raw data channel.
   files: async () => printFileFigures(await fileFigures(browser, demo, RUNS, median)),
+  // Admit pressed → the newcomer decodes frames from the first member and from all three.
+  'waiting-room': async () => console.log(JSON.stringify(await admitFigures(browser, demo, 900, RUNS, median), null, 2)),
 };
 const alone = ALONE[process.env['BENCH_ONLY'] ?? ''];
 if (alone) {
@@ -398,6 +401,8 @@ try {
   results['junkFlood'] = flood;
   const chatting = await chatLatency(browser, demo, 850);
   results['chatLatency'] = chatting;
+  const admitting = await admitFigures(browser, demo, 900, Math.max(3, Math.ceil(RUNS / 2)), median);
+  results['admitToFrames'] = admitting;
   const sizes = await bundleSizes();
   Object.assign(results, sizes);
   const fileRates = await fileFigures(browser, demo, Math.max(3, Math.ceil(RUNS / 2)), median);
@@ -416,6 +421,8 @@ try {
     ['Link between two members cut (joining closed) → audio again / video frames again, repaired through a third',
       `${(results['linkCutToAudioAgainMs'] as number).toFixed(0)} ms / ${(results['linkCutToFramesAgainMs'] as number).toFixed(0)} ms`],
     ['Allow joining pressed → the waiting newcomer decodes a first frame', `${(results['allowJoiningToFirstFrameMs'] as number).toFixed(0)} ms`],
+    ['Admit pressed → the newcomer linked to all 3 members / decodes a first frame / frames from all 3 (waiting room, 4th of 4)',
+      `${admitting.linkedMs} ms / ${admitting.firstMs} ms / ${admitting.allMs} ms`],
     [`Chat message delivery, 3 members each sending (${chatting.samples} deliveries), p50 / p99`, `${chatting.p50Ms} ms / ${chatting.p99Ms} ms`],
     ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
     ['What a page loads to show the join form (components entry), min+gzip (Lit excluded), target ≤ 25 KB', `${results['formMinGzipKB']} KB`],

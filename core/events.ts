@@ -6,6 +6,7 @@ import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { EpochEvent, RemovalEvent } from './features/removal.js';
 import type { RolesEvent } from './features/roles.js';
+import type { KnockEvent, WaitingRoomEvent } from './features/waiting-room.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
 import type { RelayState } from './relay.js';
 
@@ -79,6 +80,8 @@ export interface MeetingEventMap {
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
   chat: ChatEvent;
+  knock: KnockEvent;
+  waitingroom: WaitingRoomEvent;
   fileoffer: FileEvent;
   fileprogress: FileEvent;
   filedone: FileEvent;

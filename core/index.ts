@@ -20,6 +20,7 @@ export { screenShare, ScreenShareEvent, MAX_PRESENTERS, type ScreenShareApi } fr
 export { chat, chatWith, ChatEvent, HISTORY_LIMIT, MAX_MESSAGE_LENGTH, type ChatApi, type ChatChange, type ChatMessage, type ChatStore } from './features/chat.js';
 export { files, FileEvent, DEFAULT_MAX_FILE_BYTES, type FilesApi, type FileTransfer, type FileTransferState, type FileFailure, type Recipient, type FileDropReason } from './features/files.js';
 export type { ChannelDropReason } from './features/channels.js';
+export { waitingRoom, KnockEvent, WaitingRoomEvent, type WaitingRoomApi, type WaitingState, type Knock, type Denial } from './features/waiting-room.js';
 export { activeSpeaker, ActiveSpeakerEvent, SpeakerDetector, type ActiveSpeakerApi, type LevelSource } from './features/active-speaker.js';
 export { systemClock, type Clock } from './clock.js';
 export { createIdentity, idOf, pairSafetyCode, roomSafetyCode, type Identity, type SafetyInput } from './identity.js';

@@ -15,6 +15,7 @@ import { memberState } from './features/member-state.js';
 import { removal } from './features/removal.js';
 import { roles } from './features/roles.js';
 import { screenShare } from './features/screen-share.js';
+import { waitingRoom } from './features/waiting-room.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia, type InputKind } from './media/local.js';
 import { Mesh, type RefusedCounts } from './mesh/mesh.js';
@@ -30,7 +31,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, hands, activeSpeaker, screenShare, chat, files];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, chat, files];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -44,7 +45,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, hands, activespeaker, screenshare, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;
@@ -126,6 +127,7 @@ export class Meeting extends EventTarget {
       refuse: (id, publicKey, lingerMs) => this.#mesh.refuse(id, publicKey, lingerMs),
       leave: (reason) => void this.#leaveFor(reason),
       emit: (event) => this.dispatchEvent(event),
+      gate: (policy) => this.#mesh.gate.install(policy),
     });
   }
 

@@ -19,6 +19,7 @@ import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
 import { RemovalController, newPassphraseNotice } from '../features/removal.js';
+import { WaitingRoomController, knockList, waitingRoomButton, waitingScreen } from '../features/waiting-room.js';
 import { GridSizeController, participantsGrid } from './grid.js';
 import { spotlight } from './spotlight.js';
 import { ToolbarController, type ToolbarItem } from './toolbar.js';
@@ -52,6 +53,7 @@ export class MeetingView {
   private readonly files: FilesController;
   private readonly screenShare: ScreenShareController;
   private readonly removal: RemovalController;
+  private readonly waitingRoom: WaitingRoomController;
   private readonly toolbar: ToolbarController;
   private readonly gridSize: GridSizeController;
   /** Attached to each meeting while it lasts (MeetingController does it). */
@@ -71,6 +73,7 @@ export class MeetingView {
       (this.chat = new ChatController(host)),
       (this.files = new FilesController(host)),
       (this.removal = new RemovalController(host)),
+      (this.waitingRoom = new WaitingRoomController(host)),
     ];
     this.toolbar = new ToolbarController(host);
     this.gridSize = new GridSizeController(host);
@@ -92,6 +95,8 @@ export class MeetingView {
       { key: 'settings', priority: 6, render: () => settingsButton(this.devices) },
       { key: 'invite', priority: 4, render: () => inviteButton(this.invite) },
       { key: 'share-screen', priority: 1, render: () => screenShareButton(this.screenShare) },
+      // Hosts and co-hosts only: whether newcomers wait.
+      ...(this.waitingRoom.mayAct ? [{ key: 'waiting-room', priority: 6, render: () => waitingRoomButton(this.waitingRoom) }] : []),
       {
         key: 'leave', pinned: true,
         render: () => html`<button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>Leave</button>`,
@@ -100,9 +105,13 @@ export class MeetingView {
   }
 
   render(m: Meeting) {
+    // Held by the waiting room (or turned away): that, instead of the meeting.
+    const waiting = waitingScreen(this.waitingRoom, () => this.actions.leave());
+    if (waiting !== nothing) return waiting;
     const peers = [...m.peers.values()];
     const screens = this.screenShare.screens;
     return html`
+      ${knockList(this.waitingRoom)}
       <div part="stage" class=${screens.length > 0 ? 'stage spotlit' : 'stage'}>
         ${screens.length > 0 ? spotlight(screens) : nothing}
         ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { invalidOption, type SecureMeetingError } from '../errors.js';
 import type { MeetingState, RemotePeer } from '../events.js';
 import type { LocalMedia } from '../media/local.js';
+import type { GateControl, GatePolicy } from '../mesh/gate.js';
 import type { ControlRouter, MessageType } from '../wire/registry.js';
 import type { Signer } from './statements.js';
 import { ChannelRouter, type ChannelDropReason } from './channels.js';
@@ -101,6 +102,13 @@ export interface FeatureContext {
   leave(reason: SecureMeetingError): void;
   /** Dispatches an event on the meeting. */
   emit(event: Event): void;
+  /**
+   * Puts a policy in front of the mesh (core/mesh/gate.ts): it decides about
+   * each hello or offer from a member we are not connected to — let through,
+   * held until released, or ignored — and hears knock signals. One feature
+   * per meeting (the waiting room); a TypeError for a second.
+   */
+  gate(policy: GatePolicy): GateControl;
 }
 
 export interface Feature<Key extends string = string, Api = unknown> {
@@ -144,6 +152,8 @@ export interface FeatureHost<P extends RemotePeer> {
   refuse: FeatureContext['refuse'];
   leave: FeatureContext['leave'];
   emit(event: Event): void;
+  /** Installs the mesh's gate policy (FeatureContext.gate). */
+  gate(policy: GatePolicy): GateControl;
 }
 
 type Hook<A extends unknown[]> = ((...args: A) => void)[];
@@ -238,6 +248,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       refuse: (id, publicKey, lingerMs) => host.refuse(id, publicKey, lingerMs),
       leave: (reason) => host.leave(reason),
       emit: (event) => host.emit(event),
+      gate: (policy) => host.gate(policy),
     };
   }
 }

@@ -12,6 +12,7 @@ import type { Room } from '../room/room.js';
 import { isId, isString, MAX_ENVELOPE_BYTES } from '../wire/guards.js';
 import { defineMessage, type ControlRouter, type MessageType } from '../wire/registry.js';
 import { isCandidateBody, isDescriptionBody, type CandidateBody, type DescriptionBody, type EmptyBody, type LinkSignal } from '../wire/signals.js';
+import { Gate } from './gate.js';
 import { PendingPeers } from './pending.js';
 import { Peer } from './peer.js';
 import { PreparedPool } from './prepared.js';
@@ -80,6 +81,8 @@ export class Mesh {
   readonly pool: PreparedPool;
   /** Members whose control channel has not opened: capped, and timed out (pending.ts). */
   readonly pending: PendingPeers<MemberSignal>;
+  /** Asked first about members not connected yet, once a feature installs a policy (the waiting room). */
+  readonly gate: Gate<MemberSignal>;
   readonly #init: MeshInit;
   /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
   readonly #gone = new Set<string>();
@@ -98,6 +101,11 @@ export class Mesh {
     this.#init = init;
     this.pool = new PreparedPool({ clock: init.clock, rtc: init.rtc, localStream: () => init.media.stream, joined: init.joined });
     this.pending = new PendingPeers(init.clock, (signals) => this.#start(signals));
+    this.gate = new Gate<MemberSignal>(init.clock, {
+      start: (signals) => this.#release(signals),
+      send: (to, body) => init.room.send({ type: 'knock', body }, to),
+      hello: () => init.room.send({ type: 'hello', body: { name: init.selfName } }),
+    });
     const { router } = init;
     router.declare(MESH, [Description, Candidate, Ping, Pong, Bye, Forward]);
     router.on(MESH, Description, (peer, body) => peer.apply({ type: 'description', body }));
@@ -119,20 +127,23 @@ export class Mesh {
       case 'hello':
         // A member we already know re-announces after a relay reconnect.
         if (this.#gone.has(message.from)) return;
-        if (!existing) this.pending.admit(message.from, message);
+        if (!existing && this.#passes(message, 'hello')) this.pending.admit(message.from, message);
         return;
       case 'description':
         if (this.#gone.has(message.from)) return;
         if (existing) return existing.receive(message);
-        if (message.body.description.type === 'offer') this.pending.admit(message.from, message);
-        else this.pending.follow(message.from, message);
+        if (message.body.description.type !== 'offer') return this.#follow(message);
+        if (this.#passes(message, 'offer')) this.pending.admit(message.from, message);
         return;
       case 'candidate':
         if (existing) return existing.receive(message);
-        this.pending.follow(message.from, message);
-        return;
+        return this.#follow(message);
       case 'bye':
         return existing?.close();
+      case 'knock':
+        // Only ever addressed to one member; a broadcast one is no one's answer.
+        if (message.to === this.#init.selfId()) this.gate.knocked({ id: message.from, key: message.key }, message.body);
+        return;
     }
   }
 
@@ -206,6 +217,7 @@ export class Mesh {
   close(): void {
     this.pool.close();
     this.pending.close();
+    this.gate.close();
     for (const peer of [...this.peers.values()]) peer.close();
   }
 
@@ -258,6 +270,28 @@ export class Mesh {
 
   #isRefused(id: string, publicKey: string): boolean {
     return this.#refusedIds.has(id) || this.#refusedKeys.has(publicKey);
+  }
+
+  /** Whether the gate lets a hello or offer through now (else it holds or ignores it). */
+  #passes(message: Extract<MemberSignal, { type: 'hello' | 'description' }>, kind: 'hello' | 'offer'): boolean {
+    return this.gate.arrive({ id: message.from, key: message.key, name: message.body.name }, kind, message);
+  }
+
+  /** A later signal of a member not connected yet: kept with its hello or offer, wherever that waits. */
+  #follow(message: MemberSignal): void {
+    if (!this.pending.follow(message.from, message)) this.gate.follow(message.from, message);
+  }
+
+  /** A member the gate held, released: connected as if its hello or offer had come now, then what followed it. */
+  #release(signals: readonly MemberSignal[]): void {
+    const [first, ...rest] = signals;
+    if (!first || this.peers.has(first.from) || this.#gone.has(first.from)) return;
+    this.pending.admit(first.from, first);
+    for (const signal of rest) {
+      const peer = this.peers.get(first.from);
+      if (!peer) this.pending.follow(first.from, signal);
+      else if (signal.type !== 'hello') peer.receive(signal);
+    }
   }
 
   /** A member let in by the pending cap (pending.ts): its connection, then what it sent while it waited. */
