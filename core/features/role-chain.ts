@@ -97,14 +97,17 @@ export function nextTerm(basis: TermBasis, start: Statement, host: MemberRef): T
 /**
  * Whether `start` may begin the term after `term`: a hand-over signed by its
  * host, or a claim by a member its roster knows, once the host is gone in
- * our view ('wait' until then).
+ * our view ('wait' until then). A member the roster does not list yet (it
+ * came after the host's last roster) may claim only while no listed member
+ * is here (`listedHere`), lowest id first.
  */
-export function follows(term: TermBasis, start: Statement, hostGone: boolean): 'yes' | 'wait' | 'no' {
+export function follows(term: TermBasis, start: Statement, hostGone: boolean, listedHere = true): 'yes' | 'wait' | 'no' {
   if (start.meeting !== term.meeting || start.term !== term.n + 1) return 'no';
   if (start.kind === 'handover') return start.by === term.host.id && start.key === term.host.key && hostOf(start) ? 'yes' : 'no';
   if (start.kind !== 'succeed' || start.body['after'] !== term.host.id) return 'no';
-  const known = successionOrder(term.roster, term.host.id).some((m) => m.id === start.by && m.key === start.key);
-  if (!known) return 'no';
+  const order = successionOrder(term.roster, term.host.id);
+  const known = order.some((m) => m.id === start.by && m.key === start.key);
+  if (!known && (listedHere || order.some((m) => m.id === start.by))) return 'no';
   return hostGone ? 'yes' : 'wait';
 }
 
@@ -121,6 +124,7 @@ export function beats(a: Statement, b: Statement, before: TermBasis): boolean {
     const ra = order.indexOf(a.by);
     const rb = order.indexOf(b.by);
     if (ra !== rb) return ra !== -1 && (rb === -1 || ra < rb);
+    if (ra === -1 && a.by !== b.by) return a.by < b.by; // neither listed yet: the lower id
   }
   return a.signed.s < b.signed.s;
 }

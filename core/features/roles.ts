@@ -143,6 +143,20 @@ export const roles = defineFeature({
     const open = new Map<string, RemotePeer>();
     const present = (id: string) => id === ctx.self.id || open.has(id);
     const peerById = (id: string) => open.get(id);
+    /** Whether any member the roster lists (its host aside) is here. */
+    const listedHere = (t: TermBasis) => successionOrder(t.roster, t.host.id).some((m) => present(m.id));
+    /**
+     * Who takes over from the host: the roster's first member still here;
+     * when it lists no one here (everyone came after its last roster), the
+     * lowest id among those here, which every member computes alike.
+     */
+    const nextHost = (t: TermBasis, here: (id: string) => boolean): MemberRef | null => {
+      const listed = successor(t.roster, t.host.id, here);
+      if (listed) return listed;
+      const unlisted = [{ id: ctx.self.id, key: ctx.signer.publicKey }, ...[...open.values()].map((p) => ({ id: p.id, key: p.publicKey }))]
+        .filter((m) => m.id !== t.host.id && here(m.id));
+      return unlisted.sort((a, b) => (a.id < b.id ? -1 : 1))[0] ?? null;
+    };
     const cohostIds = () => term?.roster.cohosts.map((m) => m.id) ?? [];
     const roleOf = (id: string): Role => (term?.host.id === id ? 'host' : cohostIds().includes(id) ? 'cohost' : 'member');
     const chainBody = (): ChainBody | null => term && {
@@ -240,7 +254,7 @@ export const roles = defineFeature({
         // A rival start of our term: settled by the same rule everywhere.
         if (t.before) {
           learn(t.before);
-          const ok = follows(t.before, start, !present(t.before.host.id)) === 'yes';
+          const ok = follows(t.before, start, !present(t.before.host.id), listedHere(t.before)) === 'yes';
           if (ok && beats(start, t.start, t.before)) return setTerm(nextTerm(t.before, start, host), roster, from, basis);
           if (!ok) dropped.unentitled++;
           return showTo([from]);
@@ -250,7 +264,7 @@ export const roles = defineFeature({
       }
       if (start.term === t.n + 1) {
         learn(t);
-        const verdict = follows(t, start, !present(t.host.id));
+        const verdict = follows(t, start, !present(t.host.id), listedHere(t));
         if (verdict === 'yes') return setTerm(nextTerm(t, start, host), roster, from, basis ?? rosterSigned);
         if (verdict === 'wait') return void claims.set(start.by, { start: start.signed, ...(roster ? { roster: roster.signed } : {}), from });
         return void drop('unentitled');
@@ -293,9 +307,9 @@ export const roles = defineFeature({
       let bestStart: Statement | null = null;
       for (const claim of claims.values()) {
         const s = parseStatement(claim.start);
-        if (s && follows(t, s, true) === 'yes' && (!bestStart || beats(s, bestStart, t))) [best, bestStart] = [claim, s];
+        if (s && follows(t, s, true, listedHere(t)) === 'yes' && (!bestStart || beats(s, bestStart, t))) [best, bestStart] = [claim, s];
       }
-      const next = successor(t.roster, t.host.id, present);
+      const next = nextHost(t, present);
       if (next?.id === ctx.self.id) return void claim(t);
       if (best && bestStart) setTerm(nextTerm(t, bestStart, hostOf(bestStart) as MemberRef), best.roster ? parseStatement(best.roster) : null, best.from, rosterSigned);
     };
@@ -399,7 +413,7 @@ export const roles = defineFeature({
     ctx.beforeLeave(async () => {
       const t = term;
       if (!t || t.host.id !== ctx.self.id) return;
-      const to = successor(t.roster, t.host.id, (id) => id !== ctx.self.id && present(id));
+      const to = nextHost(t, (id) => id !== ctx.self.id && present(id));
       if (!to) return;
       const start = await signStatement(ctx.signer, { kind: 'handover', meeting: t.meeting, term: t.n + 1, ts: ctx.clock.now(), body: { to } });
       term = nextTerm(t, start, to);

@@ -15,20 +15,22 @@ const shared = demoAndBrowserForFile();
 interface Win {
   meeting: { id: string; peers: Map<string, { name: string }>; leave(): Promise<void>; feature(f: unknown): { host: string | null; term: number; mayAct: boolean; setCohost(id: string, on: boolean): Promise<void> } };
   roles: unknown;
+  waitingRoom: unknown;
 }
+interface WaitingApi { state: string; knocks: { id: string; name: string }[]; admit(id: string): Promise<boolean> }
 
-async function member(name: string, channel: number): Promise<Page> {
+async function member(name: string, channel: number, waitingRoom = false): Promise<Page> {
   const context = await shared.browser.newContext();
   await context.addInitScript('globalThis.__name ??= (fn) => fn');
   const page = await context.newPage();
   await page.goto(`${shared.demo.url}dist/`).catch(() => undefined);
-  await page.evaluate(async ({ name, channel, relayUrl }) => {
+  await page.evaluate(async ({ name, channel, waitingRoom, relayUrl }) => {
     const core = await import('/dist/core/index.js' as string);
     const { websocketRelay } = await import('/dist/adapters/websocket/index.js' as string);
-    const meeting = core.createMeeting({ channel, password: 'roles-e2e', name, relay: websocketRelay({ url: relayUrl }), media: false });
-    Object.assign(window, { meeting, roles: core.roles });
+    const meeting = core.createMeeting({ channel, password: 'roles-e2e', name, relay: websocketRelay({ url: relayUrl }), media: false, waitingRoom });
+    Object.assign(window, { meeting, roles: core.roles, waitingRoom: core.waitingRoom });
     await meeting.join();
-  }, { name, channel, relayUrl: `${shared.demo.url.replace('http', 'ws')}relay/[TOPIC]` });
+  }, { name, channel, waitingRoom, relayUrl: `${shared.demo.url.replace('http', 'ws')}relay/[TOPIC]` });
   return page;
 }
 
@@ -78,4 +80,52 @@ test('the first member hosts, a host who leaves hands over, and a vanished host 
   const afterVanish = await eventually('Bo and Cy to agree Bo hosts, in term 2', () => everyoneSays(pages, 'Bo', 2), 30_000);
   assert.ok(afterVanish);
   for (const page of pages.values()) await page.context().close();
+});
+
+/** Admits the member called `name` from `host`'s page once it knocks there. */
+async function admitOnce(host: Page, name: string): Promise<void> {
+  await eventually(`${name} to knock at the host`, () => host.evaluate(async (name) => {
+    const { meeting, waitingRoom } = window as unknown as Win;
+    const w = meeting.feature(waitingRoom) as unknown as WaitingApi;
+    const knock = w.knocks.find((k) => k.name === name);
+    return knock ? w.admit(knock.id) : false;
+  }, name));
+}
+
+const waitingState = (page: Page) => page.evaluate(() => {
+  const { meeting, waitingRoom } = window as unknown as Win;
+  return { state: (meeting.feature(waitingRoom) as unknown as WaitingApi).state, peers: [...meeting.peers.values()].map((p) => p.name).sort() };
+});
+
+test('with the waiting room on, a host who leaves hands over, and the new host admits the next newcomer', { timeout: 120_000 }, async () => {
+  const ada = await member('Ada', 702, true);
+  await eventually('Ada to become host', async () => (await hostSeen(ada)).host === '(me)');
+  const bo = await member('Bo', 702, true);
+  await eventually('Bo to wait', async () => (await waitingState(bo)).state === 'waiting');
+  await admitOnce(ada, 'Bo');
+  await eventually('Bo to be let in and connected to Ada', async () => {
+    const s = await waitingState(bo);
+    return s.state === 'admitted' && s.peers.join() === 'Ada';
+  });
+  await eventually('Bo to hold the host chain', async () => (await hostSeen(bo)).host === 'Ada');
+
+  await ada.evaluate(() => (window as unknown as Win).meeting.leave());
+  await eventually('Bo to take over as host', async () => {
+    const s = await hostSeen(bo);
+    return s.host === '(me)' && s.term === 1;
+  });
+
+  const cy = await member('Cy', 702, true);
+  await eventually('Cy to wait, connected to no one', async () => {
+    const s = await waitingState(cy);
+    return s.state === 'waiting' && s.peers.length === 0;
+  });
+  await admitOnce(bo, 'Cy');
+  const admitted = await eventually('Cy, admitted by the new host, to reach Bo', async () => {
+    const s = await waitingState(cy);
+    return s.state === 'admitted' && s.peers.join() === 'Bo' ? s : null;
+  });
+  assert.deepEqual(admitted?.peers, ['Bo']);
+  assert.equal((await hostSeen(cy)).host, 'Bo');
+  for (const page of [ada, bo, cy]) await page.context().close();
 });

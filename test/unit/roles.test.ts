@@ -311,3 +311,25 @@ test('junk in the roles messages is dropped and counted, and the next message st
   await settle(() => probeOf(bo).got.some((a) => a.body.n === 3));
   assert.ok(probeOf(bo).got.some((a) => a.body.n === 3));
 });
+
+test('members who came after the last roster still take over, lowest id first, when the host leaves or vanishes', { timeout: 10_000 }, async () => {
+  for (const how of ['leaves', 'vanishes'] as const) {
+    const clock = new FakeClock();
+    const [ada, bo, cy] = await members(clock, 'Ada', 'Bo', 'Cy') as [Member, Member, Member];
+    ada.join();
+    clock.advance(GENESIS_WAIT_MS);
+    await settle(() => rolesOf(ada).host === ada.id);
+    // Bo and Cy arrive, and Ada goes before its roster naming them is signed.
+    for (const m of [bo, cy]) m.join();
+    link(ada, bo);
+    link(ada, cy);
+    link(bo, cy);
+    await settle(agreeOn([ada, bo, cy], ada));
+    assert.deepEqual(rolesOf(bo).succession, [], `${how}: no roster lists Bo or Cy yet`);
+    if (how === 'leaves') await leaveMeeting(ada, [ada, bo, cy]);
+    else vanish(ada, [ada, bo, cy]);
+    const lower = bo.id < cy.id ? bo : cy;
+    await settle(agreeOn([bo, cy], lower));
+    assert.deepEqual(hostsSeen([bo, cy]), [lower.id, lower.id], how);
+  }
+});
