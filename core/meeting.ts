@@ -93,6 +93,7 @@ export class Meeting extends EventTarget {
       },
       opened: (peer) => this.#features.peerOpened(peer),
       channel: (peer, channel) => this.#features.channel(peer, channel),
+      admits: (peer, track, streamId) => this.#features.admits(peer, track, streamId),
     });
     const meeting = this;
     this.#features = new FeatureSet([...BUILT_IN_FEATURES, ...o.features], {
@@ -103,6 +104,7 @@ export class Meeting extends EventTarget {
       relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect() },
       tracks: { add: (track, stream) => this.#mesh.addStreamTrack(track, stream), remove: (track) => this.#mesh.removeStreamTrack(track) },
       router: this.#router,
+      refilter: (peer) => this.#mesh.refilter(peer?.id),
       state: () => this.#state,
       peers: () => this.#mesh.peers.values(),
       peer: (id) => this.#mesh.peers.get(id),

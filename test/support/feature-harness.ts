@@ -48,6 +48,8 @@ export class Member {
   /** What features sent as streams of their own (ctx.tracks), in order: `add` or `remove`, and the track. */
   readonly tracks: { op: 'add' | 'remove'; track: MediaStreamTrack; stream?: MediaStream }[] = [];
   readonly failures: unknown[] = [];
+  /** Each time a feature asked to apply the track rules again: the member's id, or 'all'. */
+  readonly refilters: string[] = [];
   /** Data channels this member opened, in order (the opener's ends). */
   readonly channels: FakeDataChannel[] = [];
   state: MeetingState = 'idle';
@@ -62,6 +64,7 @@ export class Member {
       relay: { connect: () => this.relay.connects++, disconnect: () => this.relay.disconnects++ },
       tracks: { add: (track, stream) => void this.tracks.push({ op: 'add', track, stream }), remove: (track) => void this.tracks.push({ op: 'remove', track }) },
       router: this.router,
+      refilter: (peer) => void this.refilters.push(peer?.id ?? 'all'),
       state: () => this.state,
       peers: () => this.peers.values(),
       peer: (id) => this.peers.get(id),
@@ -87,6 +90,12 @@ export class Member {
       to.features.channel(back, theirs as unknown as RTCDataChannel);
     });
     return ours;
+  }
+
+  /** Whether this member's features would show `from`'s track, as part of the stream `streamId` (their rules, ReceivedMedia). */
+  shows(from: Member, track: Pick<MediaStreamTrack, 'kind'>, streamId = 'camera'): boolean {
+    const peer = this.peers.get(from.id);
+    return peer !== undefined && this.features.admits(peer, track as MediaStreamTrack, streamId);
   }
 
   /** Keys derived, relay dialled and reached; `keys` are what features get for data at rest. */
