@@ -19,7 +19,9 @@ export type SecureMeetingErrorCode =
   /** What was asked for is taken: every presenter place of a screen share is in use. */
   | 'busy'
   /** Data could not be kept on this device (no IndexedDB, private mode, quota); the meeting goes on without it. */
-  | 'storage';
+  | 'storage'
+  /** A host has not allowed it: our microphone, camera or screen share (permissions), or a host action by a member who is not one. */
+  | 'forbidden';
 
 export const PREFIX = 'secure-meeting: ';
 
