@@ -4,6 +4,7 @@ import type { ChatEvent } from './features/chat.js';
 import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
+import type { RolesEvent } from './features/roles.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
 import type { RelayState } from './relay.js';
 
@@ -67,6 +68,7 @@ export class MeetingErrorEvent extends Event {
 
 export interface MeetingEventMap {
   joinwindow: JoinWindowEvent;
+  roles: RolesEvent;
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;

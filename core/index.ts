@@ -13,6 +13,7 @@ export { defineFeature, type Feature, type FeatureContext, type JoinKeys, type P
 export { defineMessage, CONTROL_DROP_REASONS, type MessageType, type ControlDropReason } from './wire/registry.js';
 export { joinWindow, type JoinWindowApi } from './features/join-window.js';
 export { memberState, type MemberStateApi } from './features/member-state.js';
+export { roles, RolesEvent, GENESIS_WAIT_MS, ROLE_DROP_REASONS, type RolesApi, type Role, type RoleDropReason, type ActionType, type HostAction, type SignedAction } from './features/roles.js';
 export { hands, HandsEvent, type HandsApi } from './features/hands.js';
 export { screenShare, ScreenShareEvent, MAX_PRESENTERS, type ScreenShareApi } from './features/screen-share.js';
 export { chat, chatWith, ChatEvent, HISTORY_LIMIT, MAX_MESSAGE_LENGTH, type ChatApi, type ChatChange, type ChatMessage, type ChatStore } from './features/chat.js';

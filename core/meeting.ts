@@ -2,7 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import { deriveRoomKeys } from './crypto.js';
 import type { DropReason } from './envelope.js';
 import { invalidOption, SecureMeetingError } from './errors.js';
-import { createIdentity, pairCodeWith, roomCodeOf, type Identity } from './identity.js';
+import { createIdentity, pairCodeWith, roomCodeOf, SignatureChecker, type Identity } from './identity.js';
 import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
 import { FeatureSet, type Feature } from './features/feature.js';
 import type { ChannelDropReason } from './features/channels.js';
@@ -12,6 +12,7 @@ import { files } from './features/files.js';
 import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
+import { roles } from './features/roles.js';
 import { screenShare } from './features/screen-share.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia, type InputKind } from './media/local.js';
@@ -28,7 +29,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, hands, activeSpeaker, screenShare, chat, files];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, hands, activeSpeaker, screenShare, chat, files];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -42,7 +43,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, hands, activespeaker, screenshare, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, hands, activespeaker, screenshare, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;
@@ -96,11 +97,22 @@ export class Meeting extends EventTarget {
       admits: (peer, track, streamId) => this.#features.admits(peer, track, streamId),
     });
     const meeting = this;
+    const signatures = new SignatureChecker();
     this.#features = new FeatureSet([...BUILT_IN_FEATURES, ...o.features], {
       self: { get id() { return meeting.id; }, name: this.name },
       clock: this.#clock,
       options: { ...options, password: undefined },
       media: this.#media,
+      signer: {
+        get id() { return meeting.id; },
+        get publicKey() { return meeting.publicKey; },
+        sign: async (data) => {
+          if (!this.#identity) throw new SecureMeetingError('closed', 'nothing can be signed before joining');
+          return this.#identity.sign(data);
+        },
+        verify: (from, key, signature, data) => signatures.verify(from, key, signature, data),
+      },
+      olderThanUs: (peer) => peer.olderThanUs,
       relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect() },
       tracks: { add: (track, stream) => this.#mesh.addStreamTrack(track, stream), remove: (track) => this.#mesh.removeStreamTrack(track) },
       router: this.#router,
@@ -248,6 +260,8 @@ export class Meeting extends EventTarget {
   /** Says bye on the relay and to every member, then closes everything. Idempotent. */
   async leave(): Promise<void> {
     if (this.#state === 'left') return;
+    await this.#features.leaving();
+    if ((this.#state as MeetingState) === 'left') return;
     this.#mesh.byeAll();
     if (this.#room.open) {
       this.#room.send({ type: 'bye', body: {} });

@@ -10,6 +10,7 @@ import { invalidOption } from '../errors.js';
 import type { MeetingState, RemotePeer } from '../events.js';
 import type { LocalMedia } from '../media/local.js';
 import type { ControlRouter, MessageType } from '../wire/registry.js';
+import type { Signer } from './statements.js';
 import { ChannelRouter, type ChannelDropReason } from './channels.js';
 
 /** What a feature may set on a member as everyone sees it. */
@@ -53,6 +54,11 @@ export interface FeatureContext {
   readonly options: Readonly<Record<string, unknown>>;
   /** Our camera and microphone. */
   readonly media: LocalMedia;
+  /**
+   * Our identity key (made when joining: `sign` rejects before) and a checker
+   * of other members' signatures, for statements that must be ours alone.
+   */
+  readonly signer: Signer;
   /** Joining the relay and leaving it (the join window decides when). */
   readonly relay: { connect(): void; disconnect(): void };
   /**
@@ -82,6 +88,12 @@ export interface FeatureContext {
   onJoin(handler: (keys: JoinKeys) => void): void;
   /** The meeting ended: stop timers, let go of everything. */
   onLeave(handler: () => void): void;
+  /** We are about to leave: a last word to the members (awaited, briefly), before goodbyes. */
+  beforeLeave(handler: () => Promise<void> | void): void;
+  /** Whether this member was in the meeting before we came (it answered our hello, rather than we theirs). */
+  olderThanUs(peer: RemotePeer): boolean;
+  /** The API of a feature this one `requires`. */
+  use<Api>(feature: Feature<string, Api>): Api;
   /**
    * Opens a data channel of this feature's to a member whose link is up,
    * beside the control channel (channels.ts); null when there is none.
@@ -123,11 +135,13 @@ export interface FeatureHost<P extends RemotePeer> {
   readonly clock: Clock;
   readonly options: FeatureContext['options'];
   readonly media: LocalMedia;
+  readonly signer: Signer;
   readonly relay: FeatureContext['relay'];
   readonly tracks: OwnStreams;
   readonly router: ControlRouter<P>;
   /** Applies the track rules again (FeatureSet.admits) to one member, or everyone. */
   refilter(peer?: P): void;
+  olderThanUs(peer: P): boolean;
   state(): MeetingState;
   peers(): Iterable<P>;
   peer(id: string): P | undefined;
@@ -146,6 +160,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
   readonly #left: Hook<[RemotePeer]> = [];
   readonly #joined: Hook<[JoinKeys]> = [];
   readonly #ended: Hook<[]> = [];
+  readonly #leaving: (() => Promise<void> | void)[] = [];
   readonly #channels = new ChannelRouter<RemotePeer>();
   readonly #rules: TrackRule[] = [];
 
@@ -158,7 +173,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       }
       keys.add(feature.key);
       host.router.declare(feature.key, feature.messages);
-      this.#apis.set(feature, feature.install(this.#context(feature.key, host)));
+      this.#apis.set(feature, feature.install(this.#context(feature, host)));
     }
   }
 
@@ -184,8 +199,14 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
   get channelDropped(): Readonly<Record<ChannelDropReason, number>> { return { ...this.#channels.dropped }; }
   joined(keys: JoinKeys): void { for (const h of this.#joined) h(keys); }
   ended(): void { for (const h of this.#ended) h(); }
+  /** Each feature's last word before we leave; one that fails or hangs does not hold up leaving. */
+  async leaving(maxMs = 500): Promise<void> {
+    const all = Promise.allSettled(this.#leaving.map(async (h) => h()));
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, maxMs))]);
+  }
 
-  #context(key: string, host: FeatureHost<P>): FeatureContext {
+  #context(feature: Feature, host: FeatureHost<P>): FeatureContext {
+    const key = feature.key;
     const own = (peer: RemotePeer): P | undefined => {
       const p = host.peer(peer.id);
       return p === peer ? p : undefined;
@@ -195,6 +216,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       clock: host.clock,
       options: host.options,
       media: host.media,
+      signer: host.signer,
       relay: host.relay,
       tracks: host.tracks,
       received: {
@@ -216,6 +238,15 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       onPeerLeave: (h) => void this.#left.push(h),
       onJoin: (h) => void this.#joined.push(h),
       onLeave: (h) => void this.#ended.push(h),
+      beforeLeave: (h) => void this.#leaving.push(h),
+      olderThanUs: (peer) => {
+        const p = own(peer);
+        return p ? host.olderThanUs(p) : false;
+      },
+      use: <Api>(needed: Feature<string, Api>): Api => {
+        if (!(feature.requires ?? []).includes(needed)) throw invalidOption(`feature "${key}" uses "${String(needed?.key)}" without listing it in requires`);
+        return this.api(needed);
+      },
       openChannel: (peer, name) => {
         const p = own(peer);
         return p ? host.openChannel(p, ChannelRouter.label(key, name)) : null;

@@ -169,6 +169,11 @@ export class Peer implements RemotePeer {
     if (!this.#closed) this.#received.refilter();
   }
 
+  /** They were in the meeting before us: their offer answered our hello. */
+  get olderThanUs(): boolean {
+    return !this.#init.initiator;
+  }
+
   get connectionState(): RTCPeerConnectionState {
     return this.#pc.connectionState;
   }

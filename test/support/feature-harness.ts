@@ -8,6 +8,7 @@
  */
 import type { MeetingState, RemotePeer } from '../../core/events.js';
 import { FeatureSet, type Feature, type JoinKeys, type PeerInfo } from '../../core/features/feature.js';
+import { createIdentity, SignatureChecker, type Identity } from '../../core/identity.js';
 import { LocalMedia } from '../../core/media/local.js';
 import { ControlRouter } from '../../core/wire/registry.js';
 import { channelPair, type FakeDataChannel } from './fake-channel.js';
@@ -25,8 +26,11 @@ export class FakePeer implements RemotePeer {
   connectionState = 'connected' as const;
   reconnecting = false;
   connectionFailed = false;
+  /** Whether `of` was in the meeting before the member holding this peer (it answered that member's hello). */
+  older = false;
   constructor(readonly id: string, readonly of: Member, readonly changes: PeerInfo[]) {
     this.name = of.name;
+    this.publicKey = of.identity?.publicKey ?? '';
   }
   update(info: PeerInfo): boolean {
     Object.assign(this, info);
@@ -38,7 +42,7 @@ export class FakePeer implements RemotePeer {
 let ids = 0;
 
 export class Member {
-  readonly id = (++ids).toString(16).padStart(16, '0');
+  readonly id: string;
   readonly router: ControlRouter<FakePeer>;
   readonly features: FeatureSet<FakePeer>;
   readonly peers = new Map<string, FakePeer>();
@@ -54,13 +58,27 @@ export class Member {
   readonly channels: FakeDataChannel[] = [];
   state: MeetingState = 'idle';
 
-  constructor(readonly name: string, readonly clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}) {
+  /** A member with a real identity key (needed by features that sign, such as roles). */
+  static async signed(name: string, clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}): Promise<Member> {
+    return new Member(name, clock, features, options, await createIdentity());
+  }
+
+  constructor(readonly name: string, readonly clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}, readonly identity?: Identity) {
+    this.id = identity?.id ?? (++ids).toString(16).padStart(16, '0');
+    const signatures = new SignatureChecker();
     this.router = new ControlRouter<FakePeer>((error) => this.failures.push(error), clock);
     this.features = new FeatureSet<FakePeer>(features, {
       self: { id: this.id, name },
       clock,
       options,
       media: new LocalMedia(false),
+      signer: {
+        id: this.id,
+        publicKey: identity?.publicKey ?? '',
+        sign: (data) => (identity ? identity.sign(data) : Promise.reject(new Error('this test member has no identity'))),
+        verify: (from, key, signature, data) => signatures.verify(from, key, signature, data),
+      },
+      olderThanUs: (peer) => peer.older,
       relay: { connect: () => this.relay.connects++, disconnect: () => this.relay.disconnects++ },
       tracks: { add: (track, stream) => void this.tracks.push({ op: 'add', track, stream }), remove: (track) => void this.tracks.push({ op: 'remove', track }) },
       router: this.router,
@@ -111,10 +129,10 @@ export class Member {
   }
 }
 
-/** Opens control channels between two members: both learn of each other, then each side's channel opens. */
+/** Opens control channels between two members: both learn of each other, then each side's channel opens. `a` was there first. */
 export function link(a: Member, b: Member): void {
   a.peers.set(b.id, new FakePeer(b.id, b, a.updates));
-  b.peers.set(a.id, new FakePeer(a.id, a, b.updates));
+  b.peers.set(a.id, Object.assign(new FakePeer(a.id, a, b.updates), { older: true }));
   a.features.peerOpened(a.peers.get(b.id)!);
   b.features.peerOpened(b.peers.get(a.id)!);
 }
@@ -129,4 +147,39 @@ export function meetAll<T extends Member[]>(...members: T): T {
 /** Members with these names, joined, every pair linked in order. */
 export function meet(clock: FakeClock, features: readonly Feature[], names: readonly string[], options: Record<string, unknown> = {}): Member[] {
   return meetAll(...names.map((n) => new Member(n, clock, features, options)));
+}
+
+/** Ends the link between two members: each sees the other leave (a bye, liveness, or only this link given up). */
+export function unlink(a: Member, b: Member): void {
+  for (const [x, y] of [[a, b], [b, a]] as const) {
+    const peer = x.peers.get(y.id);
+    if (!peer) continue;
+    x.peers.delete(y.id);
+    x.features.peerLeft(peer);
+  }
+}
+
+/** `viewer` alone notices `gone` has gone (its liveness ran out; others may not have noticed yet). */
+export function forget(viewer: Member, gone: Member): void {
+  const peer = viewer.peers.get(gone.id);
+  if (!peer) return;
+  viewer.peers.delete(gone.id);
+  viewer.features.peerLeft(peer);
+}
+
+/** A member leaving as a meeting does: its features' last word, then every link ends, then it is gone. */
+export async function leaveMeeting(m: Member, all: readonly Member[]): Promise<void> {
+  await m.features.leaving();
+  for (const other of all) if (other !== m) unlink(m, other);
+  m.leave();
+}
+
+/**
+ * Lets pending async work (signing, signature checks on the crypto thread
+ * pool) run: until `done` holds, or `maxMs` of real time. Without `done`, it
+ * waits a quiet moment for whatever is in flight.
+ */
+export async function settle(done?: () => boolean, maxMs = done ? 3000 : 40): Promise<void> {
+  const until = performance.now() + maxMs;
+  while (!(done?.() ?? false) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
 }
