@@ -4,6 +4,8 @@ import type { ChatEvent } from './features/chat.js';
 import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
+import type { ModerationEvent } from './features/moderation.js';
+import type { PermissionsEvent } from './features/permissions.js';
 import type { RolesEvent } from './features/roles.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
 import type { RelayState } from './relay.js';
@@ -72,6 +74,9 @@ export interface MeetingEventMap {
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
+  permissions: PermissionsEvent;
+  muterequest: ModerationEvent;
+  handlowered: ModerationEvent;
   chat: ChatEvent;
   fileoffer: FileEvent;
   fileprogress: FileEvent;

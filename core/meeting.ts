@@ -12,6 +12,8 @@ import { files } from './features/files.js';
 import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
+import { moderation } from './features/moderation.js';
+import { permissions } from './features/permissions.js';
 import { roles } from './features/roles.js';
 import { screenShare } from './features/screen-share.js';
 import { DEFAULT_MEDIA } from './media/open.js';
@@ -29,7 +31,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, hands, activeSpeaker, screenShare, chat, files];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, hands, activeSpeaker, screenShare, permissions, moderation, chat, files];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -43,7 +45,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, hands, activespeaker, screenshare, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;

@@ -8,6 +8,8 @@
  */
 import type { MeetingState, RemotePeer } from '../../core/events.js';
 import { FeatureSet, type Feature, type JoinKeys, type PeerInfo } from '../../core/features/feature.js';
+import { ActionMessage, GENESIS_WAIT_MS, ROSTER_DELAY_MS, roles } from '../../core/features/roles.js';
+import { signStatement, type SignedAction } from '../../core/features/statements.js';
 import { createIdentity, SignatureChecker, type Identity } from '../../core/identity.js';
 import { LocalMedia } from '../../core/media/local.js';
 import { ControlRouter } from '../../core/wire/registry.js';
@@ -57,6 +59,8 @@ export class Member {
   /** Data channels this member opened, in order (the opener's ends). */
   readonly channels: FakeDataChannel[] = [];
   state: MeetingState = 'idle';
+  /** Our camera and microphone as features see them (none opened: switching and forbidding work all the same). */
+  readonly media = new LocalMedia(false);
 
   /** A member with a real identity key (needed by features that sign, such as roles). */
   static async signed(name: string, clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}): Promise<Member> {
@@ -71,7 +75,7 @@ export class Member {
       self: { id: this.id, name },
       clock,
       options,
-      media: new LocalMedia(false),
+      media: this.media,
       signer: {
         id: this.id,
         publicKey: identity?.publicKey ?? '',
@@ -182,4 +186,59 @@ export async function leaveMeeting(m: Member, all: readonly Member[]): Promise<v
 export async function settle(done?: () => boolean, maxMs = done ? 3000 : 40): Promise<void> {
   const until = performance.now() + maxMs;
   while (!(done?.() ?? false) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+/**
+ * A meeting with a host, of members with real identity keys: the first one
+ * joins alone and becomes host, then the others join one by one, each linked
+ * to everyone before it, until all agree on the host and its roster.
+ * `features` must include roles.
+ */
+export async function hostedMeeting(clock: FakeClock, features: readonly Feature[], names: readonly string[], options: Record<string, unknown> = {}): Promise<Member[]> {
+  const all = await Promise.all(names.map((n) => Member.signed(n, clock, features, options)));
+  const [first, ...rest] = all as [Member, ...Member[]];
+  const hostOf = (m: Member) => m.features.api(roles).host;
+  first.join();
+  clock.advance(GENESIS_WAIT_MS);
+  await settle(() => hostOf(first) === first.id);
+  rest.forEach((m, i) => {
+    m.join();
+    for (const before of all.slice(0, i + 1)) link(before, m);
+  });
+  await settle(() => all.every((m) => hostOf(m) === first.id));
+  clock.advance(ROSTER_DELAY_MS);
+  await settle(() => all.every((m) => m.features.api(roles).term === 0));
+  await settle();
+  return all;
+}
+
+/** A host action's chain as a member received it: what a forger would copy. */
+export interface HeardChain { start: SignedAction; roster?: SignedAction; a: SignedAction }
+
+/** The chain `witness` receives from `host` with the host action `act` makes. */
+export async function chainFrom(host: Member, witness: Member, act: () => Promise<unknown>): Promise<HeardChain> {
+  let heard: HeardChain | undefined;
+  const dispatch = witness.router.dispatch.bind(witness.router);
+  witness.router.dispatch = (peer, data) => {
+    const msg = JSON.parse(String(data)) as { type: string; body: HeardChain };
+    if (msg.type === 'host-action' && peer.id === host.id) heard = msg.body;
+    dispatch(peer, data);
+  };
+  await act();
+  await settle(() => heard !== undefined);
+  witness.router.dispatch = dispatch;
+  return heard!;
+}
+
+/**
+ * `by` (a member who is not host) signs a host action of `kind` with its
+ * own key and sends it to `to` over their link, with a real chain: what
+ * every member must ignore and count as unentitled.
+ */
+export async function forgeAction(by: Member, to: Member, chain: HeardChain, kind: string, body: object): Promise<void> {
+  const signer = { id: by.id, publicKey: by.identity!.publicKey, sign: (d: Uint8Array<ArrayBuffer>) => by.identity!.sign(d), verify: async () => true };
+  const { meeting, term } = JSON.parse(chain.a.p) as { meeting: string; term: number };
+  const forged = await signStatement(signer, { kind: `act:${kind}`, meeting, term, ts: by.clock.now(), body: body as never });
+  const wire = { start: chain.start, ...(chain.roster ? { roster: chain.roster } : {}), a: forged.signed };
+  to.router.dispatch(to.peers.get(by.id) as FakePeer, to.router.encode('roles', ActionMessage, wire));
 }
