@@ -21,9 +21,7 @@ export type SecureMeetingErrorCode =
   /** Only a host (or co-host) may do that, or a host did not permit it. */
   | 'forbidden'
   /** Data could not be kept on this device (no IndexedDB, private mode, quota); the meeting goes on without it. */
-  | 'storage'
-  /** A host has not allowed it: our microphone, camera or screen share (permissions), or a host action by a member who is not one. */
-  | 'forbidden';
+  | 'storage';
 
 export const PREFIX = 'secure-meeting: ';
 

@@ -13,6 +13,7 @@ import { SafetyCodeController, safetyCodeButton, safetyCodePanel } from '../feat
 import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
+import { ModerationController, moderationRequest } from '../features/moderation.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
 import { ChatController, chatButton, chatPanel } from '../features/chat.js';
 import { FilesController, filesInChat } from '../features/files.js';
@@ -45,6 +46,8 @@ export class MeetingView {
   private readonly hands: HandsController;
   private readonly speaker: ActiveSpeakerController;
   private readonly participants: ParticipantsController;
+  /** Host controls in the participants panel; `remove` is set once the meeting can remove members. */
+  readonly moderation: ModerationController;
   private readonly devices: DevicesController;
   private readonly invite: InviteController;
   private readonly chat: ChatController;
@@ -63,6 +66,7 @@ export class MeetingView {
       (this.hands = new HandsController(host)),
       (this.speaker = new ActiveSpeakerController(host)),
       (this.participants = new ParticipantsController(host)),
+      (this.moderation = new ModerationController(host)),
       (this.devices = new DevicesController(host)),
       (this.invite = new InviteController(host, actions.invite)),
       (this.screenShare = new ScreenShareController(host)),
@@ -106,8 +110,9 @@ export class MeetingView {
           { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker,
           this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
       </div>
+      ${moderationRequest(this.moderation)}
       ${this.toolbar.render(this.toolbarItems(peers.length))}
-      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
+      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised, this.moderation)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
       ${chatPanel(this.chat, filesInChat(this.files))}
     `;
   }
