@@ -139,8 +139,10 @@ export const roles = defineFeature({
       dropped[reason]++;
       return null;
     };
-    const present = (id: string) => id === ctx.self.id || [...ctx.peers()].some((p) => p.id === id);
-    const peerById = (id: string) => [...ctx.peers()].find((p) => p.id === id);
+    /** Members whose control channel is open: a hello from a ghost never makes it into a roster. */
+    const open = new Map<string, RemotePeer>();
+    const present = (id: string) => id === ctx.self.id || open.has(id);
+    const peerById = (id: string) => open.get(id);
     const cohostIds = () => term?.roster.cohosts.map((m) => m.id) ?? [];
     const roleOf = (id: string): Role => (term?.host.id === id ? 'host' : cohostIds().includes(id) ? 'cohost' : 'member');
     const chainBody = (): ChainBody | null => term && {
@@ -254,7 +256,7 @@ export const roles = defineFeature({
         return void drop('unentitled');
       }
       // Terms we missed (our links were down): taken only when most members we are connected to show it.
-      if (times * 2 > [...ctx.peers()].length) return setTerm(wholeTerm(start, host), roster, from);
+      if (times * 2 > open.size) return setTerm(wholeTerm(start, host), roster, from);
       dropped.unentitled++;
     };
 
@@ -317,7 +319,7 @@ export const roles = defineFeature({
     const signRoster = async (cohosts?: readonly MemberRef[]) => {
       const t = term;
       if (!t || t.host.id !== ctx.self.id) return;
-      const here = [...ctx.peers()].map((p) => ({ id: p.id, key: p.publicKey }));
+      const here = [...open.values()].map((p) => ({ id: p.id, key: p.publicKey }));
       const known = new Set(t.roster.order.map((m) => m.id));
       const order = [...t.roster.order.filter((m) => present(m.id)), ...here.filter((m) => !known.has(m.id))];
       const keep = (cohosts ?? t.roster.cohosts).filter((m) => present(m.id) && m.id !== ctx.self.id);
@@ -384,10 +386,12 @@ export const roles = defineFeature({
     ctx.on(ActionMessage, (peer, body) => serial(() => onAction(peer, body)));
     ctx.onJoin(() => void (genesisTimer = ctx.clock.setTimeout(() => void makeGenesis(), GENESIS_WAIT_MS)));
     ctx.onPeerOpen((peer) => {
+      open.set(peer.id, peer);
       showTo([peer]);
       if (term?.host.id === ctx.self.id) scheduleRoster();
     });
     ctx.onPeerLeave((peer) => {
+      open.delete(peer.id);
       claims.delete(peer.id);
       if (term?.host.id === ctx.self.id) scheduleRoster();
       checkSuccession();

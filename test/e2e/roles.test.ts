@@ -1,0 +1,81 @@
+/**
+ * Hosts without a server, end to end: pages holding a meeting through the
+ * published core and our WebSocket relay, in real Chromium, in the
+ * loopback-only namespace. The first member hosts; a host who leaves hands
+ * the role over; a host whose page dies is succeeded once the others'
+ * liveness notices (that timer is what this measures, so it waits for it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { demoAndBrowserForFile, eventually } from './browser.js';
+
+const shared = demoAndBrowserForFile();
+
+interface Win {
+  meeting: { id: string; peers: Map<string, { name: string }>; leave(): Promise<void>; feature(f: unknown): { host: string | null; term: number; mayAct: boolean; setCohost(id: string, on: boolean): Promise<void> } };
+  roles: unknown;
+}
+
+async function member(name: string, channel: number): Promise<Page> {
+  const context = await shared.browser.newContext();
+  await context.addInitScript('globalThis.__name ??= (fn) => fn');
+  const page = await context.newPage();
+  await page.goto(`${shared.demo.url}dist/`).catch(() => undefined);
+  await page.evaluate(async ({ name, channel, relayUrl }) => {
+    const core = await import('/dist/core/index.js' as string);
+    const { websocketRelay } = await import('/dist/adapters/websocket/index.js' as string);
+    const meeting = core.createMeeting({ channel, password: 'roles-e2e', name, relay: websocketRelay({ url: relayUrl }), media: false });
+    Object.assign(window, { meeting, roles: core.roles });
+    await meeting.join();
+  }, { name, channel, relayUrl: `${shared.demo.url.replace('http', 'ws')}relay/[TOPIC]` });
+  return page;
+}
+
+/** Who this page's meeting says hosts, by name ("(me)" for itself), and its term. */
+const hostSeen = (page: Page) => page.evaluate(() => {
+  const { meeting, roles } = window as unknown as Win;
+  const r = meeting.feature(roles);
+  const host = r.host === meeting.id ? '(me)' : r.host === null ? null : meeting.peers.get(r.host)?.name ?? `unknown ${r.host}`;
+  return { host, term: r.term, peers: meeting.peers.size };
+});
+
+async function meetingOf(names: string[], channel: number): Promise<Map<string, Page>> {
+  const pages = new Map<string, Page>();
+  for (const name of names) {
+    pages.set(name, await member(name, channel));
+    // The first member hosts before the next one comes, as when people arrive one by one.
+    if (pages.size === 1) await eventually(`${name} to become host`, async () => (await hostSeen(pages.get(name)!)).host === '(me)');
+  }
+  await eventually('everyone to be connected to everyone', async () =>
+    (await Promise.all([...pages.values()].map(hostSeen))).every((s) => s.peers === names.length - 1), 30_000);
+  return pages;
+}
+
+const everyoneSays = async (pages: Map<string, Page>, host: string, term: number) => {
+  const seen = Object.fromEntries(await Promise.all([...pages].map(async ([n, p]) => [n, await hostSeen(p)] as const)));
+  return Object.entries(seen).every(([n, s]) => s.host === (n === host ? '(me)' : host) && s.term === term) ? seen : null;
+};
+
+test('the first member hosts, a host who leaves hands over, and a vanished host is succeeded', { timeout: 120_000 }, async () => {
+  const pages = await meetingOf(['Ada', 'Bo', 'Cy', 'Di'], 701);
+  await eventually('all four to agree Ada hosts', () => everyoneSays(pages, 'Ada', 0));
+
+  // Ada makes Di co-host, then leaves: the role goes to Di, not to Bo who came earlier.
+  await pages.get('Ada')!.evaluate(async () => {
+    const { meeting, roles } = window as unknown as Win;
+    const di = [...meeting.peers].find(([, p]) => p.name === 'Di')![0];
+    await meeting.feature(roles).setCohost(di, true);
+  });
+  await pages.get('Ada')!.evaluate(() => (window as unknown as Win).meeting.leave());
+  pages.delete('Ada');
+  const afterLeave = await eventually('Bo, Cy and Di to agree Di hosts, in term 1', () => everyoneSays(pages, 'Di', 1));
+  assert.ok(afterLeave);
+
+  // Di's page dies without a word: Bo, the longest present, takes over once liveness notices.
+  await pages.get('Di')!.context().close();
+  pages.delete('Di');
+  const afterVanish = await eventually('Bo and Cy to agree Bo hosts, in term 2', () => everyoneSays(pages, 'Bo', 2), 30_000);
+  assert.ok(afterVanish);
+  for (const page of pages.values()) await page.context().close();
+});
