@@ -23,11 +23,16 @@ export interface RemotePeer {
   readonly publicKey: string;
   /** Display name the member chose (travels only inside sealed envelopes). */
   readonly name: string;
-  /** Their audio+video, once the first track arrives. */
+  /**
+   * Their audio+video, once the first track arrives: a stream of ours holding
+   * only the tracks this client shows (permissions: what a host has not
+   * allowed them to send is held back, whatever their page does).
+   */
   readonly stream: MediaStream | null;
   /**
    * Every stream they send, by the id the sender gave it: `stream` and any
-   * other, such as a shared screen (the screen-share feature says which).
+   * other, such as a shared screen (the screen-share feature says which);
+   * each holds only the tracks this client shows.
    */
   readonly streams: ReadonlyMap<string, MediaStream>;
   readonly audioEnabled: boolean;

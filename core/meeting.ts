@@ -196,7 +196,9 @@ export class Meeting extends EventTarget {
     }
   }
 
+  /** Switches our microphone on or off for everyone; switching on throws 'forbidden' while a host has not allowed it. */
   setAudioEnabled(on: boolean): void { this.feature(memberState).setAudioEnabled(on); }
+  /** The same for our camera. */
   setVideoEnabled(on: boolean): void { this.feature(memberState).setVideoEnabled(on); }
 
   /**
@@ -216,6 +218,8 @@ export class Meeting extends EventTarget {
    * Sends one more track to every member (a second camera, a screen, a
    * canvas), negotiated over each pair's own control channel, so it works
    * while joining is closed. The track stays yours: leaving does not stop it.
+   * Throws a 'forbidden' SecureMeetingError for a kind a host has not
+   * allowed us to send (permissions).
    */
   addTrack(track: MediaStreamTrack): void {
     if (typeof MediaStreamTrack === 'undefined' || !(track instanceof MediaStreamTrack)) {

@@ -24,12 +24,18 @@ const rolesOf = (m: Member) => m.features.api(roles);
 const told = (m: Member, type: string) => m.events.filter((e): e is ModerationEvent => e instanceof ModerationEvent && e.type === type);
 const forbidden = (e: unknown) => e instanceof SecureMeetingError && e.code === 'forbidden';
 
-test('a mute request switches the member\'s microphone off at once, tells everyone, and tells the member who asked', { timeout: 15_000 }, async () => {
+/** Waits (real time: signatures are checked off the main thread) until `done` holds; fails saying what never happened. */
+const until = async (done: () => boolean, what: string) => {
+  await settle(done, 10_000);
+  assert.ok(done(), `never: ${what}`);
+};
+
+test('a mute request switches the member\'s microphone off at once, tells everyone, and tells the member who asked', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
   const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
   const [ada, bo, cy] = all as [Member, Member, Member];
   await modOf(ada).mute(bo.id);
-  await settle(() => !bo.media.audioEnabled);
+  await until(() => !bo.media.audioEnabled, 'Bo is muted');
   assert.equal(bo.media.audioEnabled, false);
   for (const m of [ada, cy]) assert.equal(m.peers.get(bo.id)!.audioEnabled, false, `${m.name} sees Bo muted`);
   assert.equal(cy.media.audioEnabled, true, 'only Bo');
@@ -46,25 +52,25 @@ test('a mute request switches the member\'s microphone off at once, tells everyo
   assert.equal(cy.peers.get(bo.id)!.audioEnabled, true);
 });
 
-test('"Mute everyone" mutes everyone but the host who asks; a co-host may ask too', { timeout: 15_000 }, async () => {
+test('"Mute everyone" mutes everyone but the host who asks; a co-host may ask too', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
   const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy', 'Di']);
   const [ada, bo, cy, di] = all as [Member, Member, Member, Member];
   await modOf(ada).muteAll();
-  await settle(() => [bo, cy, di].every((m) => !m.media.audioEnabled));
+  await until(() => [bo, cy, di].every((m) => !m.media.audioEnabled), 'everyone but Ada is muted');
   assert.equal(ada.media.audioEnabled, true);
   for (const m of [bo, cy, di]) assert.deepEqual(told(m, 'muterequest').map((e) => [e.by, e.everyone]), [[ada.id, true]], m.name);
 
   await rolesOf(ada).setCohost(cy.id, true);
-  await settle(() => rolesOf(cy).mayAct);
+  await until(() => rolesOf(cy).mayAct, 'Cy knows it is co-host');
   for (const m of all) m.features.api(memberState).setAudioEnabled(true);
   await modOf(cy).muteAll();
-  await settle(() => [ada, bo, di].every((m) => !m.media.audioEnabled));
+  await until(() => [ada, bo, di].every((m) => !m.media.audioEnabled), 'everyone but Cy is muted');
   assert.equal(cy.media.audioEnabled, true);
   assert.deepEqual(told(ada, 'muterequest').map((e) => e.byName), ['Cy']);
 });
 
-test('a host lowers a raised hand: the member\'s client lowers it, and the others take it down at once', { timeout: 15_000 }, async () => {
+test('a host lowers a raised hand: the member\'s client lowers it, and the others take it down at once', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
   const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
   const [ada, bo, cy] = all as [Member, Member, Member];
@@ -72,7 +78,7 @@ test('a host lowers a raised hand: the member\'s client lowers it, and the other
   handsOf(cy).raise();
   assert.deepEqual(handsOf(ada).raised, [bo.id, cy.id]);
   await modOf(ada).lowerHand(bo.id);
-  await settle(() => !handsOf(bo).up);
+  await until(() => !handsOf(bo).up, 'Bo\'s hand is down');
   for (const m of all) assert.deepEqual(handsOf(m).raised, [cy.id], m.name);
   assert.deepEqual(told(bo, 'handlowered').map((e) => e.by), [ada.id]);
 
@@ -82,13 +88,13 @@ test('a host lowers a raised hand: the member\'s client lowers it, and the other
     if (JSON.parse(String(data)).type !== 'host-action') dispatch(peer, data);
   };
   await modOf(ada).lowerHand(cy.id);
-  await settle(() => handsOf(bo).raised.length === 0);
+  await until(() => handsOf(bo).raised.length === 0, 'Bo sees Cy\'s hand down');
   assert.deepEqual(handsOf(ada).raised, []);
   assert.deepEqual(handsOf(bo).raised, []);
   assert.equal(handsOf(cy).up, true, 'only Cy\'s own client can lower it for itself');
 });
 
-test('members who are not host cannot mute or lower hands; such requests they sign themselves are ignored and counted', { timeout: 15_000 }, async () => {
+test('members who are not host cannot mute or lower hands; such requests they sign themselves are ignored and counted', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
   const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
   const [ada, bo, cy] = all as [Member, Member, Member];
@@ -105,7 +111,7 @@ test('members who are not host cannot mute or lower hands; such requests they si
   await forgeAction(bo, cy, chain, 'mute', { to: cy.id });
   await forgeAction(bo, cy, chain, 'mute', { to: EVERYONE });
   await forgeAction(bo, cy, chain, 'lower-hand', { to: cy.id });
-  await settle(() => rolesOf(cy).dropped.unentitled === before + 3);
+  await until(() => rolesOf(cy).dropped.unentitled === before + 3, 'Cy counts the three forged requests');
   assert.equal(rolesOf(cy).dropped.unentitled, before + 3);
   assert.equal(cy.media.audioEnabled, true, 'not muted');
   assert.equal(handsOf(cy).up, true, 'hand still up');
