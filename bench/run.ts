@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: join time against the WebRTC floor (and per relay
  * adapter), relay throughput, file transfer throughput against the raw data
- * channel (files.ts), a host's mute request to silence (moderation.ts),
- * key-derivation time and the size of each
+ * channel (files.ts), Admit to the newcomer's frames (waiting-room.ts), a host's
+ * mute request to silence (moderation.ts), key-derivation time and the size of each
  * single-file bundle, measured
  * in one run on this machine. Prints a table and
  * writes bench/results/latest.json. Runs in the loopback-only namespace like
@@ -25,6 +25,7 @@ import { floodCpu, openRates } from './identity.js';
 import { chatLatency } from './chat.js';
 import { fileFigures, printFileFigures } from './files.js';
 import { muteToSilence } from './moderation.js';
+import { admitFigures } from './waiting-room.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -337,6 +338,8 @@ const ALONE: Record<string, () => Promise<void>> = {
   files: async () => printFileFigures(await fileFigures(browser, demo, RUNS, median)),
   // A host's mute request → silence at the other members, three members.
   mute: async () => console.log(JSON.stringify(await muteToSilence(browser, demo, 870, RUNS, median), null, 2)),
+  // Admit pressed → the newcomer decodes frames from the first member and from all three.
+  'waiting-room': async () => console.log(JSON.stringify(await admitFigures(browser, demo, 900, RUNS, median), null, 2)),
 };
 const alone = ALONE[process.env['BENCH_ONLY'] ?? ''];
 if (alone) {
@@ -404,6 +407,8 @@ try {
   results['chatLatency'] = chatting;
   const muting = await muteToSilence(browser, demo, 870, RUNS, median);
   results['muteRequest'] = muting;
+  const admitting = await admitFigures(browser, demo, 900, Math.max(3, Math.ceil(RUNS / 2)), median);
+  results['admitToFrames'] = admitting;
   const sizes = await bundleSizes();
   Object.assign(results, sizes);
   const fileRates = await fileFigures(browser, demo, Math.max(3, Math.ceil(RUNS / 2)), median);
@@ -422,6 +427,8 @@ try {
     ['Link between two members cut (joining closed) → audio again / video frames again, repaired through a third',
       `${(results['linkCutToAudioAgainMs'] as number).toFixed(0)} ms / ${(results['linkCutToFramesAgainMs'] as number).toFixed(0)} ms`],
     ['Allow joining pressed → the waiting newcomer decodes a first frame', `${(results['allowJoiningToFirstFrameMs'] as number).toFixed(0)} ms`],
+    ['Admit pressed → the newcomer linked to all 3 members / decodes a first frame / frames from all 3 (waiting room, 4th of 4)',
+      `${admitting.linkedMs} ms / ${admitting.firstMs} ms / ${admitting.allMs} ms`],
     [`Chat message delivery, 3 members each sending (${chatting.samples} deliveries), p50 / p99`, `${chatting.p50Ms} ms / ${chatting.p99Ms} ms`],
     [`A host's mute request → silence at the first / at every other member (3 members; request delivered in ${muting.requestReachedMs} ms)`, `${muting.firstSilentMs} ms / ${muting.allSilentMs} ms`],
     ['… floor: the member switching her own microphone off → silence at every other member', `${muting.ownMuteAllSilentMs} ms`],

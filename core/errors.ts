@@ -21,7 +21,9 @@ export type SecureMeetingErrorCode =
   /** Only a host (or co-host) may do that, or a host did not permit it. */
   | 'forbidden'
   /** Data could not be kept on this device (no IndexedDB, private mode, quota); the meeting goes on without it. */
-  | 'storage';
+  | 'storage'
+  /** A host removed us from the meeting (the reason a meeting left on its own). */
+  | 'removed';
 
 export const PREFIX = 'secure-meeting: ';
 

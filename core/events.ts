@@ -6,7 +6,9 @@ import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { ModerationEvent } from './features/moderation.js';
 import type { PermissionsEvent } from './features/permissions.js';
+import type { EpochEvent, RemovalEvent } from './features/removal.js';
 import type { RolesEvent } from './features/roles.js';
+import type { KnockEvent, WaitingRoomEvent } from './features/waiting-room.js';
 import type { ScreenShareEvent } from './features/screen-share.js';
 import type { RelayState } from './relay.js';
 
@@ -49,8 +51,11 @@ export interface RemotePeer {
 }
 
 export class MeetingStateEvent extends Event {
-  constructor(readonly state: MeetingState) {
+  /** With state 'left': why, when the meeting ended us rather than we it (code 'removed'); null otherwise. */
+  readonly reason: SecureMeetingError | null;
+  constructor(readonly state: MeetingState, reason: SecureMeetingError | null = null) {
     super('state');
+    this.reason = reason;
   }
 }
 
@@ -76,6 +81,8 @@ export class MeetingErrorEvent extends Event {
 export interface MeetingEventMap {
   joinwindow: JoinWindowEvent;
   roles: RolesEvent;
+  removal: RemovalEvent;
+  epoch: EpochEvent;
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
@@ -83,6 +90,8 @@ export interface MeetingEventMap {
   muterequest: ModerationEvent;
   handlowered: ModerationEvent;
   chat: ChatEvent;
+  knock: KnockEvent;
+  waitingroom: WaitingRoomEvent;
   fileoffer: FileEvent;
   fileprogress: FileEvent;
   filedone: FileEvent;

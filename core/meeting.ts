@@ -14,11 +14,13 @@ import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
 import { moderation } from './features/moderation.js';
 import { permissions } from './features/permissions.js';
+import { removal } from './features/removal.js';
 import { roles } from './features/roles.js';
 import { screenShare } from './features/screen-share.js';
+import { waitingRoom } from './features/waiting-room.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia, type InputKind } from './media/local.js';
-import { Mesh } from './mesh/mesh.js';
+import { Mesh, type RefusedCounts } from './mesh/mesh.js';
 import type { PendingCounts } from './mesh/pending.js';
 import type { Peer, PeerStats } from './mesh/peer.js';
 import { generateCertificate } from './mesh/prepared.js';
@@ -31,7 +33,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, hands, activeSpeaker, screenShare, permissions, moderation, chat, files];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -45,7 +47,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;
@@ -62,6 +64,8 @@ export class Meeting extends EventTarget {
   #state: MeetingState = 'idle';
   #certificate: RTCCertificate | undefined;
   #identity: Identity | null = null;
+  /** Why the meeting ended us, when it did (removed). */
+  #leftReason: SecureMeetingError | null = null;
 
   constructor(options: MeetingOptions) {
     super();
@@ -115,7 +119,7 @@ export class Meeting extends EventTarget {
         verify: (from, key, signature, data) => signatures.verify(from, key, signature, data),
       },
       olderThanUs: (peer) => peer.olderThanUs,
-      relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect() },
+      relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect(), rekey: (secret) => this.#rekey(secret) },
       tracks: { add: (track, stream) => this.#mesh.addStreamTrack(track, stream), remove: (track) => this.#mesh.removeStreamTrack(track) },
       router: this.#router,
       refilter: (peer) => this.#mesh.refilter(peer?.id),
@@ -124,7 +128,10 @@ export class Meeting extends EventTarget {
       peer: (id) => this.#mesh.peers.get(id),
       sendData: (peer, data) => peer.sendControl(data),
       openChannel: (peer, label) => peer.openChannel(label),
+      refuse: (id, publicKey, lingerMs) => this.#mesh.refuse(id, publicKey, lingerMs),
+      leave: (reason) => void this.#leaveFor(reason),
       emit: (event) => this.dispatchEvent(event),
+      gate: (policy) => this.#mesh.gate.install(policy),
     });
   }
 
@@ -155,8 +162,11 @@ export class Meeting extends EventTarget {
   /** Data channels members opened to us that were closed at once: no feature's label, too many open, handler failed. */
   get channelDropped(): Readonly<Record<ChannelDropReason, number>> { return this.#features.channelDropped; }
 
-  /** Members who never connected: closed to make room, refused, timed out, or whose connection the browser would not make. */
+  /** Members who never connected: closed to make room, refused, timed out, superseded by a new epoch, or whose connection the browser would not make. */
   get pendingDropped(): Readonly<PendingCounts> { return { ...this.#mesh.pending.counts }; }
+
+  /** What removed members (refused for the rest of the meeting) still sent, dropped: signals, and messages while their link lingered. */
+  get refusedDropped(): Readonly<RefusedCounts> { return { ...this.#mesh.refused }; }
 
   /** The API of an installed feature: `meeting.feature(joinWindow).allow(60)`. */
   feature<Api>(feature: Feature<string, Api>): Api { return this.#features.api(feature); }
@@ -276,6 +286,26 @@ export class Meeting extends EventTarget {
     this.#teardown();
   }
 
+  /** A feature ended the meeting for us (we were removed): leaving as ever, and the 'left' event says why. */
+  async #leaveFor(reason: SecureMeetingError): Promise<void> {
+    if (this.#state === 'left') return;
+    this.#leftReason = reason;
+    await this.leave();
+  }
+
+  /**
+   * A new epoch (a removal): the keys and topic of the new room secret,
+   * derived as at a join with the same channel and namespace. Members still
+   * connecting came in under the old secret and are let go; the relay side
+   * redials on the new topic if it was on the relay.
+   */
+  async #rekey(secret: string): Promise<void> {
+    const keys = await deriveRoomKeys({ password: secret, channel: this.#channel, namespace: this.#namespace });
+    if (this.#state === 'left') return;
+    this.#mesh.supersedePending();
+    this.#room.rekey(keys);
+  }
+
   #teardown(): void {
     this.#password = null;
     this.#features.ended();
@@ -288,7 +318,7 @@ export class Meeting extends EventTarget {
   #setState(state: MeetingState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.dispatchEvent(new MeetingStateEvent(state));
+    this.dispatchEvent(new MeetingStateEvent(state, state === 'left' ? this.#leftReason : null));
   }
 
   /** The room has already said hello by now (each time it opens); members already here answer by offering. */

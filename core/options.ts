@@ -42,6 +42,12 @@ export interface MeetingOptions {
   audioLevels?: LevelSource;
   /** The largest file `meeting.feature(files)` sends or accepts, in bytes. Default 100 MiB. */
   maxFileBytes?: number;
+  /**
+   * Newcomers wait until a host or co-host admits them (the waiting room,
+   * `meeting.feature(waitingRoom)`). Default false. A newcomer let in follows
+   * its hosts' setting; hosts can switch it during the meeting.
+   */
+  waitingRoom?: boolean;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */
   clock?: Clock;
 }

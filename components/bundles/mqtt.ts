@@ -7,5 +7,7 @@ import { BUNDLE_FILES, bundledAdapters, useAdapterLoader } from '../secure-meeti
 export * from '../elements.js';
 // The chat's core feature, so a page using this file can reach it: `el.meeting.feature(chat)`.
 export { chat, ChatEvent } from '../../core/features/chat.js';
+// Removal, likewise: `el.meeting.feature(removal).remove(id)` from a page's own controls.
+export { removal, RemovalEvent, EpochEvent } from '../../core/features/removal.js';
 
 useAdapterLoader(bundledAdapters(BUNDLE_FILES.mqtt, { ws: websocketRelay, mqtt: mqttRelay }));

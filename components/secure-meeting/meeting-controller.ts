@@ -206,8 +206,8 @@ export class MeetingController implements ReactiveController {
     const stops = [
       listen(meeting, 'state', (e) => {
         if (e.state === 'left' && this.hasJoined) {
-          // Core ended the meeting on its own (e.g. a fatal relay error): back to the gate, saying why.
-          const reason = this.notice || 'The meeting ended.';
+          // Core ended the meeting on its own (a host removed us, a fatal relay error): back to the gate, saying why.
+          const reason = e.reason ? plainMessage(e.reason) : this.notice || 'The meeting ended.';
           void this.leave(false, new Error(reason)).then(() => {
             this.error = reason;
             this.host.requestUpdate();

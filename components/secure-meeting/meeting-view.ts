@@ -19,6 +19,9 @@ import { ChatController, chatButton, chatPanel } from '../features/chat.js';
 import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
+import { RemovalController, newPassphraseNotice } from '../features/removal.js';
+import { removal } from '../../core/features/removal.js';
+import { WaitingRoomController, knockList, waitingRoomButton, waitingScreen } from '../features/waiting-room.js';
 import { GridSizeController, participantsGrid } from './grid.js';
 import { spotlight } from './spotlight.js';
 import { ToolbarController, type ToolbarItem } from './toolbar.js';
@@ -46,13 +49,15 @@ export class MeetingView {
   private readonly hands: HandsController;
   private readonly speaker: ActiveSpeakerController;
   private readonly participants: ParticipantsController;
-  /** Host controls in the participants panel; `remove` is set once the meeting can remove members. */
+  /** Host controls in the participants panel; its `remove` is the removal feature's. */
   readonly moderation: ModerationController;
   private readonly devices: DevicesController;
   private readonly invite: InviteController;
   private readonly chat: ChatController;
   private readonly files: FilesController;
   private readonly screenShare: ScreenShareController;
+  private readonly removal: RemovalController;
+  private readonly waitingRoom: WaitingRoomController;
   private readonly toolbar: ToolbarController;
   private readonly gridSize: GridSizeController;
   /** Attached to each meeting while it lasts (MeetingController does it). */
@@ -72,7 +77,11 @@ export class MeetingView {
       (this.screenShare = new ScreenShareController(host)),
       (this.chat = new ChatController(host)),
       (this.files = new FilesController(host)),
+      (this.removal = new RemovalController(host)),
+      (this.waitingRoom = new WaitingRoomController(host)),
     ];
+    // Remove on a member's row: the removal feature (a new room secret for everyone else).
+    this.moderation.remove = (m, id) => m.feature(removal).remove(id);
     this.toolbar = new ToolbarController(host);
     this.gridSize = new GridSizeController(host);
   }
@@ -93,6 +102,8 @@ export class MeetingView {
       { key: 'settings', priority: 6, render: () => settingsButton(this.devices) },
       { key: 'invite', priority: 4, render: () => inviteButton(this.invite) },
       { key: 'share-screen', priority: 1, render: () => screenShareButton(this.screenShare) },
+      // Hosts and co-hosts only: whether newcomers wait.
+      ...(this.waitingRoom.mayAct ? [{ key: 'waiting-room', priority: 6, render: () => waitingRoomButton(this.waitingRoom) }] : []),
       {
         key: 'leave', pinned: true,
         render: () => html`<button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>Leave</button>`,
@@ -101,9 +112,13 @@ export class MeetingView {
   }
 
   render(m: Meeting) {
+    // Held by the waiting room (or turned away): that, instead of the meeting.
+    const waiting = waitingScreen(this.waitingRoom, () => this.actions.leave());
+    if (waiting !== nothing) return waiting;
     const peers = [...m.peers.values()];
     const screens = this.screenShare.screens;
     return html`
+      ${knockList(this.waitingRoom)}
       <div part="stage" class=${screens.length > 0 ? 'stage spotlit' : 'stage'}>
         ${screens.length > 0 ? spotlight(screens) : nothing}
         ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
@@ -111,6 +126,7 @@ export class MeetingView {
           this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
       </div>
       ${moderationRequest(this.moderation)}
+      ${newPassphraseNotice(this.removal)}
       ${this.toolbar.render(this.toolbarItems(peers.length))}
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised, this.moderation)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
       ${chatPanel(this.chat, filesInChat(this.files))}

@@ -269,6 +269,8 @@ export const styles = css`
 
   [part='safety'],
   [part~='participants-panel'],
+  [part~='knock-list'],
+  [part='waiting'],
   [part='settings'],
   [part='invite-panel'] {
     display: grid;
@@ -278,6 +280,33 @@ export const styles = css`
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     background: var(--_surface);
+  }
+
+  /* The waiting room's screen takes the stage's place. */
+  [part='waiting'] {
+    min-height: var(--sm-stage-min-height, 240px);
+    align-content: center;
+    justify-items: center;
+    text-align: center;
+  }
+
+  [part='waiting'][data-state='denied'] [part='waiting-message'] {
+    color: var(--_danger);
+  }
+
+  [part='waiting-message'] {
+    margin: 0;
+    font-size: 1.2em;
+  }
+
+  [part='waiting-help'] {
+    margin: 0;
+    color: var(--_muted);
+  }
+
+  [part~='knock-list'] {
+    justify-items: stretch;
+    border-color: var(--_accent);
   }
 
   [part='safety'] dl {

@@ -157,6 +157,29 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart file-status - Where it is (sending, checking, ready to save…).
  * @csspart file-cancel - Its Cancel button.
  * @csspart file-save - Save, for a received file once its hash is checked.
+ * @csspart new-passphrase - The `<new-passphrase>` notice hosts and co-hosts see after a removal: the meeting's new password (loaded the first time there is one).
+ * @csspart new-passphrase-base - The notice.
+ * @csspart new-passphrase-message - Why the password changed.
+ * @csspart new-passphrase-text - The new password (dots until Show is pressed).
+ * @csspart new-passphrase-show - Its Show toggle (aria-pressed).
+ * @csspart new-passphrase-copy - Copies the new password.
+ * @csspart new-passphrase-status - "Copied", or how to copy by hand.
+ * @csspart new-passphrase-close - Closes the notice.
+ * @csspart waiting - Instead of the meeting while the waiting room holds us, or after a host turned us away (`data-state` waiting or denied).
+ * @csspart waiting-message - "Waiting for the host to let you in", or "The host did not let you in."
+ * @csspart waiting-help - What to do meanwhile, or next.
+ * @csspart waiting-leave - Leave (while waiting) or Back (once denied).
+ * @csspart knock-list - The `<knock-list>` hosts and co-hosts see while someone waits to join.
+ * @csspart knock-base - Its region.
+ * @csspart knock-cue - "Ada wants to join": the newest arrival (a polite live region).
+ * @csspart knock-items - The list of members waiting.
+ * @csspart knock - One member waiting.
+ * @csspart knock-name - Their name.
+ * @csspart knock-since - Since when they wait.
+ * @csspart knock-admit - Admit: lets them in, for everyone.
+ * @csspart knock-deny - Deny: turns them away for the rest of the meeting.
+ * @csspart waiting-problem - Why an Admit, Deny or the toggle failed.
+ * @csspart waiting-room - The hosts' "Waiting room" toggle (aria-pressed): whether newcomers wait to be let in.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -236,6 +259,14 @@ export class SecureMeeting extends LitElement {
    * display name.
    */
   @property({ type: Boolean, attribute: 'no-persist' }) noPersist = false;
+
+  /**
+   * Newcomers wait until a host or co-host lets them in (Admit / Deny);
+   * hosts can switch it during the meeting. A newcomer let in follows the
+   * hosts' setting, whatever its own attribute says. While no host is
+   * present, newcomers keep waiting; the next host sees them.
+   */
+  @property({ type: Boolean, attribute: 'waiting-room' }) waitingRoom = false;
 
   /** A ready relay adapter (e.g. your own transport); when set, `adapter`, `relay` and `adapterOptions` are not used. */
   @property({ attribute: false }) relayAdapter: RelayAdapter | null = null;
@@ -345,6 +376,7 @@ export class SecureMeeting extends LitElement {
         // An app's own `media` wins over the form's device choices.
         media: this.media !== undefined ? this.media : mediaFor(devices),
         persist: !this.noPersist,
+        waitingRoom: this.waitingRoom,
         audioOff: devices.microphoneOff,
         videoOff: devices.cameraOff,
       },

@@ -6,9 +6,10 @@
  * only hears about the members and messages it asked for.
  */
 import type { Clock } from '../clock.js';
-import { invalidOption } from '../errors.js';
+import { invalidOption, type SecureMeetingError } from '../errors.js';
 import type { MeetingState, RemotePeer } from '../events.js';
 import type { LocalMedia } from '../media/local.js';
+import type { GateControl, GatePolicy } from '../mesh/gate.js';
 import type { ControlRouter, MessageType } from '../wire/registry.js';
 import type { Signer } from './statements.js';
 import { ChannelRouter, type ChannelDropReason } from './channels.js';
@@ -59,8 +60,12 @@ export interface FeatureContext {
    * of other members' signatures, for statements that must be ours alone.
    */
   readonly signer: Signer;
-  /** Joining the relay and leaving it (the join window decides when). */
-  readonly relay: { connect(): void; disconnect(): void };
+  /**
+   * Joining the relay and leaving it (the join window decides when), and
+   * moving to the keys and topic of a new room secret (a removal's new
+   * epoch; on the relay it redials there).
+   */
+  readonly relay: { connect(): void; disconnect(): void; rekey(secret: string): Promise<void> };
   /**
    * Tracks sent as a stream of their own (a shared screen), to every member
    * and to those who connect later; negotiated over each pair's control
@@ -104,8 +109,23 @@ export interface FeatureContext {
   onChannel(handler: (peer: RemotePeer, channel: RTCDataChannel, name: string) => void): void;
   /** Updates what everyone sees of a member (fires `peerupdate` when something changed). */
   updatePeer(peer: RemotePeer, info: PeerInfo): void;
+  /**
+   * Refuses a member for the rest of the meeting (removed): our connection
+   * to them closes (after `lingerMs`, leaving the meeting at once), and
+   * nothing from their id or identity key is heard or connected again.
+   */
+  refuse(id: string, publicKey: string, lingerMs?: number): void;
+  /** Ends the meeting for us on this feature's word (we were removed): state 'left', its event carrying `reason`. */
+  leave(reason: SecureMeetingError): void;
   /** Dispatches an event on the meeting. */
   emit(event: Event): void;
+  /**
+   * Puts a policy in front of the mesh (core/mesh/gate.ts): it decides about
+   * each hello or offer from a member we are not connected to — let through,
+   * held until released, or ignored — and hears knock signals. One feature
+   * per meeting (the waiting room); a TypeError for a second.
+   */
+  gate(policy: GatePolicy): GateControl;
 }
 
 export interface Feature<Key extends string = string, Api = unknown> {
@@ -148,7 +168,11 @@ export interface FeatureHost<P extends RemotePeer> {
   sendData(peer: P, data: string): boolean;
   /** A new data channel to that member, or null when its link is not up. */
   openChannel(peer: P, label: string): RTCDataChannel | null;
+  refuse: FeatureContext['refuse'];
+  leave: FeatureContext['leave'];
   emit(event: Event): void;
+  /** Installs the mesh's gate policy (FeatureContext.gate). */
+  gate(policy: GatePolicy): GateControl;
 }
 
 type Hook<A extends unknown[]> = ((...args: A) => void)[];
@@ -253,7 +277,10 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       },
       onChannel: (h) => this.#channels.own(key, h),
       updatePeer: (peer, info) => void own(peer)?.update(info),
+      refuse: (id, publicKey, lingerMs) => host.refuse(id, publicKey, lingerMs),
+      leave: (reason) => host.leave(reason),
       emit: (event) => host.emit(event),
+      gate: (policy) => host.gate(policy),
     };
   }
 }

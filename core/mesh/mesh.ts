@@ -12,6 +12,7 @@ import type { Room } from '../room/room.js';
 import { isId, isString, MAX_ENVELOPE_BYTES } from '../wire/guards.js';
 import { defineMessage, type ControlRouter, type MessageType } from '../wire/registry.js';
 import { isCandidateBody, isDescriptionBody, type CandidateBody, type DescriptionBody, type EmptyBody, type LinkSignal } from '../wire/signals.js';
+import { Gate } from './gate.js';
 import { PendingPeers } from './pending.js';
 import { Peer } from './peer.js';
 import { PreparedPool } from './prepared.js';
@@ -69,21 +70,44 @@ type MemberSignal = Extract<Inbound, { type: 'hello' | 'description' | 'candidat
 /** Ids of members gone remembered at most, so a flood of fresh ids cannot grow the set without bound. */
 const MAX_GONE = 4096;
 
+/** What the mesh dropped because it came from (or was passed on for) a refused member. */
+export interface RefusedCounts {
+  /** Hellos, offers, answers, candidates and byes opened from the relay or a forward. */
+  signals: number;
+  /** Control messages over their link while it lingered (refuse()). */
+  messages: number;
+}
+
 export class Mesh {
   readonly peers = new Map<string, Peer>();
   readonly pool: PreparedPool;
   /** Members whose control channel has not opened: capped, and timed out (pending.ts). */
   readonly pending: PendingPeers<MemberSignal>;
+  /** Asked first about members not connected yet, once a feature installs a policy (the waiting room). */
+  readonly gate: Gate<MemberSignal>;
   readonly #init: MeshInit;
   /** Members who said bye, vanished or were disconnected: their hellos and offers are ignored. */
   readonly #gone = new Set<string>();
   /** Tracks we send as streams of their own, to every member and to those who connect later. */
   readonly #extra = new Map<MediaStreamTrack, MediaStream>();
+  /**
+   * Members refused for the rest of the meeting (removed), by id and by
+   * identity key: nothing they send is heard, and no connection is made
+   * with them again. Only hosts' signed actions add to these, so they stay small.
+   */
+  readonly #refusedIds = new Set<string>();
+  readonly #refusedKeys = new Set<string>();
+  readonly refused: RefusedCounts = { signals: 0, messages: 0 };
 
   constructor(init: MeshInit) {
     this.#init = init;
     this.pool = new PreparedPool({ clock: init.clock, rtc: init.rtc, localStream: () => init.media.stream, joined: init.joined });
     this.pending = new PendingPeers(init.clock, (signals) => this.#start(signals));
+    this.gate = new Gate<MemberSignal>(init.clock, {
+      start: (signals) => this.#release(signals),
+      send: (to, body) => init.room.send({ type: 'knock', body }, to),
+      hello: () => init.room.send({ type: 'hello', body: { name: init.selfName } }),
+    });
     const { router } = init;
     router.declare(MESH, [Description, Candidate, Ping, Pong, Bye, Forward]);
     router.on(MESH, Description, (peer, body) => peer.apply({ type: 'description', body }));
@@ -96,25 +120,32 @@ export class Mesh {
 
   /** A signal opened from the relay, or from an envelope a member passed on. */
   receive(message: Inbound): void {
+    if (this.#isRefused(message.from, message.key)) {
+      this.refused.signals++;
+      return;
+    }
     const existing = this.peers.get(message.from);
     switch (message.type) {
       case 'hello':
         // A member we already know re-announces after a relay reconnect.
         if (this.#gone.has(message.from)) return;
-        if (!existing) this.pending.admit(message.from, message);
+        if (!existing && this.#passes(message, 'hello')) this.pending.admit(message.from, message);
         return;
       case 'description':
         if (this.#gone.has(message.from)) return;
         if (existing) return existing.receive(message);
-        if (message.body.description.type === 'offer') this.pending.admit(message.from, message);
-        else this.pending.follow(message.from, message);
+        if (message.body.description.type !== 'offer') return this.#follow(message);
+        if (this.#passes(message, 'offer')) this.pending.admit(message.from, message);
         return;
       case 'candidate':
         if (existing) return existing.receive(message);
-        this.pending.follow(message.from, message);
-        return;
+        return this.#follow(message);
       case 'bye':
         return existing?.close();
+      case 'knock':
+        // Only ever addressed to one member; a broadcast one is no one's answer.
+        if (message.to === this.#init.selfId()) this.gate.knocked({ id: message.from, key: message.key }, message.body);
+        return;
     }
   }
 
@@ -135,6 +166,31 @@ export class Mesh {
     this.#gone.add(id);
     this.send(peer, Bye, {});
     peer.close();
+  }
+
+  /**
+   * Refuses a member for the rest of the meeting (a host removed them): from
+   * now on nothing they send is heard, their hellos and offers get no
+   * connection, nothing is passed on to them, and our connection to them
+   * closes, after `lingerMs` if given (the host's, so the removal it just
+   * sent them reaches them first; they leave on it, which closes it sooner).
+   */
+  refuse(id: string, publicKey: string, lingerMs = 0): void {
+    this.#refusedIds.add(id);
+    if (publicKey !== '') this.#refusedKeys.add(publicKey);
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    if (lingerMs <= 0) return peer.close();
+    // Gone from the meeting at once (features send it nothing more, everyone
+    // sees it leave); only the connection itself waits, so what was just sent
+    // on it is not cut off by closing it.
+    this.#forget(peer);
+    this.#init.clock.setTimeout(() => peer.close(), lingerMs);
+  }
+
+  /** A new epoch began: members still connecting came in under the old room secret (pending.ts). */
+  supersedePending(): void {
+    this.pending.supersede();
   }
 
   addTrack(track: MediaStreamTrack, stream: MediaStream): void {
@@ -168,6 +224,7 @@ export class Mesh {
   close(): void {
     this.pool.close();
     this.pending.close();
+    this.gate.close();
     for (const peer of [...this.peers.values()]) peer.close();
   }
 
@@ -206,10 +263,49 @@ export class Mesh {
     if (target?.linkUp) this.send(target, Forward, body);
   }
 
+  /** A member's connection closed (or is refused): it leaves the meeting, and its id is not let in again. */
+  #forget(p: Peer): void {
+    this.pending.settled(p);
+    this.#init.router.forget(p);
+    if (this.peers.get(p.id) !== p) return;
+    // Member ids live for one join: whoever said bye or vanished comes back with a new one.
+    this.#gone.add(p.id);
+    if (this.#gone.size > MAX_GONE) this.#gone.delete(this.#gone.values().next().value as string);
+    this.peers.delete(p.id);
+    this.#init.leave(p);
+  }
+
+  #isRefused(id: string, publicKey: string): boolean {
+    return this.#refusedIds.has(id) || this.#refusedKeys.has(publicKey);
+  }
+
+  /** Whether the gate lets a hello or offer through now (else it holds or ignores it). */
+  #passes(message: Extract<MemberSignal, { type: 'hello' | 'description' }>, kind: 'hello' | 'offer'): boolean {
+    return this.gate.arrive({ id: message.from, key: message.key, name: message.body.name }, kind, message);
+  }
+
+  /** A later signal of a member not connected yet: kept with its hello or offer, wherever that waits. */
+  #follow(message: MemberSignal): void {
+    if (!this.pending.follow(message.from, message)) this.gate.follow(message.from, message);
+  }
+
+  /** A member the gate held, released: connected as if its hello or offer had come now, then what followed it. */
+  #release(signals: readonly MemberSignal[]): void {
+    const [first, ...rest] = signals;
+    if (!first || this.peers.has(first.from) || this.#gone.has(first.from)) return;
+    this.pending.admit(first.from, first);
+    for (const signal of rest) {
+      const peer = this.peers.get(first.from);
+      if (!peer) this.pending.follow(first.from, signal);
+      else if (signal.type !== 'hello') peer.receive(signal);
+    }
+  }
+
   /** A member let in by the pending cap (pending.ts): its connection, then what it sent while it waited. */
   #start(signals: readonly MemberSignal[]): void {
     const first = signals[0]!;
     if (first.type === 'candidate' || this.peers.has(first.from) || this.#gone.has(first.from)) return;
+    if (this.#isRefused(first.from, first.key)) return; // refused while it waited
     const peer = this.#add(first.from, first.key, first.body.name, first.type === 'hello');
     if (!peer) return;
     for (const signal of signals) if (signal.type !== 'hello') peer.receive(signal);
@@ -237,25 +333,25 @@ export class Mesh {
         relay: (message) => init.room.send(message, id),
         detour: (message) => this.#detour(message, id),
         hasDetour: () => this.#hasDetour(id),
-        control: (p, data) => init.router.dispatch(p, data),
+        control: (p, data) => {
+          // A refused member's link lingers a moment (refuse()); what it says meanwhile is not heard.
+          if (this.#refusedIds.has(p.id)) this.refused.messages++;
+          else init.router.dispatch(p, data);
+        },
         ping: (p) => this.send(p, Ping, {}),
         opened: (p) => {
           this.pending.settled(p);
           init.opened(p);
         },
-        channel: (p, channel) => init.channel(p, channel),
-        admits: (p, track, streamId) => init.admits(p, track, streamId),
-        changed: (p) => init.update(p),
-        closed: (p) => {
-          this.pending.settled(p);
-          init.router.forget(p);
-          if (this.peers.get(p.id) !== p) return;
-          // Member ids live for one join: whoever said bye or vanished comes back with a new one.
-          this.#gone.add(p.id);
-          if (this.#gone.size > MAX_GONE) this.#gone.delete(this.#gone.values().next().value as string);
-          this.peers.delete(p.id);
-          init.leave(p);
+        channel: (p, channel) => {
+          if (this.#refusedIds.has(p.id)) channel.close();
+          else init.channel(p, channel);
         },
+        admits: (p, track, streamId) => init.admits(p, track, streamId),
+        changed: (p) => {
+          if (this.peers.get(p.id) === p) init.update(p);
+        },
+        closed: (p) => this.#forget(p),
       });
     } catch {
       // At the browser's connection limit `new RTCPeerConnection` throws: this

@@ -61,10 +61,12 @@ export interface PendingCounts {
   failed: number;
   /** Waited for a connection, and were pushed out by newer ones. */
   shed: number;
+  /** Were still connecting when the room secret changed (a removal): they came in with the old one. */
+  superseded: number;
 }
 
 export class PendingPeers<S> {
-  readonly counts: PendingCounts = { evicted: 0, refused: 0, timedOut: 0, failed: 0, shed: 0 };
+  readonly counts: PendingCounts = { evicted: 0, refused: 0, timedOut: 0, failed: 0, shed: 0, superseded: 0 };
   readonly #clock: Clock;
   readonly #start: (signals: readonly S[]) => void;
   /** In arrival order: the first is the oldest. */
@@ -130,6 +132,21 @@ export class PendingPeers<S> {
     for (const id of ids) this.#clock.clearTimeout(id);
     this.#timers.delete(peer);
     if (this.#waiting.size > 0) this.#drainSoon();
+  }
+
+  /**
+   * A new epoch: every member still connecting reached us under the old
+   * room secret, which the removed member knows too, so none of them gets
+   * in. Each is closed, and those waiting are forgotten.
+   */
+  supersede(): void {
+    const peers = [...this.#timers.keys()];
+    this.counts.superseded += peers.length + this.#waiting.size;
+    this.#waiting.clear();
+    for (const peer of peers) {
+      this.settled(peer);
+      peer.close();
+    }
   }
 
   close(): void {

@@ -37,7 +37,10 @@ export class Room {
   readonly #events: RoomEvents;
   readonly #now: () => number;
   #codec: EnvelopeCodec | null = null;
+  #self: Identity | null = null;
   #target: RelayTarget | null = null;
+  /** What the codecs of earlier epochs dropped (rekey() makes a new one). */
+  readonly #earlier: Partial<Record<DropReason, number>> = {};
   #relay: RelayConnection | null = null;
   #state: RelayState | 'idle' = 'idle';
   #closed = false;
@@ -68,6 +71,7 @@ export class Room {
   /** Dropped inbound envelopes by reason. */
   get dropped(): Readonly<Record<DropReason, number>> {
     const counts = { ...(this.#codec?.dropped ?? ({} as Record<DropReason, number>)) };
+    for (const [reason, n] of Object.entries(this.#earlier) as [DropReason, number][]) counts[reason] = (counts[reason] ?? 0) + n;
     counts.failed = (counts.failed ?? 0) + this.#lost.failed;
     counts.overflow = (counts.overflow ?? 0) + this.#lost.overflow;
     return counts;
@@ -80,8 +84,28 @@ export class Room {
    */
   start(keys: RoomKeys, channel: string, self: Identity, greeting: Signal): void {
     this.#codec = new EnvelopeCodec(keys, self, { now: this.#now });
+    this.#self = self;
     this.#target = { topic: keys.topic, channel };
     this.#greeting = greeting;
+  }
+
+  /**
+   * A new epoch (a member was removed, and the room secret changed): from
+   * now on everything is sealed and opened with these keys, on their topic.
+   * On the relay, we leave the old topic and dial the new one, where our
+   * hello goes out again; off it (joining locked), the next connect() dials
+   * the new one. Frames already queued from the old topic are still opened
+   * with the old keys; the old topic is never heard again.
+   */
+  rekey(keys: RoomKeys): void {
+    const [codec, self, target] = [this.#codec, this.#self, this.#target];
+    if (!codec || !self || !target || this.#closed) return;
+    for (const [reason, n] of Object.entries(codec.dropped) as [DropReason, number][]) this.#earlier[reason] = (this.#earlier[reason] ?? 0) + n;
+    this.#codec = new EnvelopeCodec(keys, self, { now: this.#now });
+    this.#target = { topic: keys.topic, channel: target.channel };
+    if (this.#relay === null) return;
+    this.disconnect();
+    this.connect();
   }
 
   /** Dials the relay, unless already on it (or closed, or no keys yet). */
@@ -99,8 +123,9 @@ export class Room {
         if (current()) this.receive(data);
       },
       state: (state) => {
-        // A relay we already let go of (locked) still reports its closing.
-        if (current() || state === 'closed') {
+        // A relay we already let go of (locked) still reports its closing,
+        // unless another has taken its place (a new epoch's topic).
+        if (current() || (state === 'closed' && this.#relay === null)) {
           if (state === 'open' && current()) this.#greet();
           this.#state = state;
           this.#events.state(state);
@@ -134,10 +159,10 @@ export class Room {
 
   /** Seals a signal and hands the envelope to `deliver` (the relay, or members passing it on). */
   seal(signal: Signal, to: string | undefined, deliver: (envelope: string) => void): void {
-    const codec = this.#codec;
-    if (!codec) return;
+    if (!this.#codec) return;
+    // The keys when its turn comes: what leaves after a rekey is sealed for the new topic.
     this.#outbound = this.#outbound
-      .then(async () => deliver(await codec.seal(signal, to)))
+      .then(async () => deliver(await this.#codec!.seal(signal, to)))
       .catch((error: unknown) => {
         if (error instanceof SecureMeetingError) this.#events.error(error);
       });

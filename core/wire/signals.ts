@@ -3,7 +3,7 @@
  * description and candidate over their control channel too), and the guards
  * each must pass once decrypted.
  */
-import { PUBLIC_KEY_PATTERN } from '../identity.js';
+import { PUBLIC_KEY_PATTERN, SIGNATURE_PATTERN } from '../identity.js';
 import { isId, isName, isObject, isOptional, isString, type Json } from './guards.js';
 
 const MAX_SDP_LENGTH = 48 * 1024;
@@ -14,12 +14,22 @@ export interface DescriptionBody { description: { type: 'offer' | 'answer'; sdp:
 export interface CandidateBody { candidate: RTCIceCandidateInit | null }
 export type EmptyBody = Record<string, never>;
 
+/** A host action as signed (core/features/roles.ts): the JSON payload exactly as signed, and its P-256 signature. */
+export interface SignedActionBody { p: string; s: string }
+/**
+ * A member who holds a newcomer's hello tells it where it stands (the waiting
+ * room, core/features/waiting-room.ts): still waiting, or denied by host
+ * `by`, with the signed deny action so it can be checked.
+ */
+export type KnockBody = { state: 'waiting' } | { state: 'denied'; by: string; action?: SignedActionBody };
+
 /** Messages that travel sealed over the relay (and round a broken link, forwarded by members). */
 export type Signal =
   | { type: 'hello'; body: HelloBody }
   | { type: 'description'; body: DescriptionBody }
   | { type: 'candidate'; body: CandidateBody }
-  | { type: 'bye'; body: EmptyBody };
+  | { type: 'bye'; body: EmptyBody }
+  | { type: 'knock'; body: KnockBody };
 
 /** The signals a member pair also exchanges over its own control channel. */
 export type LinkSignal = Extract<Signal, { type: 'description' | 'candidate' }>;
@@ -49,11 +59,24 @@ export function isCandidateBody(b: Json): boolean {
     isOptional(c['usernameFragment'], (x): x is string => isString(x, 256));
 }
 
+/** A signed action's payload: small JSON (a kind, a member id and key, a term, a time). */
+const MAX_ACTION_PAYLOAD = 4096;
+
+export function isSignedAction(v: unknown): v is SignedActionBody {
+  return isObject(v) && isString(v['p'], MAX_ACTION_PAYLOAD) && typeof v['s'] === 'string' && SIGNATURE_PATTERN.test(v['s']);
+}
+
+export function isKnockBody(b: Json): boolean {
+  if (b['state'] === 'waiting') return true;
+  return b['state'] === 'denied' && isId(b['by']) && (b['action'] === undefined || isSignedAction(b['action']));
+}
+
 const signalGuards: Record<Signal['type'], (b: Json) => boolean> = {
   hello: (b) => isName(b['name']),
   description: isDescriptionBody,
   candidate: isCandidateBody,
   bye: () => true,
+  knock: isKnockBody,
 };
 
 export function parseSignal(v: unknown): Signal | undefined {

@@ -123,7 +123,7 @@ describe('<secure-meeting>: a host moderates another member', () => {
     const bobRow = panel.shadowRoot!.querySelector<HTMLElement>(`[part~=member][data-id="${m.bob.id}"]`)!;
     expect(text(panel.shadowRoot!.querySelector('[part~=member][data-id] [part~=role]'))).to.equal('Host');
     expect(text(bobRow.querySelector('[part~=cohost]'))).to.equal('Make co-host');
-    expect(panel.removable).to.equal(false, 'no removal feature in this build yet');
+    expect(bobRow.querySelector('[part~=remove]')?.getAttribute('aria-label')).to.equal('Remove Bob');
     await expect(ada).to.be.accessible();
 
     // Unchecking Bob's camera: Bob's own camera goes off, and its toolbar toggle says why.
@@ -166,9 +166,13 @@ describe('<secure-meeting>: a host moderates another member', () => {
     mic.focus();
     for (let i = 0; i < 5 && deepActive() !== toggle; i++) await sendKeys({ press: 'Tab' });
     expect(deepActive()).to.equal(toggle);
+
+    // Remove, on Bob's row, removes him (the removal feature): his meeting ends.
     const left = once(bob, 'meeting-leave');
-    await bob.leave();
+    bobRow.querySelector<HTMLButtonElement>('[part~=remove]')!.click();
     await left;
+    await waitUntil(() => m.ada.peers.size === 0, 'Bob\'s tile stayed at Ada\'s', { timeout: 10_000 });
+    await waitUntil(() => text(panel.shadowRoot!.querySelector('[part~=notice]')) === 'Removed Bob', 'Ada saw no outcome');
     await ada.leave();
   });
 });

@@ -11,6 +11,7 @@ import { Mesh } from '../../core/mesh/mesh.js';
 import type { Peer } from '../../core/mesh/peer.js';
 import type { Room } from '../../core/room/room.js';
 import { ControlRouter } from '../../core/wire/registry.js';
+import type { Signal } from '../../core/wire/signals.js';
 import type { FakeClock } from './fake-clock.js';
 
 type Handler = ((event?: unknown) => void) | null;
@@ -114,10 +115,13 @@ export class FakeConnection {
 /** A Mesh over FakeConnections; its relay side records what it was asked to do. */
 export function nodeMesh(clock: FakeClock, selfId = 'f'.repeat(16)) {
   FakeConnection.install();
-  const room = { open: true, sent: 0, received: [] as string[] };
+  const room = { open: true, sent: 0, received: [] as string[], signals: [] as { signal: Signal; to: string | undefined }[] };
   const fakeRoom = {
     get open() { return room.open; },
-    send: () => void room.sent++,
+    send: (signal: Signal, to?: string) => {
+      room.sent++;
+      room.signals.push({ signal, to });
+    },
     seal: () => {},
     publish: () => true,
     receive: (frame: string) => void room.received.push(frame),

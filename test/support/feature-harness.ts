@@ -2,7 +2,9 @@
  * Meetings in Node for feature tests: each member is a real FeatureSet with
  * a real control router, installed with real features; their "control
  * channels" hand each encoded message straight to the other member's router.
- * No WebRTC and no relay: the relay is a pair of counters. A feature's own
+ * No WebRTC and no relay: the relay is a pair of counters, unless the test
+ * puts members on a FakeRelay, which carries hellos and knock signals
+ * through each member's real gate (core/mesh/gate.ts). A feature's own
  * data channels are fake pairs (fake-channel.ts) that open on the next turn
  * of the event loop and reach the other member's features then.
  */
@@ -12,6 +14,8 @@ import { ActionMessage, GENESIS_WAIT_MS, ROSTER_DELAY_MS, roles } from '../../co
 import { signStatement, type SignedAction } from '../../core/features/statements.js';
 import { createIdentity, SignatureChecker, type Identity } from '../../core/identity.js';
 import { LocalMedia } from '../../core/media/local.js';
+import { Gate } from '../../core/mesh/gate.js';
+import type { KnockBody } from '../../core/wire/signals.js';
 import { ControlRouter } from '../../core/wire/registry.js';
 import { channelPair, type FakeDataChannel } from './fake-channel.js';
 import type { FakeClock } from './fake-clock.js';
@@ -19,7 +23,7 @@ import type { FakeClock } from './fake-clock.js';
 /** Member `of` as seen by another member. */
 export class FakePeer implements RemotePeer {
   name: string;
-  publicKey = '';
+  publicKey: string;
   stream = null;
   /** Streams as a real peer would hold them; tests put what a member "sent" here. */
   streams = new Map<string, MediaStream>();
@@ -32,7 +36,7 @@ export class FakePeer implements RemotePeer {
   older = false;
   constructor(readonly id: string, readonly of: Member, readonly changes: PeerInfo[]) {
     this.name = of.name;
-    this.publicKey = of.identity?.publicKey ?? '';
+    this.publicKey = of.key;
   }
   update(info: PeerInfo): boolean {
     Object.assign(this, info);
@@ -45,11 +49,17 @@ let ids = 0;
 
 export class Member {
   readonly id: string;
+  /** Its public identity key; test members without an identity get a stand-in (the gate compares keys, never checks them). */
+  readonly key: string;
   readonly router: ControlRouter<FakePeer>;
   readonly features: FeatureSet<FakePeer>;
   readonly peers = new Map<string, FakePeer>();
   readonly events: Event[] = [];
-  readonly relay = { connects: 0, disconnects: 0 };
+  readonly relay = { connects: 0, disconnects: 0, rekeys: [] as string[] };
+  /** Members this one refused (ctx.refuse), in order; each is unlinked from it at once. */
+  readonly refused: { id: string; publicKey: string; lingerMs: number | undefined }[] = [];
+  /** Why a feature ended the meeting for this member (ctx.leave). */
+  leftWith: Error | null = null;
   readonly updates: PeerInfo[] = [];
   /** What features sent as streams of their own (ctx.tracks), in order: `add` or `remove`, and the track. */
   readonly tracks: { op: 'add' | 'remove'; track: MediaStreamTrack; stream?: MediaStream }[] = [];
@@ -61,6 +71,14 @@ export class Member {
   state: MeetingState = 'idle';
   /** Our camera and microphone as features see them (none opened: switching and forbidding work all the same). */
   readonly media = new LocalMedia(false);
+  /** The mesh's real gate: what a FakeRelay carries to this member goes through it. */
+  readonly gate: Gate<Member>;
+  /** The FakeRelay this member is on, if any. */
+  onRelay: FakeRelay | null = null;
+  /** Knock signals this member sent (sealed, in a real meeting), in order. */
+  readonly knocks: { to: string; body: KnockBody }[] = [];
+  /** How often this member said hello again (GateControl.knockAgain). */
+  hellos = 0;
 
   /** A member with a real identity key (needed by features that sign, such as roles). */
   static async signed(name: string, clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}): Promise<Member> {
@@ -69,7 +87,20 @@ export class Member {
 
   constructor(readonly name: string, readonly clock: FakeClock, features: readonly Feature[], options: Record<string, unknown> = {}, readonly identity?: Identity) {
     this.id = identity?.id ?? (++ids).toString(16).padStart(16, '0');
+    this.key = identity?.publicKey ?? `key-${this.id}`;
     const signatures = new SignatureChecker();
+    this.gate = new Gate<Member>(clock, {
+      // A released hello makes us the one who offers, as the mesh does.
+      start: ([from]) => void (from && this.offerTo(from)),
+      send: (to, body) => {
+        this.knocks.push({ to, body });
+        this.onRelay?.knock(this, to, body);
+      },
+      hello: () => {
+        this.hellos++;
+        this.onRelay?.hello(this);
+      },
+    });
     this.router = new ControlRouter<FakePeer>((error) => this.failures.push(error), clock);
     this.features = new FeatureSet<FakePeer>(features, {
       self: { id: this.id, name },
@@ -83,7 +114,14 @@ export class Member {
         verify: (from, key, signature, data) => signatures.verify(from, key, signature, data),
       },
       olderThanUs: (peer) => peer.older,
-      relay: { connect: () => this.relay.connects++, disconnect: () => this.relay.disconnects++ },
+      relay: {
+        connect: () => this.relay.connects++,
+        disconnect: () => {
+          this.relay.disconnects++;
+          this.onRelay?.members.delete(this);
+        },
+        rekey: async (secret) => void this.relay.rekeys.push(secret),
+      },
       tracks: { add: (track, stream) => void this.tracks.push({ op: 'add', track, stream }), remove: (track) => void this.tracks.push({ op: 'remove', track }) },
       router: this.router,
       refilter: (peer) => void this.refilters.push(peer?.id ?? 'all'),
@@ -97,8 +135,35 @@ export class Member {
         return back !== undefined;
       },
       openChannel: (peer, label) => this.openChannel(peer.of, label) as unknown as RTCDataChannel | null,
+      refuse: (id, publicKey, lingerMs) => {
+        this.refused.push({ id, publicKey, lingerMs });
+        const peer = this.peers.get(id);
+        if (!peer) return;
+        this.peers.delete(id);
+        this.features.peerLeft(peer);
+      },
+      leave: (reason) => {
+        this.leftWith = reason;
+        this.leave();
+      },
       emit: (event) => this.events.push(event),
+      gate: (policy) => this.gate.install(policy),
     });
+  }
+
+  /** A hello or offer of `from` reaches us over the relay: through our gate, as the mesh takes it. */
+  arrive(from: Member, kind: 'hello' | 'offer'): void {
+    if (this.peers.has(from.id)) return;
+    if (!this.gate.arrive({ id: from.id, key: from.key, name: from.name }, kind, from)) return;
+    // The one who offers was there first.
+    if (kind === 'hello') this.offerTo(from);
+    else link(from, this);
+  }
+
+  /** We offer to `to` (answering its hello): linked if its gate lets the offer in. */
+  offerTo(to: Member): void {
+    if (this.peers.has(to.id)) return;
+    to.arrive(this, 'offer');
   }
 
   /** A data channel to `to` with any label (a test may play a hostile member); null when not linked. */
@@ -130,6 +195,28 @@ export class Member {
   leave(): void {
     this.features.ended();
     this.state = 'left';
+  }
+}
+
+/** The relay for the waiting room's tests: hellos and knock signals between the members on it. */
+export class FakeRelay {
+  readonly members = new Set<Member>();
+
+  /** `m` reaches the relay and says hello, as a joining member does. */
+  enter(m: Member): void {
+    m.onRelay = this;
+    this.members.add(m);
+    this.hello(m);
+  }
+
+  hello(from: Member): void {
+    if (!this.members.has(from)) return;
+    for (const m of [...this.members]) if (m !== from) m.arrive(from, 'hello');
+  }
+
+  knock(from: Member, to: string, body: KnockBody): void {
+    if (!this.members.has(from)) return;
+    for (const m of this.members) if (m.id === to) m.gate.knocked({ id: from.id, key: from.key }, body);
   }
 }
 
@@ -189,25 +276,23 @@ export async function settle(done?: () => boolean, maxMs = done ? 3000 : 40): Pr
 }
 
 /**
- * A meeting with a host, of members with real identity keys: the first one
- * joins alone and becomes host, then the others join one by one, each linked
- * to everyone before it, until all agree on the host and its roster.
- * `features` must include roles.
+ * A meeting with a host, of members with real identity keys and `features`
+ * (roles among them): the first hosts, the others come one by one, each
+ * linked to all before it, until all agree on the host and its roster.
  */
-export async function hostedMeeting(clock: FakeClock, features: readonly Feature[], names: readonly string[], options: Record<string, unknown> = {}): Promise<Member[]> {
-  const all = await Promise.all(names.map((n) => Member.signed(n, clock, features, options)));
+export async function hostedMeeting(clock: FakeClock, features: readonly Feature[], ...names: string[]): Promise<Member[]> {
+  const all = await Promise.all(names.map((n) => Member.signed(n, clock, features)));
   const [first, ...rest] = all as [Member, ...Member[]];
-  const hostOf = (m: Member) => m.features.api(roles).host;
+  const rolesOf = (m: Member) => m.features.api(roles);
   first.join();
   clock.advance(GENESIS_WAIT_MS);
-  await settle(() => hostOf(first) === first.id);
+  await settle(() => rolesOf(first).host === first.id);
   rest.forEach((m, i) => {
     m.join();
     for (const before of all.slice(0, i + 1)) link(before, m);
   });
-  await settle(() => all.every((m) => hostOf(m) === first.id));
   clock.advance(ROSTER_DELAY_MS);
-  await settle(() => all.every((m) => m.features.api(roles).term === 0));
+  await settle(() => all.every((m) => rolesOf(m).host === first.id && rolesOf(m).term === 0));
   await settle();
   return all;
 }

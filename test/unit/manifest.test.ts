@@ -12,7 +12,7 @@ test('package.json points at a custom elements manifest that documents every ele
   for (const module of manifest.modules) {
     for (const declaration of module.declarations ?? []) if (declaration.tagName) elements.set(declaration.tagName, declaration);
   }
-  assert.deepEqual([...elements.keys()].sort(), ['chat-panel', 'device-check', 'file-transfer', 'join-gate', 'participants-panel', 'peer-tile', 'secure-meeting']);
+  assert.deepEqual([...elements.keys()].sort(), ['chat-panel', 'device-check', 'file-transfer', 'join-gate', 'knock-list', 'new-passphrase', 'participants-panel', 'peer-tile', 'secure-meeting']);
   const names = (list: { name: string }[] | undefined) => (list ?? []).map((x) => x.name);
   const meeting = elements.get('secure-meeting')!;
   assert.deepEqual(names(meeting.events).sort(), ['meeting-error', 'meeting-join', 'meeting-leave', 'peer-join', 'peer-leave']);
@@ -29,6 +29,14 @@ test('package.json points at a custom elements manifest that documents every ele
   assert.ok(names(meeting.attributes).includes('no-persist'));
   assert.deepEqual(names(elements.get('file-transfer')!.events), ['file-transfer-cancel']);
   for (const part of ['base', 'name', 'size', 'progress', 'status', 'cancel', 'save']) assert.ok(names(elements.get('file-transfer')!.cssParts).includes(part), part);
-  // The password is never an attribute.
+  assert.deepEqual(names(elements.get('new-passphrase')!.events), ['new-passphrase-dismiss']);
+  for (const part of ['base', 'message', 'passphrase', 'show', 'copy', 'status', 'close']) assert.ok(names(elements.get('new-passphrase')!.cssParts).includes(part), part);
+  for (const part of ['new-passphrase', 'new-passphrase-text', 'new-passphrase-copy']) assert.ok(names(meeting.cssParts).includes(part), part);
+  assert.deepEqual(names(elements.get('knock-list')!.events).sort(), ['knock-admit', 'knock-deny']);
+  for (const part of ['base', 'cue', 'knock', 'name', 'since', 'admit', 'deny']) assert.ok(names(elements.get('knock-list')!.cssParts).includes(part), part);
+  assert.ok(names(meeting.attributes).includes('waiting-room'));
+  for (const part of ['waiting', 'waiting-message', 'knock-list', 'knock-admit', 'knock-deny', 'waiting-room']) assert.ok(names(meeting.cssParts).includes(part), part);
+  // The password is never an attribute, nor is the new one after a removal.
+  assert.ok(!names(elements.get('new-passphrase')!.attributes).includes('passphrase'));
   for (const [tag, element] of elements) assert.ok(!names(element.attributes).includes('password'), tag);
 });

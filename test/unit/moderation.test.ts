@@ -32,7 +32,7 @@ const until = async (done: () => boolean, what: string) => {
 
 test('a mute request switches the member\'s microphone off at once, tells everyone, and tells the member who asked', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   await modOf(ada).mute(bo.id);
   await until(() => !bo.media.audioEnabled, 'Bo is muted');
@@ -54,7 +54,7 @@ test('a mute request switches the member\'s microphone off at once, tells everyo
 
 test('"Mute everyone" mutes everyone but the host who asks; a co-host may ask too', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy', 'Di']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy', 'Di');
   const [ada, bo, cy, di] = all as [Member, Member, Member, Member];
   await modOf(ada).muteAll();
   await until(() => [bo, cy, di].every((m) => !m.media.audioEnabled), 'everyone but Ada is muted');
@@ -72,7 +72,7 @@ test('"Mute everyone" mutes everyone but the host who asks; a co-host may ask to
 
 test('a host lowers a raised hand: the member\'s client lowers it, and the others take it down at once', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   handsOf(bo).raise();
   handsOf(cy).raise();
@@ -96,7 +96,7 @@ test('a host lowers a raised hand: the member\'s client lowers it, and the other
 
 test('members who are not host cannot mute or lower hands; such requests they sign themselves are ignored and counted', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   await assert.rejects(modOf(bo).mute(cy.id), forbidden);
   await assert.rejects(modOf(bo).muteAll(), forbidden);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PASSPHRASE_BITS, randomPassphrase } from '../../components/join-gate/passphrase.js';
+import { PASSPHRASE_PATTERN } from '../../core/passphrase.js';
 
 test('four words of three consonant-vowel syllables, from 12 random bytes', { timeout: 5000 }, () => {
   assert.match(randomPassphrase(), /^(?:[bdfghjklmnprstvz][aeio]){3}(?:-(?:[bdfghjklmnprstvz][aeio]){3}){3}$/);
@@ -20,4 +21,7 @@ test('four words of three consonant-vowel syllables, from 12 random bytes', { ti
 test('two passphrases differ', { timeout: 5000 }, () => {
   const seen = new Set(Array.from({ length: 100 }, () => randomPassphrase()));
   assert.equal(seen.size, 100);
+  for (const p of seen) assert.match(p, PASSPHRASE_PATTERN, 'what a received room secret is checked against');
+  assert.doesNotMatch('kabefo-rimuta-sedovi', PASSPHRASE_PATTERN);
+  assert.doesNotMatch('kabefo-rimuta-sedovi-nupalo ', PASSPHRASE_PATTERN);
 });

@@ -39,7 +39,7 @@ const agree = (all: readonly Member[], target: Member, expected: object) =>
 
 test('a host takes a camera away: the member\'s client switches it off and refuses it; every other member refuses its video', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   assert.equal(cy.shows(bo, VIDEO), true, 'everything allowed to begin with');
 
@@ -68,7 +68,7 @@ test('a host takes a camera away: the member\'s client switches it off and refus
 
 test('screen share: the member cannot start, a share running stops, and receivers refuse the stream announced as the screen', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   const track = Object.assign(new EventTarget(), { kind: 'video', stop() {} });
   const screen = { id: 'screen-of-bo', getVideoTracks: () => [track], getTracks: () => [track] } as unknown as MediaStream;
@@ -88,7 +88,7 @@ test('screen share: the member cannot start, a share running stops, and receiver
 
 test('defaults reach only newcomers; a newcomer learns them and every member\'s permissions when its links open', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   await permsOf(ada).set(cy.id, { microphone: false });
   await permsOf(ada).setDefaults({ camera: false, screen: false });
@@ -110,7 +110,7 @@ test('defaults reach only newcomers; a newcomer learns them and every member\'s 
 
 test('hosts and co-hosts may use everything: a member made co-host gets back what it was refused', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   await permsOf(ada).set(cy.id, { microphone: false });
   await until(() => !bo.shows(cy, AUDIO) && cy.media.forbidden('audio') !== null, 'Bo refuses Cy\'s audio and Cy\'s client holds it off');
@@ -131,7 +131,7 @@ test('hosts and co-hosts may use everything: a member made co-host gets back wha
 
 test('actions arriving out of order settle on the latest, as they would everywhere', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   // Cy's host actions wait, then arrive newest first.
   const held: [FakePeer, unknown][] = [];
@@ -152,7 +152,7 @@ test('actions arriving out of order settle on the latest, as they would everywhe
 
 test('a member who is not host can set nothing; a permission change it signs itself is ignored and counted', { timeout: 30_000 }, async () => {
   const clock = new FakeClock();
-  const all = await hostedMeeting(clock, FEATURES, ['Ada', 'Bo', 'Cy']);
+  const all = await hostedMeeting(clock, FEATURES, 'Ada', 'Bo', 'Cy');
   const [ada, bo, cy] = all as [Member, Member, Member];
   await assert.rejects(permsOf(bo).set(cy.id, { camera: false }), forbidden);
   await assert.rejects(permsOf(bo).setDefaults({ camera: false }), forbidden);

@@ -1,0 +1,104 @@
+import { LitElement, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { theme } from '../theme.styles.js';
+import { panelButtons } from '../panel-button.styles.js';
+import { styles } from './new-passphrase.styles.js';
+
+/** Close was pressed: the notice can go (the passphrase stays in the meeting's removal API). */
+export class NewPassphraseDismissEvent extends Event {
+  constructor() {
+    super('new-passphrase-dismiss', { bubbles: true, composed: true });
+  }
+}
+
+/** What stands for the passphrase until Show is pressed: the same shape, no letters. */
+const masked = (p: string) => p.replace(/[a-z]/g, '•');
+
+/**
+ * The room's new password after a removal, for a host or co-host to give to
+ * people still to come: hidden until Show is pressed (a shared screen does
+ * not show it), a Copy button, and Close. The passphrase is a property only:
+ * never an attribute, never reflected, never stored or logged.
+ *
+ * @summary After a removal: the meeting's new password, with Show, Copy and Close.
+ *
+ * @event {NewPassphraseDismissEvent} new-passphrase-dismiss - Close was pressed.
+ *
+ * @csspart base - The notice.
+ * @csspart message - Why the password changed and what to do with it.
+ * @csspart passphrase - The new password (dots until shown).
+ * @csspart show - The Show toggle (aria-pressed).
+ * @csspart copy - Copies the new password to the clipboard.
+ * @csspart status - "Copied", or how to copy by hand (a polite live region).
+ * @csspart close - Close.
+ *
+ * @cssproperty [--sm-surface=#1c1f26] - Background.
+ * @cssproperty [--sm-accent=#4f7cff] - Border and focus ring.
+ * @cssproperty [--sm-muted=#aab0bd] - The status text.
+ */
+@customElement('new-passphrase')
+export class NewPassphrase extends LitElement {
+  static override styles = [theme, panelButtons, styles];
+
+  /** The new password; nothing is shown without one. */
+  @property({ attribute: false }) passphrase: string | null = null;
+
+  @state() private shown = false;
+  @state() private status = '';
+
+  protected override willUpdate(changed: Map<string, unknown>): void {
+    // A newer removal: hidden again, and nothing said about the old one.
+    if (changed.has('passphrase') && changed.get('passphrase') !== undefined) {
+      this.shown = false;
+      this.status = '';
+    }
+  }
+
+  protected override render() {
+    const p = this.passphrase;
+    if (!p) return nothing;
+    return html`
+      <section part="base" role="region" aria-labelledby="message">
+        <p part="message" id="message">A member was removed, so the meeting has a new password; the old one leads
+          nowhere now. Give this one to people who still need to join.</p>
+        <code part="passphrase" id="passphrase" aria-label=${this.shown ? 'New password' : 'New password, hidden'}>${this.shown ? p : masked(p)}</code>
+        <button part="show" type="button" aria-pressed=${this.shown ? 'true' : 'false'} aria-controls="passphrase"
+          @click=${() => (this.shown = !this.shown)}>Show</button>
+        <button part="copy" type="button" @click=${() => void this.copy()}>Copy</button>
+        <span part="status" role="status">${this.status}</span>
+        <button part="close" type="button" @click=${this.dismiss}>Close</button>
+      </section>
+    `;
+  }
+
+  /** Copies the password; when the browser refuses, shows it selected to copy by hand. */
+  private async copy(): Promise<void> {
+    const p = this.passphrase;
+    if (!p) return;
+    try {
+      await navigator.clipboard.writeText(p);
+      this.status = 'Copied';
+    } catch {
+      this.shown = true;
+      this.status = 'Your browser did not allow copying: the password is selected, copy it with Ctrl+C (⌘C).';
+      await this.updateComplete;
+      const code = this.renderRoot.querySelector('[part~=passphrase]');
+      if (code) getSelection()?.selectAllChildren(code);
+    }
+  }
+
+  private dismiss(): void {
+    // Built apart: the manifest analyser would list `new …` inside dispatchEvent as a nameless event.
+    const dismiss = new NewPassphraseDismissEvent();
+    this.dispatchEvent(dismiss);
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'new-passphrase': NewPassphrase;
+  }
+  interface GlobalEventHandlersEventMap {
+    'new-passphrase-dismiss': NewPassphraseDismissEvent;
+  }
+}
