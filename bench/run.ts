@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: join time against the WebRTC floor (and per relay
  * adapter), relay throughput, file transfer throughput against the raw data
- * channel (files.ts), Admit to the newcomer's frames (waiting-room.ts), key-derivation time and the size of each
+ * channel (files.ts), Admit to the newcomer's frames (waiting-room.ts), a host's
+ * mute request to silence (moderation.ts), key-derivation time and the size of each
  * single-file bundle, measured
  * in one run on this machine. Prints a table and
  * writes bench/results/latest.json. Runs in the loopback-only namespace like
@@ -23,6 +24,7 @@ import { baselineJoinFigures, printBaseline } from './baseline.js';
 import { floodCpu, openRates } from './identity.js';
 import { chatLatency } from './chat.js';
 import { fileFigures, printFileFigures } from './files.js';
+import { muteToSilence } from './moderation.js';
 import { admitFigures } from './waiting-room.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -334,6 +336,8 @@ const ALONE: Record<string, () => Promise<void>> = {
   chat: async () => console.log(JSON.stringify(await chatLatency(browser, demo, 850), null, 2)),
   // The file transfer figures (a minute): the feature against the raw data channel.
   files: async () => printFileFigures(await fileFigures(browser, demo, RUNS, median)),
+  // A host's mute request → silence at the other members, three members.
+  mute: async () => console.log(JSON.stringify(await muteToSilence(browser, demo, 870, RUNS, median), null, 2)),
   // Admit pressed → the newcomer decodes frames from the first member and from all three.
   'waiting-room': async () => console.log(JSON.stringify(await admitFigures(browser, demo, 900, RUNS, median), null, 2)),
 };
@@ -401,6 +405,8 @@ try {
   results['junkFlood'] = flood;
   const chatting = await chatLatency(browser, demo, 850);
   results['chatLatency'] = chatting;
+  const muting = await muteToSilence(browser, demo, 870, RUNS, median);
+  results['muteRequest'] = muting;
   const admitting = await admitFigures(browser, demo, 900, Math.max(3, Math.ceil(RUNS / 2)), median);
   results['admitToFrames'] = admitting;
   const sizes = await bundleSizes();
@@ -424,6 +430,8 @@ try {
     ['Admit pressed → the newcomer linked to all 3 members / decodes a first frame / frames from all 3 (waiting room, 4th of 4)',
       `${admitting.linkedMs} ms / ${admitting.firstMs} ms / ${admitting.allMs} ms`],
     [`Chat message delivery, 3 members each sending (${chatting.samples} deliveries), p50 / p99`, `${chatting.p50Ms} ms / ${chatting.p99Ms} ms`],
+    [`A host's mute request → silence at the first / at every other member (3 members; request delivered in ${muting.requestReachedMs} ms)`, `${muting.firstSilentMs} ms / ${muting.allSilentMs} ms`],
+    ['… floor: the member switching her own microphone off → silence at every other member', `${muting.ownMuteAllSilentMs} ms`],
     ['Key derivation (PBKDF2 600k + HKDF), in Chromium', `${(results['keyDerivationMs'] as number).toFixed(0)} ms`],
     ['What a page loads to show the join form (components entry), min+gzip (Lit excluded), target ≤ 25 KB', `${results['formMinGzipKB']} KB`],
     ['… fetched when Join is pressed, while the keys are derived: core, the meeting view, the WebSocket adapter', `${results['atJoinMinGzipKB']} KB`],

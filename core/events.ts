@@ -4,6 +4,8 @@ import type { ChatEvent } from './features/chat.js';
 import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
+import type { ModerationEvent } from './features/moderation.js';
+import type { PermissionsEvent } from './features/permissions.js';
 import type { EpochEvent, RemovalEvent } from './features/removal.js';
 import type { RolesEvent } from './features/roles.js';
 import type { KnockEvent, WaitingRoomEvent } from './features/waiting-room.js';
@@ -23,11 +25,16 @@ export interface RemotePeer {
   readonly publicKey: string;
   /** Display name the member chose (travels only inside sealed envelopes). */
   readonly name: string;
-  /** Their audio+video, once the first track arrives. */
+  /**
+   * Their audio+video, once the first track arrives: a stream of ours holding
+   * only the tracks this client shows (permissions: what a host has not
+   * allowed them to send is held back, whatever their page does).
+   */
   readonly stream: MediaStream | null;
   /**
    * Every stream they send, by the id the sender gave it: `stream` and any
-   * other, such as a shared screen (the screen-share feature says which).
+   * other, such as a shared screen (the screen-share feature says which);
+   * each holds only the tracks this client shows.
    */
   readonly streams: ReadonlyMap<string, MediaStream>;
   readonly audioEnabled: boolean;
@@ -79,6 +86,9 @@ export interface MeetingEventMap {
   hands: HandsEvent;
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
+  permissions: PermissionsEvent;
+  muterequest: ModerationEvent;
+  handlowered: ModerationEvent;
   chat: ChatEvent;
   knock: KnockEvent;
   waitingroom: WaitingRoomEvent;

@@ -12,6 +12,8 @@ import { files } from './features/files.js';
 import { hands } from './features/hands.js';
 import { joinWindow, type JoinWindowState } from './features/join-window.js';
 import { memberState } from './features/member-state.js';
+import { moderation } from './features/moderation.js';
+import { permissions } from './features/permissions.js';
 import { removal } from './features/removal.js';
 import { roles } from './features/roles.js';
 import { screenShare } from './features/screen-share.js';
@@ -31,7 +33,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, chat, files];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -45,7 +47,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;
@@ -98,6 +100,7 @@ export class Meeting extends EventTarget {
       },
       opened: (peer) => this.#features.peerOpened(peer),
       channel: (peer, channel) => this.#features.channel(peer, channel),
+      admits: (peer, track, streamId) => this.#features.admits(peer, track, streamId),
     });
     const meeting = this;
     const signatures = new SignatureChecker();
@@ -119,6 +122,7 @@ export class Meeting extends EventTarget {
       relay: { connect: () => this.#room.connect(), disconnect: () => this.#room.disconnect(), rekey: (secret) => this.#rekey(secret) },
       tracks: { add: (track, stream) => this.#mesh.addStreamTrack(track, stream), remove: (track) => this.#mesh.removeStreamTrack(track) },
       router: this.#router,
+      refilter: (peer) => this.#mesh.refilter(peer?.id),
       state: () => this.#state,
       peers: () => this.#mesh.peers.values(),
       peer: (id) => this.#mesh.peers.get(id),
@@ -202,7 +206,9 @@ export class Meeting extends EventTarget {
     }
   }
 
+  /** Switches our microphone on or off for everyone; switching on throws 'forbidden' while a host has not allowed it. */
   setAudioEnabled(on: boolean): void { this.feature(memberState).setAudioEnabled(on); }
+  /** The same for our camera. */
   setVideoEnabled(on: boolean): void { this.feature(memberState).setVideoEnabled(on); }
 
   /**
@@ -222,6 +228,8 @@ export class Meeting extends EventTarget {
    * Sends one more track to every member (a second camera, a screen, a
    * canvas), negotiated over each pair's own control channel, so it works
    * while joining is closed. The track stays yours: leaving does not stop it.
+   * Throws a 'forbidden' SecureMeetingError for a kind a host has not
+   * allowed us to send (permissions).
    */
   addTrack(track: MediaStreamTrack): void {
     if (typeof MediaStreamTrack === 'undefined' || !(track instanceof MediaStreamTrack)) {

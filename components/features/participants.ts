@@ -5,6 +5,7 @@
 import { html, nothing } from 'lit';
 import type { Meeting } from '../../core/index.js';
 import { FeatureController, listen } from './feature.js';
+import type { ModerationController } from './moderation.js';
 
 type PanelModule = typeof import('../participants-panel/participants-panel.js');
 
@@ -37,7 +38,7 @@ export class ParticipantsController extends FeatureController {
   protected override follow(meeting: Meeting): (() => void)[] {
     // The panel shows what tiles show; redraws ride on the meeting controller's, plus these.
     const again = () => this.open && this.host.requestUpdate();
-    return [listen(meeting, 'peerupdate', again), listen(meeting, 'hands', again)];
+    return [listen(meeting, 'peerupdate', again), listen(meeting, 'hands', again), listen(meeting, 'roles', again), listen(meeting, 'permissions', again)];
   }
 }
 
@@ -47,8 +48,11 @@ export function participantsButton(c: ParticipantsController, count: number) {
     aria-controls="participants" @click=${() => void c.toggle()}>Participants <span class="count">${count}</span></button>`;
 }
 
-/** The panel while open; closing it (Escape, Close) gives focus back to the toolbar button. */
-export function participantsPanel(c: ParticipantsController, m: Meeting, raised: readonly string[]) {
+/**
+ * The panel while open, with the host controls when we are host or co-host;
+ * closing it (Escape, Close) gives focus back to the toolbar button.
+ */
+export function participantsPanel(c: ParticipantsController, m: Meeting, raised: readonly string[], mod: ModerationController) {
   if (!c.open || !c.panel) return nothing;
   const closed = (e: Event) => {
     c.close();
@@ -56,8 +60,15 @@ export function participantsPanel(c: ParticipantsController, m: Meeting, raised:
     root.querySelector<HTMLElement>('[part~=participants]')?.focus();
   };
   return html`<participants-panel id="participants" part="participants-panel" exportparts=${PANEL_PARTS}
-    .members=${c.panel.participantRows(m, raised)} @participants-close=${closed}></participants-panel>`;
+    .members=${c.panel.participantRows(m, raised, mod)} ?moderate=${mod.moderate} ?appoint=${mod.appoint}
+    ?removable=${mod.remove !== null} .defaults=${mod.defaults} .notice=${mod.notice}
+    @participant-action=${(e: GlobalEventHandlersEventMap['participant-action']) => void mod.act(e.action)}
+    @participants-close=${closed}></participants-panel>`;
 }
 
 const PANEL_PARTS = 'base:participants-base, list:participants-list, member:participant, name:participant-name, ' +
-  'state:participant-state, hand:participant-hand, connection:participant-connection, close:participants-close';
+  'state:participant-state, hand:participant-hand, connection:participant-connection, close:participants-close, ' +
+  'role:participant-role, meeting-controls:participants-host-controls, defaults:participants-defaults, ' +
+  'host-controls:participant-host-controls, host-control:participant-host-control, mute:participant-mute, ' +
+  'mute-all:participants-mute-all, lower-hand:participant-lower-hand, cohost:participant-cohost, remove:participant-remove, ' +
+  'permissions:participant-permissions, permission:participant-permission, notice:participants-notice';

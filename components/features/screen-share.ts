@@ -2,8 +2,10 @@
 // shared (ours included) for the spotlight, each with who shares it.
 import { html, nothing } from 'lit';
 import type { Meeting } from '../../core/index.js';
+import { permissions } from '../../core/features/permissions.js';
 import { screenShare } from '../../core/features/screen-share.js';
 import { FeatureController, listen } from './feature.js';
+import { withReason } from './permission-hint.js';
 
 /** One screen in the spotlight: whose, and its stream once it has arrived. */
 export interface SharedScreen {
@@ -21,6 +23,11 @@ export class ScreenShareController extends FeatureController {
 
   get presenting(): boolean {
     return this.meeting?.feature(screenShare).presenting ?? false;
+  }
+
+  /** Why we may not share (a host's permission), or null. */
+  get forbidden(): string | null {
+    return this.meeting?.feature(permissions).reason('screen') ?? null;
   }
 
   get canStart(): boolean {
@@ -67,19 +74,22 @@ export class ScreenShareController extends FeatureController {
   protected override follow(meeting: Meeting): (() => void)[] {
     // A screen's stream arrives on its member's connection after the word that it is shared.
     const again = () => this.host.requestUpdate();
-    return [listen(meeting, 'screenshare', again), listen(meeting, 'peerupdate', again)];
+    return [listen(meeting, 'screenshare', again), listen(meeting, 'peerupdate', again), listen(meeting, 'permissions', again)];
   }
 }
 
 /**
  * The toolbar toggle (aria-pressed: whether we share). While others hold
- * every presenter place it is disabled and says who presents.
+ * every presenter place it is disabled and says who presents; while a host
+ * has not allowed it, it says so (permission-hint.ts).
  */
 export function screenShareButton(c: ScreenShareController) {
   const others = c.screens.filter((s) => !s.local).map((s) => s.name);
   const busy = !c.presenting && !c.canStart && others.length > 0;
-  return html`<button part="button share-screen" type="button" aria-pressed=${c.presenting ? 'true' : 'false'}
-    ?disabled=${!c.presenting && !c.canStart} @click=${() => void c.toggle()}>
+  const reason = c.presenting ? null : c.forbidden;
+  return html`${withReason('share-screen-forbidden', reason, (a) => html`<button part="button share-screen" type="button"
+    aria-pressed=${c.presenting ? 'true' : 'false'} ?disabled=${!c.presenting && !c.canStart}
+    aria-disabled=${a.ariaDisabled} aria-describedby=${a.describedBy} @click=${a.blocked ? () => {} : () => void c.toggle()}>
     Share screen${busy ? html`<span class="share-busy"> · ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} presenting</span>` : nothing}
-  </button>${c.problem ? html`<span part="share-problem" role="status">${c.problem}</span>` : nothing}`;
+  </button>`)}${c.problem ? html`<span part="share-problem" role="status">${c.problem}</span>` : nothing}`;
 }

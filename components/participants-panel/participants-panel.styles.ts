@@ -53,4 +53,65 @@ export const styles = css`
   [part='connection'][data-state='failed'] {
     color: var(--_danger);
   }
+
+  [part='role'] {
+    padding: 0 6px;
+    border: 1px solid var(--_accent);
+    border-radius: calc(var(--_radius) / 2);
+    font-size: 0.9em;
+  }
+
+  /* A second line under the member's state: their host controls. */
+  [part='host-controls'],
+  [part='meeting-controls'] {
+    flex-basis: 100%;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    align-items: center;
+  }
+
+  fieldset {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px 12px;
+    align-items: center;
+    margin: 0;
+    padding: 4px 8px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 2);
+  }
+
+  legend {
+    padding: 0 4px;
+    color: var(--_muted);
+  }
+
+  [part='permission'] {
+    display: inline-flex;
+    gap: 4px;
+    align-items: center;
+    min-height: 32px;
+  }
+
+  input[type='checkbox'] {
+    width: 1.2em;
+    height: 1.2em;
+    accent-color: var(--_accent);
+  }
+
+  input:focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+
+  button:disabled {
+    cursor: not-allowed;
+    opacity: 0.6;
+  }
+
+  [part='notice'] {
+    margin: 0;
+    color: var(--_muted);
+  }
 `;

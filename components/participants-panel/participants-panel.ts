@@ -3,9 +3,15 @@ import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Meeting } from '../../core/index.js';
 import type { RemotePeer } from '../../core/events.js';
+import type { Permissions } from '../../core/features/permissions.js';
 import { panelButtons } from '../panel-button.styles.js';
 import { theme } from '../theme.styles.js';
+import { meetingControls, memberControls, ParticipantActionEvent, ROLE_TEXT, type ParticipantAction } from './host-controls.js';
 import { styles } from './participants-panel.styles.js';
+
+export { ParticipantActionEvent, type ParticipantAction, type PermissionKind } from './host-controls.js';
+
+const ALL: Permissions = { microphone: true, camera: true, screen: true };
 
 /** One member as the panel shows them. */
 export interface ParticipantRow {
@@ -19,6 +25,16 @@ export interface ParticipantRow {
   readonly hand: number | null;
   /** Our connection to them; null for ourselves. */
   readonly connection: 'connected' | 'connecting' | 'reconnecting' | 'failed' | null;
+  /** Host, co-host or member (shown as a badge for the first two). */
+  readonly role: 'host' | 'cohost' | 'member';
+  /** What they may use (hosts set it). */
+  readonly allow: Permissions;
+}
+
+/** What the rows say of roles and permissions; without it, everyone is a member who may use everything. */
+export interface RowRoles {
+  roleOf(id: string): ParticipantRow['role'];
+  allowOf(id: string): Permissions;
 }
 
 const CONNECTION_TEXT = { connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', failed: 'Could not connect' } as const;
@@ -27,15 +43,16 @@ const connectionOf = (p: RemotePeer): ParticipantRow['connection'] =>
   p.connectionFailed ? 'failed' : p.reconnecting ? 'reconnecting' : p.connectionState === 'connected' ? 'connected' : 'connecting';
 
 /** One row per member, raised hands first in the order raised, then us, then the others as they came. */
-export function participantRows(m: Meeting, raised: readonly string[]): ParticipantRow[] {
+export function participantRows(m: Meeting, raised: readonly string[], roles?: RowRoles): ParticipantRow[] {
   const hand = (id: string) => (raised.includes(id) ? raised.indexOf(id) + 1 : null);
+  const more = (id: string) => ({ role: roles?.roleOf(id) ?? 'member', allow: roles?.allowOf(id) ?? ALL });
   const self: ParticipantRow = {
-    id: m.id, name: m.name, you: true, hand: hand(m.id), connection: null,
+    id: m.id, name: m.name, you: true, hand: hand(m.id), connection: null, ...more(m.id),
     audio: m.audioEnabled && (m.localStream?.getAudioTracks().length ?? 0) > 0,
     video: m.videoEnabled && (m.localStream?.getVideoTracks().length ?? 0) > 0,
   };
   const rows = [self, ...[...m.peers.values()].map((p): ParticipantRow => ({
-    id: p.id, name: p.name, you: false, hand: hand(p.id), connection: connectionOf(p), audio: p.audioEnabled, video: p.videoEnabled,
+    id: p.id, name: p.name, you: false, hand: hand(p.id), connection: connectionOf(p), audio: p.audioEnabled, video: p.videoEnabled, ...more(p.id),
   }))];
   // A stable sort keeps the rest in their order.
   return rows.sort((a, b) => (a.hand ?? Infinity) - (b.hand ?? Infinity));
@@ -52,18 +69,39 @@ export class ParticipantsCloseEvent extends Event {
  * Loaded by `<secure-meeting>` the first time its Participants button is
  * pressed. Takes focus when it appears; Escape closes it.
  *
- * @summary Everyone in the meeting: name, microphone and camera, raised hand (in order), connection.
+ * With `moderate` (we are host or co-host) each other member's row has host
+ * controls: Mute, Lower hand (while their hand is up), what they may use,
+ * Make/Remove co-host (with `appoint`: we are the host) and Remove (with
+ * `removable`); above the list, Mute everyone and what newcomers may use.
+ * Each asks with a `participant-action` event; the panel shows the outcome
+ * when the meeting's state changes, and `notice` as a polite status.
+ *
+ * @summary Everyone in the meeting: name, role, microphone and camera, raised hand (in order), connection; host controls.
  *
  * @event {ParticipantsCloseEvent} participants-close - Escape or Close was pressed.
+ * @event {ParticipantActionEvent} participant-action - A host control was used; `event.action` says which (`kind`: mute, mute-all, lower-hand, cohost, remove, allow, defaults) and for whom (`id`).
  *
  * @csspart base - The panel.
  * @csspart list - The list of members.
  * @csspart member - One member's row.
  * @csspart name - A member's name ("(You)" on ours).
+ * @csspart role - "Host" or "Co-host".
  * @csspart state - A member's microphone and camera state.
  * @csspart hand - "Hand raised" and its place in the order.
  * @csspart connection - Our connection to the member: connected, connecting, reconnecting, could not connect.
  * @csspart close - The Close button.
+ * @csspart meeting-controls - Mute everyone and what newcomers may use (hosts and co-hosts).
+ * @csspart defaults - What newcomers may use: three checkboxes.
+ * @csspart host-controls - A member's host controls.
+ * @csspart host-control - Each host control button.
+ * @csspart mute - Asks that member to mute.
+ * @csspart mute-all - Asks everyone to mute.
+ * @csspart lower-hand - Lowers that member's hand.
+ * @csspart cohost - Make co-host / Remove co-host.
+ * @csspart remove - Removes that member from the meeting.
+ * @csspart permissions - What that member may use: three checkboxes.
+ * @csspart permission - One of them, with its label.
+ * @csspart notice - What became of the last host control used (a polite live region).
  *
  * @cssproperty [--sm-surface=#1c1f26] - Panel background.
  * @cssproperty [--sm-border=#5b6270] - The Close button's border.
@@ -78,17 +116,36 @@ export class ParticipantsPanel extends LitElement {
   /** The members to list, in the order to show them. */
   @property({ attribute: false }) members: readonly ParticipantRow[] = [];
 
+  /** We are host or co-host: show the host controls. */
+  @property({ type: Boolean }) moderate = false;
+
+  /** We are the host: show Make/Remove co-host. */
+  @property({ type: Boolean }) appoint = false;
+
+  /** Show Remove on each member's row (when the meeting can remove members). */
+  @property({ type: Boolean }) removable = false;
+
+  /** What newcomers may use, for the host controls. */
+  @property({ attribute: false }) defaults: Permissions = ALL;
+
+  /** What became of the last host control used ('' for nothing to say). */
+  @property() notice = '';
+
   protected override render() {
     return html`
       <section part="base" role="region" aria-labelledby="title" @keydown=${this.onKeydown}>
         <h2 id="title">Participants (${this.members.length})</h2>
+        ${this.moderate ? meetingControls(this.defaults, this.ask) : nothing}
+        <p part="notice" role="status">${this.notice}</p>
         <ul part="list">
           ${repeat(this.members, (m) => m.id, (m) => html`
             <li part="member" data-id=${m.id}>
               <span part="name">${m.name}${m.you ? ' (You)' : nothing}</span>
+              ${m.role !== 'member' ? html`<span part="role" data-role=${m.role}>${ROLE_TEXT[m.role]}</span>` : nothing}
               ${m.hand !== null ? html`<span part="hand"><span aria-hidden="true">✋</span> Hand raised (${m.hand})</span>` : nothing}
               <span part="state">${m.audio ? 'Microphone on' : 'Microphone off'}, ${m.video ? 'camera on' : 'camera off'}</span>
               ${m.connection ? html`<span part="connection" data-state=${m.connection}>${CONNECTION_TEXT[m.connection]}</span>` : nothing}
+              ${this.moderate && !m.you ? memberControls(m, { appoint: this.appoint, remove: this.removable }, this.ask) : nothing}
             </li>
           `)}
         </ul>
@@ -111,6 +168,8 @@ export class ParticipantsPanel extends LitElement {
   private close(): void {
     this.dispatchEvent(new ParticipantsCloseEvent());
   }
+
+  private readonly ask = (action: ParticipantAction) => this.dispatchEvent(new ParticipantActionEvent(action));
 }
 
 declare global {
@@ -119,5 +178,6 @@ declare global {
   }
   interface GlobalEventHandlersEventMap {
     'participants-close': ParticipantsCloseEvent;
+    'participant-action': ParticipantActionEvent;
   }
 }

@@ -99,7 +99,9 @@ export function participantsGrid(
   size: GridSizeController | null = null,
   view: GridView = {},
 ) {
-  const cameraOf = (p: RemotePeer) => (p.stream && view.screens?.has(p.stream.id) ? null : p.stream);
+  // `view.screens` holds the senders' stream ids; `p.streams` is keyed by them.
+  const isScreen = (p: RemotePeer, s: MediaStream) => [...(view.screens ?? [])].some((id) => p.streams.get(id) === s);
+  const cameraOf = (p: RemotePeer) => (p.stream && isScreen(p, p.stream) ? null : p.stream);
   const style = view.strip ? {} : size?.styleFor(peers.length + 1) ?? {};
   return html`
     <div part="grid" class=${view.strip ? 'strip' : 'fill'} role="group" aria-label="Participants" style=${styleMap(style)}>

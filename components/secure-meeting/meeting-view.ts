@@ -13,12 +13,14 @@ import { SafetyCodeController, safetyCodeButton, safetyCodePanel } from '../feat
 import { HandsController, handButton } from '../features/hands.js';
 import { ActiveSpeakerController } from '../features/active-speaker.js';
 import { ParticipantsController, participantsButton, participantsPanel } from '../features/participants.js';
+import { ModerationController, moderationRequest } from '../features/moderation.js';
 import { DevicesController, settingsButton, settingsPanel } from '../features/devices.js';
 import { ChatController, chatButton, chatPanel } from '../features/chat.js';
 import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
 import { RemovalController, newPassphraseNotice } from '../features/removal.js';
+import { removal } from '../../core/features/removal.js';
 import { WaitingRoomController, knockList, waitingRoomButton, waitingScreen } from '../features/waiting-room.js';
 import { GridSizeController, participantsGrid } from './grid.js';
 import { spotlight } from './spotlight.js';
@@ -47,6 +49,8 @@ export class MeetingView {
   private readonly hands: HandsController;
   private readonly speaker: ActiveSpeakerController;
   private readonly participants: ParticipantsController;
+  /** Host controls in the participants panel; its `remove` is the removal feature's. */
+  readonly moderation: ModerationController;
   private readonly devices: DevicesController;
   private readonly invite: InviteController;
   private readonly chat: ChatController;
@@ -67,6 +71,7 @@ export class MeetingView {
       (this.hands = new HandsController(host)),
       (this.speaker = new ActiveSpeakerController(host)),
       (this.participants = new ParticipantsController(host)),
+      (this.moderation = new ModerationController(host)),
       (this.devices = new DevicesController(host)),
       (this.invite = new InviteController(host, actions.invite)),
       (this.screenShare = new ScreenShareController(host)),
@@ -75,6 +80,8 @@ export class MeetingView {
       (this.removal = new RemovalController(host)),
       (this.waitingRoom = new WaitingRoomController(host)),
     ];
+    // Remove on a member's row: the removal feature (a new room secret for everyone else).
+    this.moderation.remove = (m, id) => m.feature(removal).remove(id);
     this.toolbar = new ToolbarController(host);
     this.gridSize = new GridSizeController(host);
   }
@@ -118,9 +125,10 @@ export class MeetingView {
           { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker,
           this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
       </div>
+      ${moderationRequest(this.moderation)}
       ${newPassphraseNotice(this.removal)}
       ${this.toolbar.render(this.toolbarItems(peers.length))}
-      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
+      ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised, this.moderation)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}
       ${chatPanel(this.chat, filesInChat(this.files))}
     `;
   }

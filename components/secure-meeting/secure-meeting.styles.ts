@@ -211,9 +211,43 @@ export const styles = css`
     font-weight: 600;
   }
 
-  button:disabled {
+  button:disabled,
+  button[aria-disabled='true'] {
     cursor: not-allowed;
     opacity: 0.6;
+  }
+
+  /* A control a host has not allowed says why, on hover and on focus (permission-hint.ts). */
+  .hinted {
+    position: relative;
+    display: inline-flex;
+  }
+
+  .hint {
+    display: none;
+    position: absolute;
+    inset-block-end: calc(100% + 6px);
+    inset-inline-start: 0;
+    z-index: 3;
+    width: max-content;
+    max-width: 28ch;
+    padding: 6px 10px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 2);
+    background: var(--_bg);
+    color: var(--_fg);
+  }
+
+  .hinted:hover .hint:not([hidden]),
+  .hinted:focus-within .hint:not([hidden]) {
+    display: block;
+  }
+
+  .host-request {
+    flex: none;
+    margin: 0;
+    text-align: center;
+    color: var(--_fg);
   }
 
   button:focus-visible {

@@ -97,6 +97,21 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart participant-hand - A member's raised hand and its place in the order.
  * @csspart participant-connection - Our connection to a member.
  * @csspart participants-close - The panel's Close button.
+ * @csspart participant-role - "Host" or "Co-host" beside a member's name.
+ * @csspart participants-host-controls - Hosts and co-hosts: Mute everyone and what newcomers may use.
+ * @csspart participants-defaults - What newcomers may use (three checkboxes).
+ * @csspart participants-mute-all - "Mute everyone".
+ * @csspart participant-host-controls - A member's host controls.
+ * @csspart participant-host-control - Each host control button.
+ * @csspart participant-mute - Asks that member to mute.
+ * @csspart participant-lower-hand - Lowers that member's hand.
+ * @csspart participant-cohost - Make co-host / Remove co-host (the host only).
+ * @csspart participant-remove - Removes that member (when the meeting can remove members).
+ * @csspart participant-permissions - What that member may use (three checkboxes).
+ * @csspart participant-permission - One of them, with its label.
+ * @csspart participants-notice - What became of the last host control used.
+ * @csspart host-request - What a host asked of us ("Ada asked you to mute"), for a while (a polite live region).
+ * @csspart forbidden-hint - Why a toolbar control may not be used (a host's permission), shown on hover and focus.
  * @csspart invite - The "Invite" button (aria-expanded).
  * @csspart invite-panel - The invite panel.
  * @csspart invite-help - Why the password is not in the link, and how to share it.

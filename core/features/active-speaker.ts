@@ -94,7 +94,10 @@ interface Measurable { stats(): Promise<PeerStats> }
 
 /**
  * The browser's source: how much audio energy each connection played since
- * the previous sample. Peers without stats (or without audio) are unknown.
+ * the previous sample. Peers without stats (or without audio) are unknown;
+ * those whose audio we do not play (a host has not allowed their
+ * microphone: it is not in `peer.stream`, see permissions.ts) are silent,
+ * however loud what reaches the wire.
  */
 export function receivedAudioLevels(): LevelSource {
   const last = new WeakMap<RemotePeer, { energy: number; duration: number }>();
@@ -106,6 +109,7 @@ export function receivedAudioLevels(): LevelSource {
     last.set(peer, { energy: stats.audioEnergy, duration: stats.audioDuration });
     const duration = stats.audioDuration - (before?.duration ?? 0);
     if (!before || duration <= 0) return undefined;
+    if (!peer.stream?.getAudioTracks().length) return 0;
     return Math.sqrt(Math.max(0, stats.audioEnergy - before.energy) / duration);
   };
 }

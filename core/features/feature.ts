@@ -31,6 +31,21 @@ export interface OwnStreams {
   remove(track: MediaStreamTrack): void;
 }
 
+/** Whether one of a member's tracks, in the stream the sender gave the id `streamId`, may be shown here. */
+export type TrackRule = (peer: RemotePeer, track: MediaStreamTrack, streamId: string) => boolean;
+
+/**
+ * What we show of the media members send us (mesh/received.ts): a track is
+ * in `peer.stream`/`peer.streams` only while every feature's rule admits it;
+ * the others are held back, disabled. Receivers, not senders, enforce this.
+ */
+export interface ReceivedMedia {
+  /** Adds a rule (in install()). A rule that throws holds the track back. */
+  admit(rule: TrackRule): void;
+  /** Applies the rules again to one member's tracks, or everyone's: what they depend on changed. */
+  refilter(peer?: RemotePeer): void;
+}
+
 /** Everything a feature gets from the meeting it is installed in. */
 export interface FeatureContext {
   /** The local member: id for this join, display name. */
@@ -57,6 +72,8 @@ export interface FeatureContext {
    * channel, so it works while joining is closed.
    */
   readonly tracks: OwnStreams;
+  /** Which of the members' tracks we show. */
+  readonly received: ReceivedMedia;
   state(): MeetingState;
   /** The members we are connected to, or connecting to. */
   peers(): Iterable<RemotePeer>;
@@ -142,6 +159,8 @@ export interface FeatureHost<P extends RemotePeer> {
   readonly relay: FeatureContext['relay'];
   readonly tracks: OwnStreams;
   readonly router: ControlRouter<P>;
+  /** Applies the track rules again (FeatureSet.admits) to one member, or everyone. */
+  refilter(peer?: P): void;
   olderThanUs(peer: P): boolean;
   state(): MeetingState;
   peers(): Iterable<P>;
@@ -167,6 +186,7 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
   readonly #ended: Hook<[]> = [];
   readonly #leaving: (() => Promise<void> | void)[] = [];
   readonly #channels = new ChannelRouter<RemotePeer>();
+  readonly #rules: TrackRule[] = [];
 
   constructor(features: readonly Feature[], host: FeatureHost<P>) {
     const keys = new Set<string>();
@@ -185,6 +205,11 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
   api<Api>(feature: Feature<string, Api>): Api {
     if (!this.#apis.has(feature)) throw invalidOption(`feature "${String(feature?.key)}" is not installed in this meeting`);
     return this.#apis.get(feature) as Api;
+  }
+
+  /** Whether every feature's rule admits one of a member's tracks (ReceivedMedia). */
+  admits(peer: RemotePeer, track: MediaStreamTrack, streamId: string): boolean {
+    return this.#rules.every((rule) => rule(peer, track, streamId));
   }
 
   peerOpened(peer: RemotePeer): void { for (const h of this.#opened) h(peer); }
@@ -218,6 +243,13 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       signer: host.signer,
       relay: host.relay,
       tracks: host.tracks,
+      received: {
+        admit: (rule) => void this.#rules.push(rule),
+        refilter: (peer) => {
+          if (peer === undefined) host.refilter();
+          else if (own(peer)) host.refilter(own(peer));
+        },
+      },
       state: () => host.state(),
       peers: () => host.peers(),
       send: (to, message, body) => {

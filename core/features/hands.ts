@@ -1,8 +1,9 @@
 /**
  * Raise hand: a member raises and lowers only its own hand. The state of
  * member X's hand comes only over X's own control channel, so no one can
- * raise or lower another's; a member whose link opens later is told the hand
- * when it opens. Hands are kept in the order they were raised, by when we
+ * raise or lower another's (a host's "Lower hand" is a signed request that
+ * X's client obeys, moderation.ts); a member whose link opens later is told
+ * the hand when it opens. Hands are kept in the order they were raised, by when we
  * saw each go up (a member who arrives later orders the hands already up by
  * when it heard of them).
  */
@@ -31,6 +32,12 @@ export interface HandsApi {
   readonly up: boolean;
   raise(): void;
   lower(): void;
+  /**
+   * Takes another member's hand down in our own view at once: a host
+   * lowered it (moderation.ts checked the signed action). Their own client
+   * lowers it for everyone; this only saves waiting for that word.
+   */
+  drop(id: string): void;
 }
 
 export const hands = defineFeature({
@@ -98,6 +105,10 @@ export const hands = defineFeature({
       },
       raise: () => set(true),
       lower: () => set(false),
+      drop: (id) => {
+        if (id === ctx.self.id) set(false);
+        else if (others.delete(id)) changed();
+      },
     };
   },
 });

@@ -65,7 +65,8 @@ export interface ScreenShareApi {
   /**
    * Shares a screen: `stream` if given (its first video track), else one the
    * person picks in the browser's `getDisplayMedia()` dialog. Rejects with a
-   * 'busy' error when every presenter place is taken, 'media' when the
+   * 'busy' error when every presenter place is taken, 'forbidden' when a
+   * host has not allowed us to share, 'media' when the
    * browser refused or the person cancelled, 'closed' outside a meeting.
    * Resolves to the stream shared.
    */
@@ -135,6 +136,8 @@ export const screenShare = defineFeature({
       const state = ctx.state();
       if (state !== 'joined' && state !== 'connecting') throw new SecureMeetingError('closed', 'sharing a screen needs a meeting that is joined');
       if (ours) return ours.stream;
+      const refused = ctx.media.forbidden('screen');
+      if (refused !== null) throw new SecureMeetingError('forbidden', refused);
       if (starting) throw new SecureMeetingError('busy', 'a screen share is already being started');
       const busy = () => new SecureMeetingError('busy', `${othersPresenting()} member(s) present already, the most this meeting allows (maxPresenters ${max})`);
       if (othersPresenting() >= max) throw busy();
@@ -148,10 +151,12 @@ export const screenShare = defineFeature({
       const opened = given === undefined;
       const track = stream.getVideoTracks()[0];
       const leftMeanwhile = ctx.state() !== 'joined' && ctx.state() !== 'connecting';
-      if (!track || othersPresenting() >= max || leftMeanwhile) {
+      const refusedMeanwhile = ctx.media.forbidden('screen');
+      if (!track || othersPresenting() >= max || leftMeanwhile || refusedMeanwhile !== null) {
         if (opened) for (const t of stream.getTracks()) t.stop();
         if (!track) throw invalidOption('the stream to share has no video track');
         if (leftMeanwhile) throw new SecureMeetingError('closed', 'the meeting ended while the screen was being picked');
+        if (refusedMeanwhile !== null) throw new SecureMeetingError('forbidden', refusedMeanwhile);
         throw busy();
       }
       // The browser's own "Stop sharing" bar ends the track.
@@ -172,6 +177,8 @@ export const screenShare = defineFeature({
       const before = presenters().join();
       if (body.presenting) shares.set(peer.id, { stream: body.stream as string, since: body.since as number });
       else if (!shares.delete(peer.id)) return;
+      // Which of their streams is a screen decides what a receiver may show of it (permissions).
+      ctx.received.refilter(peer);
       if (presenters().join() !== before || body.presenting) changed();
       yieldIfOutranked();
     });

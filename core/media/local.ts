@@ -10,6 +10,9 @@ import { DEFAULT_MEDIA, openLocalMedia } from './open.js';
 /** A camera or microphone, as `enumerateDevices()` names their kinds. */
 export type InputKind = 'audioinput' | 'videoinput';
 
+/** What we send: microphone, camera, a shared screen. */
+export type SendKind = 'audio' | 'video' | 'screen';
+
 export class LocalMedia {
   readonly #source: MediaStreamConstraints | MediaStream | false;
   #stream: MediaStream | null = null;
@@ -17,6 +20,8 @@ export class LocalMedia {
   readonly #ours = new Set<MediaStreamTrack>();
   #audio = true;
   #video = true;
+  /** Why we may not send a kind now (a host's permission), by kind. */
+  readonly #forbidden = new Map<SendKind, string>();
 
   /** `enabled`: whether microphone and camera start switched on (off: silence and black frames until switched on). */
   constructor(source: MediaStreamConstraints | MediaStream | false, enabled: { audio: boolean; video: boolean } = { audio: true, video: true }) {
@@ -60,7 +65,12 @@ export class LocalMedia {
     }
   }
 
+  /**
+   * Switches the microphone or camera on or off. Switching on one we may
+   * not send throws a 'forbidden' error with the reason.
+   */
   setEnabled(kind: 'audio' | 'video', on: boolean): void {
+    if (on) this.#check(kind);
     if (kind === 'audio') this.#audio = on;
     else this.#video = on;
     this.#applyEnabled();
@@ -101,11 +111,37 @@ export class LocalMedia {
     for (const track of this.#stream?.getTracks() ?? []) track.enabled = track.kind === 'audio' ? this.#audio : this.#video;
   }
 
-  /** Adds a track the app lends us; false when it is already ours. */
+  /** Why we may not send that kind now, or null when we may. */
+  forbidden(kind: SendKind): string | null {
+    return this.#forbidden.get(kind) ?? null;
+  }
+
+  /**
+   * Forbids sending a kind (`reason` says why, for the error and the UI), or
+   * allows it again (null). A forbidden microphone or camera is switched off
+   * at once and stays off until switched on after it is allowed again.
+   */
+  forbid(kind: SendKind, reason: string | null): void {
+    if (reason === null) {
+      this.#forbidden.delete(kind);
+      return;
+    }
+    this.#forbidden.set(kind, reason);
+    if (kind !== 'screen') this.setEnabled(kind, false);
+  }
+
+  /** Throws the 'forbidden' error when that kind may not be sent. */
+  #check(kind: SendKind): void {
+    const reason = this.forbidden(kind);
+    if (reason !== null) throw new SecureMeetingError('forbidden', reason);
+  }
+
+  /** Adds a track the app lends us; false when it is already ours. Throws 'forbidden' for a kind we may not send. */
   add(track: MediaStreamTrack): boolean {
     if (typeof MediaStreamTrack === 'undefined' || !(track instanceof MediaStreamTrack)) {
       throw invalidOption('addTrack() takes a MediaStreamTrack');
     }
+    this.#check(track.kind === 'audio' ? 'audio' : 'video');
     if (this.#stream?.getTracks().includes(track)) return false;
     if (this.#stream) this.#stream.addTrack(track);
     else this.#stream = new MediaStream([track]);

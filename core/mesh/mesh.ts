@@ -60,6 +60,8 @@ export interface MeshInit {
   opened(peer: Peer): void;
   /** A member opened a data channel for a feature. */
   channel(peer: Peer, channel: RTCDataChannel): void;
+  /** Whether one of a member's tracks may be shown (the features' rules); others are held back. */
+  admits(peer: Peer, track: MediaStreamTrack, streamId: string): boolean;
 }
 
 /** What a member not connected yet sends: its hello or offer, then candidates. */
@@ -214,6 +216,11 @@ export class Mesh {
     await Promise.all([...this.peers.values()].map((peer) => peer.replaceTrack(old, next)));
   }
 
+  /** Applies the track rules again to one member's tracks, or every member's. */
+  refilter(id?: string): void {
+    for (const peer of this.peers.values()) if (id === undefined || peer.id === id) peer.refilter();
+  }
+
   close(): void {
     this.pool.close();
     this.pending.close();
@@ -340,6 +347,7 @@ export class Mesh {
           if (this.#refusedIds.has(p.id)) channel.close();
           else init.channel(p, channel);
         },
+        admits: (p, track, streamId) => init.admits(p, track, streamId),
         changed: (p) => {
           if (this.peers.get(p.id) === p) init.update(p);
         },

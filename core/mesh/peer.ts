@@ -3,6 +3,7 @@ import type { RemotePeer } from '../events.js';
 import type { DescriptionBody, CandidateBody, LinkSignal } from '../wire/signals.js';
 import { LinkMonitor } from './liveness.js';
 import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
+import { ReceivedStreams, type TrackRule } from './received.js';
 import { receiveStats, transportBytes, type PeerStats } from './stats.js';
 
 export type { PeerStats } from './stats.js';
@@ -41,6 +42,8 @@ export interface PeerInit {
   hasDetour(): boolean;
   /** A frame from the control channel, for the mesh to route to its feature. */
   control(peer: Peer, data: unknown): void;
+  /** Whether one of this member's tracks may be shown here (received.ts); held back otherwise. */
+  admits(peer: Peer, track: MediaStreamTrack, streamId: string): boolean;
   /** Sends a liveness ping over the control channel. */
   ping(peer: Peer): void;
   /** The control channel opened: features may tell this member what it needs to know. */
@@ -62,8 +65,7 @@ export class Peer implements RemotePeer {
   readonly id: string;
   readonly publicKey: string;
   name: string;
-  stream: MediaStream | null = null;
-  readonly #streams = new Map<string, MediaStream>();
+  readonly #received: ReceivedStreams;
   audioEnabled = true;
   videoEnabled = true;
   /** Failed before the control channel ever opened (no network path); retried once, dropped when pending times out. */
@@ -87,6 +89,8 @@ export class Peer implements RemotePeer {
     this.id = init.id;
     this.publicKey = init.publicKey;
     this.name = init.name;
+    const admits: TrackRule = (track, streamId) => init.admits(this, track, streamId);
+    this.#received = new ReceivedStreams(admits, () => this.#init.changed(this));
     const { pc, channel, offered } = init.prepared ?? prepareConnection(init.rtc, init.clock.now());
     this.#pc = pc;
     this.#channel = channel;
@@ -104,7 +108,7 @@ export class Peer implements RemotePeer {
 
     this.#pc.onnegotiationneeded = () => void this.#negotiate();
     this.#pc.onicecandidate = ({ candidate }) => this.#signal({ type: 'candidate', body: { candidate: candidate?.toJSON() ?? null } });
-    this.#pc.ontrack = ({ track, streams }) => this.#addRemoteTrack(track, streams[0]);
+    this.#pc.ontrack = ({ track, streams }) => this.#received.add(track, streams[0]);
     this.#pc.ondatachannel = ({ channel }) => init.channel(this, channel);
     this.#pc.onconnectionstatechange = () => {
       const state = this.#pc.connectionState;
@@ -147,8 +151,22 @@ export class Peer implements RemotePeer {
     }
   }
 
+  /**
+   * Their audio+video: the first stream that arrived, holding only the
+   * tracks the meeting's rules admit (received.ts); null before any.
+   */
+  get stream(): MediaStream | null {
+    return this.#received.first;
+  }
+
+  /** Every stream they send, by the sender's stream id, each holding only the admitted tracks. */
   get streams(): ReadonlyMap<string, MediaStream> {
-    return this.#streams;
+    return this.#received.shown;
+  }
+
+  /** Applies the rules to their tracks again (a permission or who presents changed). */
+  refilter(): void {
+    if (!this.#closed) this.#received.refilter();
   }
 
   /** They were in the meeting before us: their offer answered our hello. */
@@ -385,25 +403,5 @@ export class Peer implements RemotePeer {
     }).catch(() => {
       // The connection closed meanwhile; nothing to restart.
     });
-  }
-
-  /**
-   * Each stream the member sends is kept by its id (the sender's own id for
-   * it, carried in the SDP's msid); the first is `stream`. A stream whose
-   * last track the sender removed (a screen no longer shared) is let go.
-   */
-  #addRemoteTrack(track: MediaStreamTrack, stream: MediaStream | undefined): void {
-    if (!stream) {
-      if (this.stream) this.stream.addTrack(track);
-      else this.stream = new MediaStream([track]);
-    } else if (!this.#streams.has(stream.id)) {
-      this.stream ??= stream;
-      this.#streams.set(stream.id, stream);
-      stream.addEventListener('removetrack', () => {
-        if (stream.getTracks().length === 0 && stream !== this.stream) this.#streams.delete(stream.id);
-        this.#init.changed(this);
-      });
-    }
-    this.#init.changed(this);
   }
 }

@@ -1,9 +1,9 @@
 // What the <secure-meeting> component tests share: reaching into shadow roots
 // and filling the gate the way a person does.
-import { oneEvent } from '@open-wc/testing';
+import { fixture, html, oneEvent } from '@open-wc/testing';
 import type { JoinGate } from '../../components/join-gate/join-gate.js';
 import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
-import type { RelayAdapter, RelayState } from '../../core/relay.js';
+import type { RelayAdapter, RelayHandlers, RelayState } from '../../core/relay.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -41,3 +41,71 @@ export const aloneRelay: RelayAdapter = {
     return { get state() { return state; }, publish: () => state === 'open', close: () => state !== 'closed' && set('closed') };
   },
 };
+
+/**
+ * A relay inside the page: forwards each frame to the other connections on
+ * the same topic, like our WebSocket relay, and records what it was given.
+ */
+export class MemoryRelay {
+  readonly topics: string[] = [];
+  readonly frames: string[] = [];
+  private readonly rooms = new Map<string, Set<{ handlers: RelayHandlers; state: RelayState }>>();
+
+  constructor(private readonly opens = true) {}
+
+  /** Members connected on a topic now. */
+  connections(topic: string): number {
+    return this.rooms.get(topic)?.size ?? 0;
+  }
+
+  readonly adapter: RelayAdapter = {
+    kind: 'memory',
+    connect: (target, handlers) => {
+      this.topics.push(target.topic);
+      const room = this.rooms.get(target.topic) ?? new Set();
+      this.rooms.set(target.topic, room);
+      const member = { handlers, state: 'connecting' as RelayState };
+      room.add(member);
+      handlers.state('connecting');
+      if (this.opens) {
+        setTimeout(() => {
+          if (member.state !== 'connecting') return;
+          member.state = 'open';
+          handlers.state('open');
+        });
+      }
+      const frames = this.frames;
+      return {
+        get state() {
+          return member.state;
+        },
+        publish(data: string) {
+          if (member.state !== 'open') return false;
+          frames.push(data);
+          for (const other of room) {
+            if (other !== member) setTimeout(() => other.state === 'open' && other.handlers.message(data));
+          }
+          return true;
+        },
+        close() {
+          if (member.state === 'closed') return;
+          room.delete(member);
+          member.state = 'closed';
+          handlers.state('closed');
+        },
+      };
+    },
+  };
+}
+
+/** A <secure-meeting> joined through `relay` as `name` (channel 77). */
+export async function joinThrough(relay: MemoryRelay, name: string, lockAfter = 600): Promise<SecureMeeting> {
+  const el = await fixture<SecureMeeting>(
+    html`<secure-meeting .relayAdapter=${relay.adapter} lock-after=${lockAfter}></secure-meeting>`,
+  );
+  const joined = once(el, 'meeting-join');
+  await submitGate(el, { channel: '77', password: PASSWORD, name });
+  await joined;
+  await el.updateComplete;
+  return el;
+}

@@ -5,64 +5,7 @@ import { MeetingJoinEvent } from '../../components/secure-meeting/events.js';
 import { defaultRelayUrl } from '../../components/secure-meeting/adapters.js';
 import '../../components/index.js';
 import { SecureMeetingError } from '../../core/errors.js';
-import type { RelayAdapter, RelayHandlers, RelayState } from '../../core/relay.js';
-import { PASSWORD, gateOf, inShadow, once, submitGate } from './helpers.js';
-
-/**
- * A relay inside the page: forwards each frame to the other connections on
- * the same topic, like our WebSocket relay, and records what it was given.
- */
-class MemoryRelay {
-  readonly topics: string[] = [];
-  readonly frames: string[] = [];
-  private readonly rooms = new Map<string, Set<{ handlers: RelayHandlers; state: RelayState }>>();
-
-  constructor(private readonly opens = true) {}
-
-  /** Members connected on a topic now. */
-  connections(topic: string): number {
-    return this.rooms.get(topic)?.size ?? 0;
-  }
-
-  readonly adapter: RelayAdapter = {
-    kind: 'memory',
-    connect: (target, handlers) => {
-      this.topics.push(target.topic);
-      const room = this.rooms.get(target.topic) ?? new Set();
-      this.rooms.set(target.topic, room);
-      const member = { handlers, state: 'connecting' as RelayState };
-      room.add(member);
-      handlers.state('connecting');
-      if (this.opens) {
-        setTimeout(() => {
-          if (member.state !== 'connecting') return;
-          member.state = 'open';
-          handlers.state('open');
-        });
-      }
-      const frames = this.frames;
-      return {
-        get state() {
-          return member.state;
-        },
-        publish(data: string) {
-          if (member.state !== 'open') return false;
-          frames.push(data);
-          for (const other of room) {
-            if (other !== member) setTimeout(() => other.state === 'open' && other.handlers.message(data));
-          }
-          return true;
-        },
-        close() {
-          if (member.state === 'closed') return;
-          room.delete(member);
-          member.state = 'closed';
-          handlers.state('closed');
-        },
-      };
-    },
-  };
-}
+import { MemoryRelay, PASSWORD, gateOf, inShadow, joinThrough, once, submitGate } from './helpers.js';
 
 /** Everything serialised from the element and every shadow root below it, attributes included. */
 function markup(root: Element): string {
@@ -85,16 +28,6 @@ function markup(root: Element): string {
 const button = (el: SecureMeeting, name: string) => inShadow<HTMLButtonElement>(el, `[part~=toolbar] [part~=${name}]`)!;
 const statusOf = (el: SecureMeeting) => inShadow(el, '[part=status]')!.textContent!.trim();
 
-async function joinThrough(relay: MemoryRelay, name: string, lockAfter = 600): Promise<SecureMeeting> {
-  const el = await fixture<SecureMeeting>(
-    html`<secure-meeting .relayAdapter=${relay.adapter} lock-after=${lockAfter}></secure-meeting>`,
-  );
-  const joined = once(el, 'meeting-join');
-  await submitGate(el, { channel: '77', password: PASSWORD, name });
-  await joined;
-  await el.updateComplete;
-  return el;
-}
 
 describe('<secure-meeting>', () => {
   it('starts at the join gate, prefilled from its attributes', async function () {

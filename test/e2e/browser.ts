@@ -108,6 +108,13 @@ export async function joinThroughGate(page: Page, { channel, password, name }: {
   await page.getByRole('button', { name: 'Join' }).click();
 }
 
+/** Opens the participants panel from the toolbar, unless it is open. */
+export async function openParticipants(page: Page): Promise<void> {
+  const toggle = page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name: /^Participants/ });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByRole('region', { name: /^Participants/ }).waitFor({ timeout: 20_000 });
+}
+
 /** Names on the remote tiles this member sees. */
 export function remoteTileNames(page: Page): Promise<string[]> {
   return page.evaluate(() => {

@@ -10,23 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { lendLoudMicrophone } from './audio.js';
 import { eventually, launchBrowser, meetThroughGate } from './browser.js';
 
 const NAMES = ['Alice', 'Bertrand', 'Carol'];
-
-/** Gives the page's <secure-meeting> a camera and, for a microphone, a steady tone at full scale. */
-const lendLoudMicrophone = (page: Page) => page.evaluate(async () => {
-  const context = new AudioContext();
-  const tone = context.createOscillator();
-  const out = context.createMediaStreamDestination();
-  tone.frequency.value = 440;
-  tone.connect(out);
-  tone.start();
-  await context.resume();
-  const camera = await navigator.mediaDevices.getUserMedia({ video: true });
-  const el = document.querySelector('secure-meeting') as unknown as { media: MediaStream };
-  el.media = new MediaStream([...out.stream.getAudioTracks(), ...camera.getVideoTracks()]);
-});
 
 /** What this member's screen shows of each member's tile: hand raised, speaking. By name; ours as "(you)". */
 const tiles = (page: Page) => page.evaluate(() => {
@@ -76,7 +63,8 @@ describe('raise hand, participants and active speaker, end to end', () => {
       });
       const rows = await participantRows(page);
       assert.equal(rows.length, 3, `${name}: ${rows.join(' | ')}`);
-      assert.match(rows[0]!, name === 'Bertrand' ? /^Bertrand \(You\) ✋ Hand raised \(1\)/ : /^Bertrand ✋ Hand raised \(1\) .*Connected$/, `${name} lists Bertrand first, hand up`);
+      // Alice hosts (the first to join): her rows end with host controls, Lower hand among them.
+      assert.match(rows[0]!, name === 'Bertrand' ? /^Bertrand \(You\) ✋ Hand raised \(1\)/ : /^Bertrand ✋ Hand raised \(1\) .*Connected( Mute Lower hand .*)?$/, `${name} lists Bertrand first, hand up`);
       assert.equal(rows.filter((r) => r.includes('Hand raised')).length, 1, `${name}: ${rows.join(' | ')}`);
       assert.ok(rows.some((r) => r.startsWith(`${name} (You)`)), `${name} sees themself as You`);
     }

@@ -148,6 +148,7 @@ export function nodeMesh(clock: FakeClock, selfId = 'f'.repeat(16)) {
     leave: (peer) => void tiles.delete(peer.id),
     opened: () => {},
     channel: () => {},
+    admits: () => true,
   });
   return { mesh, router, room, tiles, failures, mostTiles: () => most };
 }

@@ -10,7 +10,8 @@
  */
 import type { MeetingState, RemotePeer } from '../../core/events.js';
 import { FeatureSet, type Feature, type JoinKeys, type PeerInfo } from '../../core/features/feature.js';
-import { GENESIS_WAIT_MS, ROSTER_DELAY_MS, roles } from '../../core/features/roles.js';
+import { ActionMessage, GENESIS_WAIT_MS, ROSTER_DELAY_MS, roles } from '../../core/features/roles.js';
+import { signStatement, type SignedAction } from '../../core/features/statements.js';
 import { createIdentity, SignatureChecker, type Identity } from '../../core/identity.js';
 import { LocalMedia } from '../../core/media/local.js';
 import { Gate } from '../../core/mesh/gate.js';
@@ -63,9 +64,13 @@ export class Member {
   /** What features sent as streams of their own (ctx.tracks), in order: `add` or `remove`, and the track. */
   readonly tracks: { op: 'add' | 'remove'; track: MediaStreamTrack; stream?: MediaStream }[] = [];
   readonly failures: unknown[] = [];
+  /** Each time a feature asked to apply the track rules again: the member's id, or 'all'. */
+  readonly refilters: string[] = [];
   /** Data channels this member opened, in order (the opener's ends). */
   readonly channels: FakeDataChannel[] = [];
   state: MeetingState = 'idle';
+  /** Our camera and microphone as features see them (none opened: switching and forbidding work all the same). */
+  readonly media = new LocalMedia(false);
   /** The mesh's real gate: what a FakeRelay carries to this member goes through it. */
   readonly gate: Gate<Member>;
   /** The FakeRelay this member is on, if any. */
@@ -101,7 +106,7 @@ export class Member {
       self: { id: this.id, name },
       clock,
       options,
-      media: new LocalMedia(false),
+      media: this.media,
       signer: {
         id: this.id,
         publicKey: identity?.publicKey ?? '',
@@ -119,6 +124,7 @@ export class Member {
       },
       tracks: { add: (track, stream) => void this.tracks.push({ op: 'add', track, stream }), remove: (track) => void this.tracks.push({ op: 'remove', track }) },
       router: this.router,
+      refilter: (peer) => void this.refilters.push(peer?.id ?? 'all'),
       state: () => this.state,
       peers: () => this.peers.values(),
       peer: (id) => this.peers.get(id),
@@ -171,6 +177,12 @@ export class Member {
       to.features.channel(back, theirs as unknown as RTCDataChannel);
     });
     return ours;
+  }
+
+  /** Whether this member's features would show `from`'s track, as part of the stream `streamId` (their rules, ReceivedMedia). */
+  shows(from: Member, track: Pick<MediaStreamTrack, 'kind'>, streamId = 'camera'): boolean {
+    const peer = this.peers.get(from.id);
+    return peer !== undefined && this.features.admits(peer, track as MediaStreamTrack, streamId);
   }
 
   /** Keys derived, relay dialled and reached; `keys` are what features get for data at rest. */
@@ -283,4 +295,35 @@ export async function hostedMeeting(clock: FakeClock, features: readonly Feature
   await settle(() => all.every((m) => rolesOf(m).host === first.id && rolesOf(m).term === 0));
   await settle();
   return all;
+}
+
+/** A host action's chain as a member received it: what a forger would copy. */
+export interface HeardChain { start: SignedAction; roster?: SignedAction; a: SignedAction }
+
+/** The chain `witness` receives from `host` with the host action `act` makes. */
+export async function chainFrom(host: Member, witness: Member, act: () => Promise<unknown>): Promise<HeardChain> {
+  let heard: HeardChain | undefined;
+  const dispatch = witness.router.dispatch.bind(witness.router);
+  witness.router.dispatch = (peer, data) => {
+    const msg = JSON.parse(String(data)) as { type: string; body: HeardChain };
+    if (msg.type === 'host-action' && peer.id === host.id) heard = msg.body;
+    dispatch(peer, data);
+  };
+  await act();
+  await settle(() => heard !== undefined);
+  witness.router.dispatch = dispatch;
+  return heard!;
+}
+
+/**
+ * `by` (a member who is not host) signs a host action of `kind` with its
+ * own key and sends it to `to` over their link, with a real chain: what
+ * every member must ignore and count as unentitled.
+ */
+export async function forgeAction(by: Member, to: Member, chain: HeardChain, kind: string, body: object): Promise<void> {
+  const signer = { id: by.id, publicKey: by.identity!.publicKey, sign: (d: Uint8Array<ArrayBuffer>) => by.identity!.sign(d), verify: async () => true };
+  const { meeting, term } = JSON.parse(chain.a.p) as { meeting: string; term: number };
+  const forged = await signStatement(signer, { kind: `act:${kind}`, meeting, term, ts: by.clock.now(), body: body as never });
+  const wire = { start: chain.start, ...(chain.roster ? { roster: chain.roster } : {}), a: forged.signed };
+  to.router.dispatch(to.peers.get(by.id) as FakePeer, to.router.encode('roles', ActionMessage, wire));
 }
