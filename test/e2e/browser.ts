@@ -108,6 +108,20 @@ export async function joinThroughGate(page: Page, { channel, password, name }: {
   await page.getByRole('button', { name: 'Join' }).click();
 }
 
+/**
+ * A toolbar button by its name, opening "More" first when the toolbar had no
+ * room for it (a host's toolbar holds more, and moves the rest there).
+ */
+export async function toolbarControl(page: Page, name: string | RegExp) {
+  const bar = page.getByRole('group', { name: 'Meeting controls' });
+  const button = bar.getByRole('button', { name });
+  if (!(await button.isVisible())) {
+    const more = bar.getByRole('button', { name: 'More' });
+    if ((await more.getAttribute('aria-expanded')) !== 'true') await more.click();
+  }
+  return button;
+}
+
 /** Opens the participants panel from the toolbar, unless it is open. */
 export async function openParticipants(page: Page): Promise<void> {
   const toggle = page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name: /^Participants/ });

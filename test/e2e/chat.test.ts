@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { eventually, joinThroughGate, launchBrowser, meetThroughGate, openMember } from './browser.js';
+import { eventually, joinThroughGate, launchBrowser, meetThroughGate, openMember, toolbarControl } from './browser.js';
 
 const CHANNEL = 612;
 const PASSWORD = 'chat-test-pw';
@@ -150,8 +150,8 @@ describe('chat, end to end', () => {
     const alice = members.get('Alice')!;
     const carol = members.get('Carol')!;
     // Joining closed everywhere: whatever Carol shows after the reload comes from her own device.
-    await alice.getByRole('button', { name: 'Lock now' }).click();
-    for (const page of members.values()) await page.getByRole('button', { name: 'Allow joining' }).waitFor({ timeout: 30_000 });
+    await (await toolbarControl(alice, 'Lock now')).click();
+    for (const page of members.values()) await page.getByRole('button', { name: 'Allow joining' }).waitFor({ state: 'attached', timeout: 30_000 });
 
     await carol.reload();
     await carol.waitForFunction(() => customElements.get('secure-meeting') !== undefined);

@@ -24,6 +24,7 @@ import {
   receiveStats,
   remoteTileNames,
   sameMembers,
+  toolbarControl,
 } from './browser.js';
 
 const NAMES = ['Alice', 'Bertrand', 'Carol'];
@@ -66,7 +67,7 @@ async function meet(browser: Browser, demo: DemoServer, channel: number, passwor
  * this way: a lock-after timer would race a join that is slow on a busy machine.
  */
 async function lockNow(members: Map<string, Page>, demo: DemoServer, topic: string): Promise<void> {
-  await toolbarButton(members.get('Carol')!, 'Lock now').click();
+  await (await toolbarControl(members.get('Carol')!, 'Lock now')).click();
   await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0);
 }
 
@@ -127,7 +128,6 @@ async function expectCutLinkRepaired(members: Map<string, Page>, watcher: string
   }
 }
 
-const toolbarButton = (page: Page, name: string) => page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name });
 const closeAll = (members: Iterable<Page>) => Promise.all([...members].map((p) => p.context().close()));
 
 describe('the join window and faults, end to end', () => {
@@ -178,7 +178,7 @@ describe('the join window and faults, end to end', () => {
     for (const page of members.values()) assert.equal((await remoteTileNames(page)).length, 2);
 
     // Allow joining, from Bertrand: everyone comes back to the relay and Dora meets all.
-    await toolbarButton(members.get('Bertrand')!, 'Allow joining').click();
+    await (await toolbarControl(members.get('Bertrand')!, 'Allow joining')).click();
     members.set('Dora', dora);
     await expectEveryoneSeesAndHearsEveryone(members);
     // The window (join-window="10") ends for all, Dora too: the relay is empty again.
@@ -186,9 +186,9 @@ describe('the join window and faults, end to end', () => {
     await expectMediaFlowing(members);
 
     // Allow again, then Lock now from another member: empty at once.
-    await toolbarButton(alice, 'Allow joining').click();
+    await (await toolbarControl(alice, 'Allow joining')).click();
     await eventually('everyone back on the relay', async () => demo.relay.connections(topic) === 4);
-    await toolbarButton(members.get('Carol')!, 'Lock now').click();
+    await (await toolbarControl(members.get('Carol')!, 'Lock now')).click();
     await eventually('Lock now to empty the relay', async () => demo.relay.connections(topic) === 0, 3000);
     await closeAll(members.values());
   });

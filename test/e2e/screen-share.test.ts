@@ -12,23 +12,13 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { deriveRoomKeys } from '../../core/crypto.js';
 import type { DemoServer } from '../../demo/server.js';
-import { demoMeeting, eventually, type DemoMeeting } from './browser.js';
+import { demoMeeting, eventually, toolbarControl, type DemoMeeting } from './browser.js';
 
 const NAMES = ['Alice', 'Bertrand', 'Carol'];
 const CHANNEL = 612;
 const PASSWORD = 'screen-share-test-pw';
 
 /** A toolbar control by name, opening "More" first when it moved in there. */
-async function control(page: Page, name: string | RegExp) {
-  const bar = page.getByRole('group', { name: 'Meeting controls' });
-  const button = bar.getByRole('button', { name });
-  if (!(await button.isVisible())) {
-    const more = bar.getByRole('button', { name: 'More' });
-    if ((await more.getAttribute('aria-expanded')) !== 'true') await more.click();
-  }
-  return button;
-}
-
 interface Screen { caption: string; local: boolean; width: number; decoded: number; stream: string }
 
 /**
@@ -108,11 +98,11 @@ describe('screen share and the layout, end to end', () => {
 
   test('a shared screen is seen large by all with who presents; the others cannot share meanwhile; stopping restores the grid', { timeout: 120_000 }, async () => {
     const bertrand = members.get('Bertrand')!;
-    const share = await control(bertrand, /^Share screen/);
+    const share = await toolbarControl(bertrand, /^Share screen/);
     await share.click();
     await eventually('Bertrand\'s toggle to be pressed', async () => (await share.getAttribute('aria-pressed')) === 'true');
     await expectScreenSeen(members, 'Bertrand');
-    const alices = await control(members.get('Alice')!, /^Share screen/);
+    const alices = await toolbarControl(members.get('Alice')!, /^Share screen/);
     await eventually('Alice\'s Share button to say Bertrand presents', async () =>
       (await alices.isDisabled()) && /Bertrand is presenting/.test(await alices.innerText()));
 
@@ -123,7 +113,7 @@ describe('screen share and the layout, end to end', () => {
 
   test('the browser\'s own "Stop sharing" (the track ends) stops the share for everyone', { timeout: 120_000 }, async () => {
     const carol = members.get('Carol')!;
-    await (await control(carol, /^Share screen/)).click();
+    await (await toolbarControl(carol, /^Share screen/)).click();
     await expectScreenSeen(members, 'Carol');
     // What Chromium's "Stop sharing" bar does: the capture ends and the track says so.
     await carol.evaluate(() => {
@@ -139,11 +129,11 @@ describe('screen share and the layout, end to end', () => {
   test('while joining is closed (Lock now, no one on the relay) a screen is shared and stopped over the members\' own links', { timeout: 120_000 }, async () => {
     const topic = (await deriveRoomKeys({ password: PASSWORD, channel: CHANNEL })).topic;
     const alice = members.get('Alice')!;
-    await (await control(alice, 'Lock now')).click();
+    await (await toolbarControl(alice, 'Lock now')).click();
     await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0, 30_000);
-    await (await control(alice, /^Share screen/)).click();
+    await (await toolbarControl(alice, /^Share screen/)).click();
     await expectScreenSeen(members, 'Alice');
-    await (await control(alice, /^Share screen/)).click();
+    await (await toolbarControl(alice, /^Share screen/)).click();
     await expectScreenGone(members);
     assert.equal(demo.relay.connections(topic), 0, 'negotiated without the relay');
   });
