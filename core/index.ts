@@ -9,7 +9,7 @@ export { deriveRoomKeys, keyScheduleVectors, PBKDF2_ITERATIONS, type RoomKeys, t
 export { EnvelopeCodec, DROP_REASONS, MAX_ENVELOPE_BYTES, MAX_CLOCK_SKEW_MS, type DropReason, type Inbound } from './envelope.js';
 export { DEFAULT_MEDIA, openLocalMedia } from './media/open.js';
 // Writing features: see README, "Writing a feature".
-export { defineFeature, type Feature, type FeatureContext, type JoinKeys, type PeerInfo } from './features/feature.js';
+export { defineFeature, type Feature, type FeatureContext, type JoinKeys, type PeerInfo, type PeerRtp } from './features/feature.js';
 export { defineMessage, CONTROL_DROP_REASONS, type MessageType, type ControlDropReason } from './wire/registry.js';
 export { joinWindow, type JoinWindowApi } from './features/join-window.js';
 export { memberState, type MemberStateApi } from './features/member-state.js';

@@ -127,6 +127,7 @@ export class Meeting extends EventTarget {
       peers: () => this.#mesh.peers.values(),
       peer: (id) => this.#mesh.peers.get(id),
       sendData: (peer, data) => peer.sendControl(data),
+      rtp: (peer) => peer.rtp,
       openChannel: (peer, label) => peer.openChannel(label),
       refuse: (id, publicKey, lingerMs) => this.#mesh.refuse(id, publicKey, lingerMs),
       leave: (reason) => void this.#leaveFor(reason),

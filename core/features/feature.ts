@@ -17,6 +17,18 @@ import { ChannelRouter, type ChannelDropReason } from './channels.js';
 /** What a feature may set on a member as everyone sees it. */
 export type PeerInfo = Partial<Pick<RemotePeer, 'name' | 'audioEnabled' | 'videoEnabled'>>;
 
+/**
+ * The media side of one member's connection, for features that tune or
+ * watch it (per-receiver video, connection quality): our senders toward that
+ * member and the connection's statistics. Never its descriptions or keys.
+ */
+export interface PeerRtp {
+  /** Our RTCRtpSenders on this member's connection (empty once it closed). */
+  senders(): RTCRtpSender[];
+  /** The connection's getStats(); rejects once it closed. */
+  stats(): Promise<RTCStatsReport>;
+}
+
 /** What a feature learns when the keys are derived. */
 export interface JoinKeys {
   /** AES-256-GCM, not extractable: for data at rest. */
@@ -109,6 +121,8 @@ export interface FeatureContext {
   onChannel(handler: (peer: RemotePeer, channel: RTCDataChannel, name: string) => void): void;
   /** Updates what everyone sees of a member (fires `peerupdate` when something changed). */
   updatePeer(peer: RemotePeer, info: PeerInfo): void;
+  /** The media side of our connection to a member (PeerRtp); null for one that is not ours or has gone. */
+  rtp(peer: RemotePeer): PeerRtp | null;
   /**
    * Refuses a member for the rest of the meeting (removed): our connection
    * to them closes (after `lingerMs`, leaving the meeting at once), and
@@ -166,6 +180,8 @@ export interface FeatureHost<P extends RemotePeer> {
   peers(): Iterable<P>;
   peer(id: string): P | undefined;
   sendData(peer: P, data: string): boolean;
+  /** The media side of a member's connection (FeatureContext.rtp). */
+  rtp(peer: P): PeerRtp;
   /** A new data channel to that member, or null when its link is not up. */
   openChannel(peer: P, label: string): RTCDataChannel | null;
   refuse: FeatureContext['refuse'];
@@ -277,6 +293,10 @@ export class FeatureSet<P extends RemotePeer & { update(info: PeerInfo): boolean
       },
       onChannel: (h) => this.#channels.own(key, h),
       updatePeer: (peer, info) => void own(peer)?.update(info),
+      rtp: (peer) => {
+        const p = own(peer);
+        return p ? host.rtp(p) : null;
+      },
       refuse: (id, publicKey, lingerMs) => host.refuse(id, publicKey, lingerMs),
       leave: (reason) => host.leave(reason),
       emit: (event) => host.emit(event),

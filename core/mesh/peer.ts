@@ -5,6 +5,7 @@ import { LinkMonitor } from './liveness.js';
 import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
 import { ReceivedStreams, type TrackRule } from './received.js';
 import { receiveStats, transportBytes, type PeerStats } from './stats.js';
+import type { PeerRtp } from '../features/feature.js';
 
 export type { PeerStats } from './stats.js';
 
@@ -251,6 +252,12 @@ export class Peer implements RemotePeer {
   stats(): Promise<PeerStats> {
     return receiveStats(this.#pc);
   }
+
+  /** Our senders and the raw statistics of this connection, for features (FeatureContext.rtp). */
+  readonly rtp: PeerRtp = {
+    senders: () => (this.#closed ? [] : this.#pc.getSenders()),
+    stats: () => this.#pc.getStats(),
+  };
 
   close(): void {
     if (this.#closed) return;

@@ -9,7 +9,7 @@
  * of the event loop and reach the other member's features then.
  */
 import type { MeetingState, RemotePeer } from '../../core/events.js';
-import { FeatureSet, type Feature, type JoinKeys, type PeerInfo } from '../../core/features/feature.js';
+import { FeatureSet, type Feature, type JoinKeys, type PeerInfo, type PeerRtp } from '../../core/features/feature.js';
 import { ActionMessage, GENESIS_WAIT_MS, ROSTER_DELAY_MS, roles } from '../../core/features/roles.js';
 import { signStatement, type SignedAction } from '../../core/features/statements.js';
 import { createIdentity, SignatureChecker, type Identity } from '../../core/identity.js';
@@ -34,6 +34,11 @@ export class FakePeer implements RemotePeer {
   connectionFailed = false;
   /** Whether `of` was in the meeting before the member holding this peer (it answered that member's hello). */
   older = false;
+  /**
+   * The media side features see (ctx.rtp): no senders and empty statistics
+   * until a test puts its own fakes here (an RTCRtpSender needs a browser).
+   */
+  rtp: PeerRtp = { senders: () => [], stats: async () => new Map() as unknown as RTCStatsReport };
   constructor(readonly id: string, readonly of: Member, readonly changes: PeerInfo[]) {
     this.name = of.name;
     this.publicKey = of.key;
@@ -128,6 +133,7 @@ export class Member {
       state: () => this.state,
       peers: () => this.peers.values(),
       peer: (id) => this.peers.get(id),
+      rtp: (peer) => peer.rtp,
       sendData: (peer, data) => {
         // Delivered to the other member's router, as from us.
         const back = peer.of.peers.get(this.id);
