@@ -233,7 +233,7 @@ describe('the join window and faults, end to end', () => {
     await closeAll(members.values());
   });
 
-  test('while joining is closed, a cut link between two members is restored through the third', { timeout: 90_000 }, async () => {
+  test('while joining is closed, a cut link between two members is restored through the third', { timeout: 150_000 }, async () => {
     const channel = 506;
     const password = 'cut-link-pw';
     const topic = (await deriveRoomKeys({ password, channel })).topic;
