@@ -69,13 +69,14 @@ test('loss on one pair\'s link lowers that pair\'s quality indicator; the other 
     const rank = (level: string | undefined) => LEVELS.indexOf(level ?? '');
     const others = [['Alice', 'Carol'], ['Carol', 'Alice'], ['Bertrand', 'Carol'], ['Carol', 'Bertrand']] as const;
     const seen: Views[] = [];
-    const after = await eventually('Alice and Bertrand to show each other at least a level lower', async () => {
+    // eventually() returns only a truthy value: the levels once dropped.
+    const after = await eventually<Views | false>('Alice and Bertrand to show each other at least a level lower', async () => {
       const now = await levels(members);
       seen.push(now);
       const dropped = rank(now['Alice']!['Bertrand']) > rank(before['Alice']!['Bertrand']) &&
         rank(now['Bertrand']!['Alice']) > rank(before['Bertrand']!['Alice']);
       return dropped ? now : false;
-    }, 60_000);
+    }, 60_000) as Views;
     for (const [viewer, other] of others) {
       assert.equal(after[viewer]![other], before[viewer]![other], `${viewer}'s tile for ${other} stayed: ${JSON.stringify({ before, after })}`);
       assert.ok(seen.every((v) => v[viewer]![other] === before[viewer]![other]), `${viewer}'s tile for ${other} never moved: ${JSON.stringify(seen)}`);
