@@ -6,6 +6,7 @@ import type { HandsEvent } from './features/hands.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { ModerationEvent } from './features/moderation.js';
 import type { PermissionsEvent } from './features/permissions.js';
+import type { QualityEvent, QualitySampleEvent, UplinkEvent } from './features/quality.js';
 import type { EpochEvent, RemovalEvent } from './features/removal.js';
 import type { RolesEvent } from './features/roles.js';
 import type { KnockEvent, WaitingRoomEvent } from './features/waiting-room.js';
@@ -97,6 +98,9 @@ export interface MeetingEventMap {
   filedone: FileEvent;
   filecancel: FileEvent;
   fileerror: FileEvent;
+  quality: QualityEvent;
+  qualitysample: QualitySampleEvent;
+  uplink: UplinkEvent;
   state: MeetingStateEvent;
   relaystate: RelayStateEvent;
   peerjoin: PeerEvent;

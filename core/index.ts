@@ -24,5 +24,6 @@ export { files, FileEvent, DEFAULT_MAX_FILE_BYTES, type FilesApi, type FileTrans
 export type { ChannelDropReason } from './features/channels.js';
 export { waitingRoom, KnockEvent, WaitingRoomEvent, type WaitingRoomApi, type WaitingState, type Knock, type Denial } from './features/waiting-room.js';
 export { activeSpeaker, ActiveSpeakerEvent, SpeakerDetector, type ActiveSpeakerApi, type LevelSource } from './features/active-speaker.js';
+export { quality, QualityEvent, QualitySampleEvent, UplinkEvent, levelOf, figuresFrom, LevelSmoother, QUALITY_LEVELS, QUALITY_THRESHOLDS, DEFAULT_QUALITY_INTERVAL_MS, DEFAULT_MIN_UPLINK_KBPS_PER_MEMBER, type QualityApi, type QualityLevel, type QualityFigures, type MemberQuality, type UplinkState } from './features/quality.js';
 export { systemClock, type Clock } from './clock.js';
 export { createIdentity, idOf, pairSafetyCode, roomSafetyCode, type Identity, type SafetyInput } from './identity.js';

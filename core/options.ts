@@ -48,6 +48,10 @@ export interface MeetingOptions {
    * its hosts' setting; hosts can switch it during the meeting.
    */
   waitingRoom?: boolean;
+  /** How often each connection's quality is sampled, in ms (500–60000). Default 2000. */
+  qualityIntervalMs?: number;
+  /** The upload each member needs of us, in kbit/s, for the upload warning (`meeting.feature(quality).uplink`). Default 150. */
+  minUplinkKbpsPerMember?: number;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */
   clock?: Clock;
 }

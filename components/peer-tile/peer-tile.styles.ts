@@ -168,6 +168,47 @@ export const styles = css`
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
   }
+  /* Connection quality: the bars, and their text on hover and focus, above the name bar. */
+  .quality {
+    position: relative;
+    display: inline-flex;
+    align-items: center;
+    color: var(--_quality);
+    border-radius: 3px;
+    --_quality: var(--sm-quality-good, #3ddc97);
+  }
+  .quality[data-level='fair'] { --_quality: var(--sm-quality-fair, #f5c451); }
+  .quality[data-level='poor'] { --_quality: var(--sm-quality-poor, #ff9f43); }
+  .quality[data-level='bad'] { --_quality: var(--sm-quality-bad, #ff6b6b); }
+  .quality svg {
+    display: block;
+    width: 1.1em;
+    height: 1.1em;
+  }
+  .quality .lit { fill: currentColor; }
+  .quality .unlit { fill: rgb(255 255 255 / 0.3); }
+  .quality:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .quality-text {
+    display: none;
+    position: absolute;
+    inset-inline-end: 0;
+    inset-block-end: calc(100% + 8px);
+    width: max-content;
+    max-width: 14rem;
+    padding: 4px 8px;
+    border-radius: 6px;
+    background: rgb(0 0 0 / 0.85);
+    color: #fff;
+    font-size: 0.8rem;
+    white-space: normal;
+  }
+  .quality:hover .quality-text,
+  .quality:focus-visible .quality-text {
+    display: block;
+  }
   .sr-only {
     position: absolute;
     width: 1px;

@@ -16,6 +16,22 @@ export function initialOf(name: string): string {
   return (first ?? '?').toLocaleUpperCase();
 }
 
+/** A connection's quality, best first (the quality feature's levels). */
+export const TILE_QUALITY_LEVELS = ['good', 'fair', 'poor', 'bad'] as const;
+export type TileQuality = (typeof TILE_QUALITY_LEVELS)[number];
+
+/** "Connection: poor (rtt 420 ms, loss 6 %)": what the quality indicator says to a screen reader and on hover or focus. */
+export function qualityLabel(level: TileQuality, detail: string): string {
+  return `Connection: ${level}${detail.trim() ? ` (${detail.trim()})` : ''}`;
+}
+
+/** Four bars, as many filled as the level is good: four for good, one for bad. */
+function qualityBars(level: TileQuality) {
+  const lit = TILE_QUALITY_LEVELS.length - TILE_QUALITY_LEVELS.indexOf(level);
+  return svg`<svg viewBox="0 0 16 16" aria-hidden="true" focusable="false">${[0, 1, 2, 3].map((i) =>
+    svg`<rect class=${i < lit ? 'lit' : 'unlit'} x=${i * 4 + 0.5} y=${12 - i * 3.5} width="3" height=${3.5 + i * 3.5} rx="0.5"/>`)}</svg>`;
+}
+
 /**
  * Someone pressed a tile's Disconnect: end the connection with this member
  * only. Cancelable; `<secure-meeting>` acts on it unless a listener calls
@@ -54,6 +70,8 @@ export class PeerTileVerifyEvent extends Event {
  * @csspart hide-video - "Hide video" (aria-pressed).
  * @csspart disconnect - "Disconnect" from this member.
  * @csspart verify - "Verify": asks for the safety code shared with this member.
+ * @csspart quality - The connection-quality bars (with `quality`; `data-level` is the level): focusable, read out as "Connection: poor (rtt 420 ms, loss 6 %)", which also shows on hover and focus.
+ * @csspart quality-text - That text, shown on hover and focus.
  *
  * @event {PeerTileCloseEvent} tile-close - Disconnect was pressed. Cancelable.
  * @event {PeerTileVerifyEvent} tile-verify - Verify was pressed: the host shows this member's safety code.
@@ -64,6 +82,10 @@ export class PeerTileVerifyEvent extends Event {
  * @cssproperty [--sm-fg=#f3f4f6] - Text colour.
  * @cssproperty [--sm-radius=12px] - Corner radius.
  * @cssproperty [--sm-speaking=#3ddc97] - The ring round the tile of the member talking now (with `speaking`).
+ * @cssproperty [--sm-quality-good=#3ddc97] - The quality bars of a good connection.
+ * @cssproperty [--sm-quality-fair=#f5c451] - Of a fair one.
+ * @cssproperty [--sm-quality-poor=#ff9f43] - Of a poor one.
+ * @cssproperty [--sm-quality-bad=#ff6b6b] - Of a bad one.
  */
 @customElement('peer-tile')
 export class PeerTile extends LitElement {
@@ -110,6 +132,13 @@ export class PeerTile extends LitElement {
   /** The speaker (audio output deviceId) this member plays through; '' for the default. Ignored where the browser cannot choose. */
   @property({ attribute: false }) sinkId = '';
 
+  /** Our connection to this member: `good`, `fair`, `poor` or `bad` (the quality feature); empty (the default) shows no indicator. */
+  @property({ reflect: true, converter: { fromAttribute: (v: string | null) => v ?? '', toAttribute: (v: string) => v || null } })
+  quality: TileQuality | '' = '';
+
+  /** The figures behind `quality`, read out after it, e.g. "rtt 420 ms, loss 6 %". */
+  @property({ attribute: 'quality-detail' }) qualityDetail = '';
+
   @query('video') private video!: HTMLVideoElement;
 
   protected override render() {
@@ -125,6 +154,7 @@ export class PeerTile extends LitElement {
         <figcaption class="bar">
           <span part="name">${name}${this.local ? html` <span part="you" class="you">(You)</span>` : nothing}</span>
           <span part="status">
+            ${this.renderQuality()}
             ${this.handRaised ? html`<span part="hand" class="hand"><span aria-hidden="true">✋</span><span class="sr-only">Hand raised</span></span>` : nothing}
             ${this.reconnecting && !this.connectionFailed ? html`<span class="reconnecting" role="status">Reconnecting…</span>` : nothing}
             ${this.audioMuted
@@ -144,6 +174,15 @@ export class PeerTile extends LitElement {
         ${this.controls && !this.local ? this.renderControls(name) : nothing}
       </figure>
     `;
+  }
+
+  private renderQuality() {
+    const level = TILE_QUALITY_LEVELS.find((l) => l === this.quality);
+    if (!level) return nothing;
+    const label = qualityLabel(level, this.qualityDetail ?? '');
+    return html`<span part="quality" class="quality" data-level=${level} role="img" tabindex="0" aria-label=${label}>
+      ${qualityBars(level)}<span part="quality-text" class="quality-text" aria-hidden="true">${label}</span>
+    </span>`;
   }
 
   private renderControls(name: string) {

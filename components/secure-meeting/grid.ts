@@ -65,7 +65,7 @@ export class GridSizeController implements ReactiveController {
 const TILE_PARTS =
   'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status, ' +
   'problem:tile-problem, controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect, ' +
-  'verify:tile-verify, hand:tile-hand, you:tile-you';
+  'verify:tile-verify, hand:tile-hand, you:tile-you, quality:tile-quality, quality-text:tile-quality-text';
 
 /** Raised hands (member ids, ours included) and who is talking, marked on the tiles. */
 export interface TileMarks {
@@ -73,6 +73,8 @@ export interface TileMarks {
   readonly speaker: string | null;
   /** Comes first among the remote tiles once more than CROWDED tiles are shown: the last member heard talking. */
   readonly first: string | null;
+  /** Our connection's level and figures per member (the quality feature), for the tile's bars. */
+  readonly quality?: (id: string) => { level: string; detail: string } | null;
 }
 
 /** With more tiles than this, the one talking moves to the front, where it is seen without scrolling. */
@@ -136,6 +138,8 @@ export function participantsGrid(
             ?connection-failed=${p.connectionFailed}
             ?hand-raised=${marks.hands.includes(p.id)}
             ?speaking=${marks.speaker === p.id}
+            quality=${marks.quality?.(p.id)?.level ?? ''}
+            quality-detail=${marks.quality?.(p.id)?.detail ?? ''}
           ></peer-tile>
         `,
       )}

@@ -20,6 +20,7 @@ import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
 import { RemovalController, newPassphraseNotice } from '../features/removal.js';
+import { QualityController, uplinkWarning } from '../features/quality.js';
 import { removal } from '../../core/features/removal.js';
 import { WaitingRoomController, knockList, waitingRoomButton, waitingScreen } from '../features/waiting-room.js';
 import { GridSizeController, participantsGrid } from './grid.js';
@@ -58,6 +59,7 @@ export class MeetingView {
   private readonly screenShare: ScreenShareController;
   private readonly removal: RemovalController;
   private readonly waitingRoom: WaitingRoomController;
+  private readonly quality: QualityController;
   private readonly toolbar: ToolbarController;
   private readonly gridSize: GridSizeController;
   /** Attached to each meeting while it lasts (MeetingController does it). */
@@ -79,6 +81,7 @@ export class MeetingView {
       (this.files = new FilesController(host)),
       (this.removal = new RemovalController(host)),
       (this.waitingRoom = new WaitingRoomController(host)),
+      (this.quality = new QualityController(host)),
     ];
     // Remove on a member's row: the removal feature (a new room secret for everyone else).
     this.moderation.remove = (m, id) => m.feature(removal).remove(id);
@@ -122,10 +125,11 @@ export class MeetingView {
       <div part="stage" class=${screens.length > 0 ? 'stage spotlit' : 'stage'}>
         ${screens.length > 0 ? spotlight(screens) : nothing}
         ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
-          { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker,
+          { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last, quality: (id) => this.quality.tile(id) }, this.devices.speaker,
           this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
       </div>
       ${moderationRequest(this.moderation)}
+      ${uplinkWarning(this.quality)}
       ${newPassphraseNotice(this.removal)}
       ${this.toolbar.render(this.toolbarItems(peers.length))}
       ${safetyCodePanel(this.safety)} ${participantsPanel(this.participants, m, this.hands.raised, this.moderation)} ${settingsPanel(this.devices)} ${invitePanel(this.invite)}

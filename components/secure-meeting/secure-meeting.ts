@@ -13,6 +13,7 @@ import {
 } from '../join-gate/join-gate.js';
 import '../join-gate/join-gate.js';
 import { inviteStyles } from '../features/invite.styles.js';
+import { qualityStyles } from '../features/quality.styles.js';
 import { channelFromLink } from '../invite/link.js';
 import { rememberName, rememberedName } from '../features/remembered-name.js';
 import { mediaFor, NO_CHOICES, type DeviceChoices } from '../devices/choices.js';
@@ -180,6 +181,11 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart knock-deny - Deny: turns them away for the rest of the meeting.
  * @csspart waiting-problem - Why an Admit, Deny or the toggle failed.
  * @csspart waiting-room - The hosts' "Waiting room" toggle (aria-pressed): whether newcomers wait to be let in.
+ * @csspart tile-quality - A remote tile's connection-quality bars (`data-level` good, fair, poor or bad), focusable, with their text on hover and focus.
+ * @csspart tile-quality-text - That text: "Connection: poor (rtt 420 ms, loss 6 %)".
+ * @csspart uplink-warning - The upload warning, when the meeting has more members than your measured upload can feed.
+ * @csspart uplink-text - Its text (a polite live region, empty without a warning).
+ * @csspart uplink-dismiss - Its Dismiss button.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Accent: primary button, focus ring, "on" controls.
  * @cssproperty [--sm-accent-fg=#0b0d12] - Text on the accent colour.
@@ -198,7 +204,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
-  static override styles = [theme, styles, inviteStyles];
+  static override styles = [theme, styles, inviteStyles, qualityStyles];
 
   /**
    * Where the relay is, read by the chosen adapter: for `ws` a URL template

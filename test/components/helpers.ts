@@ -109,3 +109,10 @@ export async function joinThrough(relay: MemoryRelay, name: string, lockAfter = 
   await el.updateComplete;
   return el;
 }
+
+/** The element that has focus, through shadow roots. */
+export const deepActive = (): Element | null => {
+  let a = document.activeElement;
+  while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+  return a;
+};

@@ -39,6 +39,20 @@ export class NetCut {
     }
   }
 
+  /**
+   * Drops `percent` % of the UDP and TCP packets from or to these local
+   * ports, at random (nftables numgen), until restore(): a lossy link rather
+   * than a cut one. Each packet is drawn once, whether it matches by its
+   * source or its destination port.
+   */
+  async lose(ports: Iterable<number>, percent: number): Promise<void> {
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new RangeError('NetCut.lose takes a whole percentage from 0 to 100');
+    const set = `{ ${[...new Set(ports)].join(', ')} }`;
+    const drop = ['numgen', 'random', 'mod', '100', '<', String(percent), 'drop'];
+    await this.#nft('add', 'rule', 'inet', this.#table, 'out', 'meta', 'l4proto', '{ tcp, udp }', 'th', 'sport', set, ...drop);
+    await this.#nft('add', 'rule', 'inet', this.#table, 'out', 'meta', 'l4proto', '{ tcp, udp }', 'th', 'sport', '!=', set, 'th', 'dport', set, ...drop);
+  }
+
   /** Lets everything through again. */
   async restore(): Promise<void> {
     await this.#nft('flush', 'chain', 'inet', this.#table, 'out');
