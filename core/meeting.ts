@@ -17,6 +17,7 @@ import { permissions } from './features/permissions.js';
 import { removal } from './features/removal.js';
 import { roles } from './features/roles.js';
 import { screenShare } from './features/screen-share.js';
+import { videoFit } from './features/video-fit.js';
 import { waitingRoom } from './features/waiting-room.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia, type InputKind } from './media/local.js';
@@ -33,7 +34,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files, videoFit];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -47,7 +48,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, error, videofit
  */
 export class Meeting extends EventTarget {
   readonly name: string;
