@@ -19,6 +19,7 @@ import { ChatController, chatButton, chatPanel } from '../features/chat.js';
 import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
+import { VideoFitController } from '../features/video-fit.js';
 import { RemovalController, newPassphraseNotice } from '../features/removal.js';
 import { removal } from '../../core/features/removal.js';
 import { WaitingRoomController, knockList, waitingRoomButton, waitingScreen } from '../features/waiting-room.js';
@@ -56,6 +57,7 @@ export class MeetingView {
   private readonly chat: ChatController;
   private readonly files: FilesController;
   private readonly screenShare: ScreenShareController;
+  private readonly videoFit: VideoFitController;
   private readonly removal: RemovalController;
   private readonly waitingRoom: WaitingRoomController;
   private readonly toolbar: ToolbarController;
@@ -79,6 +81,7 @@ export class MeetingView {
       (this.files = new FilesController(host)),
       (this.removal = new RemovalController(host)),
       (this.waitingRoom = new WaitingRoomController(host)),
+      (this.videoFit = new VideoFitController(host)),
     ];
     // Remove on a member's row: the removal feature (a new room secret for everyone else).
     this.moderation.remove = (m, id) => m.feature(removal).remove(id);
@@ -123,7 +126,7 @@ export class MeetingView {
         ${screens.length > 0 ? spotlight(screens) : nothing}
         ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
           { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last }, this.devices.speaker,
-          this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
+          this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams }, this.videoFit)}
       </div>
       ${moderationRequest(this.moderation)}
       ${newPassphraseNotice(this.removal)}

@@ -139,7 +139,7 @@ export const videoFit = defineFeature({
     const fitOption = ctx.options['videoFit'];
     if (fitOption !== undefined && typeof fitOption !== 'boolean') throw invalidOption('videoFit must be true or false');
     const adapting = fitOption !== false;
-    let maxUplink = checkUplink(ctx.options['maxUplinkKbps']);
+    let maxUplink = checkUplink(ctx.options['maxUplinkKbps'], 'maxUplinkKbps (max-uplink-kbps)');
     /** Per member: kbps the browser measured toward them, checks in a row under the floor, since when audio only for it. */
     const measured = new Map<string, { kbps: number; low: number; starvedSince: number | null }>();
     let failures = 0;

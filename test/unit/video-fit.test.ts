@@ -228,7 +228,7 @@ test('videoFit false: everyone gets the full picture', { timeout: 2000 }, async 
 
 test('bad options are a TypeError with the library prefix', { timeout: 2000 }, () => {
   for (const bad of ['400', 50, Number.NaN, 2e6]) {
-    assert.throws(() => meeting(['A'], { maxUplinkKbps: bad }), /^TypeError: secure-meeting: maxUplinkKbps must be a number of kbps from 100 to 1000000/);
+    assert.throws(() => meeting(['A'], { maxUplinkKbps: bad }), /^TypeError: secure-meeting: maxUplinkKbps \(max-uplink-kbps\) must be a number of kbps from 100 to 1000000, got /);
   }
   assert.throws(() => meeting(['A'], { videoFit: 'yes' }), /^TypeError: secure-meeting: videoFit must be true or false$/);
   const { all: [, b], fit } = meeting(['A', 'B']);
