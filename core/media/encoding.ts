@@ -47,7 +47,7 @@ export const BITRATE_TABLE: readonly { readonly height: number; readonly camera:
 
 /** Shown this small (device pixels high) or smaller, a stream is a thumbnail: fewer frames. */
 export const THUMBNAIL_HEIGHT = 180;
-export const FRAME_RATE = { camera: 30, thumbnail: 15, screen: 15 } as const;
+export const FRAME_RATE = { camera: 30, thumbnail: 10, screen: 15 } as const;
 
 /** Kbps the table gives a stream of `kind` encoded `height` high. */
 export function bitrateFor(kind: StreamKind, height: number): number {

@@ -18,7 +18,7 @@ import { meet, type FakePeer, type Member } from '../support/feature-harness.js'
 
 test('a thumbnail is encoded at its shown height, with the table bitrate and fewer frames', { timeout: 2000 }, () => {
   const plan = planFor('camera', { width: 160, height: 90, visible: true }, 360);
-  assert.deepEqual(plan, { active: true, scaleResolutionDownBy: 4, maxBitrate: 80_000, maxFramerate: 15 });
+  assert.deepEqual(plan, { active: true, scaleResolutionDownBy: 4, maxBitrate: 80_000, maxFramerate: 10 });
   const large = planFor('camera', { width: 1280, height: 720, visible: true }, 360);
   assert.equal(large.scaleResolutionDownBy, 1, 'never upscaled');
   assert.equal(large.maxBitrate, bitrateFor('camera', 360) * 1000);
@@ -135,7 +135,7 @@ test('each receiver gets our camera at the size it shows it, and none while hidd
   fit(b!).show(a.id, 'camera', { width: 160, height: 90, visible: true });
   fit(c!).show(a.id, 'camera', { width: 1280, height: 720, visible: true });
   await flush();
-  assert.deepEqual(last(senders.get('B')), { active: true, scaleResolutionDownBy: 4, maxBitrate: 80_000, maxFramerate: 15 });
+  assert.deepEqual(last(senders.get('B')), { active: true, scaleResolutionDownBy: 4, maxBitrate: 80_000, maxFramerate: 10 });
   assert.deepEqual(last(senders.get('C')), { active: true, scaleResolutionDownBy: 1, maxBitrate: 450_000, maxFramerate: 30 });
   assert.equal(fit(a).applied(b!.id).camera?.scaleResolutionDownBy, 4);
 
