@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { demoAndBrowserForFile, eventually } from './browser.js';
+import type { Page } from 'playwright-core';
+import { demoAndBrowserForFile, eventually, meetThroughGate } from './browser.js';
 import { fitMember, kbpsTo, type FitPage } from './video-fit-pages.js';
 
 const shared = demoAndBrowserForFile();
@@ -85,4 +86,44 @@ test('with an upload budget the sum of A\'s video bitrates stays under it, and u
   await a!.setMaxUplinkKbps(null);
   await eventually('the budget lifted: video and word again', async () => !(await off.audioOnly('A')) && (await a!.applied(offName))?.active === true);
   for (const p of [a, b, c]) await p!.leave();
+});
+
+/** What the demo page's member sends `to` as video: bytes and the height of its frames (its outbound-rtp). */
+function sentTo(page: Page, to: string): Promise<{ bytesSent: number; frameHeight: number }> {
+  return page.evaluate(async (to) => {
+    type P = { name: string; rtp: { stats(): Promise<RTCStatsReport> } };
+    const meeting = (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, P> } }).meeting;
+    const peer = [...meeting.peers.values()].find((p) => p.name === to);
+    const out = { bytesSent: 0, frameHeight: 0 };
+    (await peer!.rtp.stats()).forEach((s: { type: string; kind: string; bytesSent?: number; frameHeight?: number }) => {
+      if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+      out.bytesSent += s.bytesSent ?? 0;
+      out.frameHeight = Math.max(out.frameHeight, s.frameHeight ?? 0);
+    });
+    return out;
+  }, to);
+}
+
+test('through the UI: A sends B video at the height of B\'s tile, and none while B hides it', { timeout: 150_000 }, async () => {
+  const members = await meetThroughGate(shared.browser, shared.demo.url, ['A', 'B'], { channel: 24, password: 'video-fit-ui' }, async (name, page) => {
+    if (name === 'B') await page.setViewportSize({ width: 800, height: 450 });
+  });
+  const [a, b] = [members.get('A')!, members.get('B')!];
+  const tile = b.locator('secure-meeting peer-tile:not([local])');
+  const shownRows = await tile.evaluate((el) => el.getBoundingClientRect().height * devicePixelRatio);
+  assert.ok(shownRows > 0 && shownRows < 320, `B's tile of A is ${shownRows} rows`);
+  await eventually('A encodes for the height of B\'s tile', async () => {
+    const out = await sentTo(a, 'B');
+    return out.frameHeight > 0 && out.frameHeight <= 1.5 * shownRows ? out : null;
+  }, 30_000);
+  await tile.locator('[part~=hide-video]').click();
+  const stopped = await eventually('A stops sending B video', async () => {
+    const before = await sentTo(a, 'B');
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await sentTo(a, 'B');
+    return after.bytesSent === before.bytesSent ? after : null;
+  }, 30_000);
+  await tile.locator('[part~=hide-video]').click();
+  await eventually('video flows to B again', async () => (await sentTo(a, 'B')).bytesSent > stopped!.bytesSent, 20_000);
+  for (const page of members.values()) await page.context().close();
 });
