@@ -2,7 +2,8 @@
  * `npm run bench`: join time against the WebRTC floor (and per relay
  * adapter), relay throughput, file transfer throughput against the raw data
  * channel (files.ts), Admit to the newcomer's frames (waiting-room.ts), a host's
- * mute request to silence (moderation.ts), key-derivation time and the size of each
+ * mute request to silence (moderation.ts), per-receiver video (video-fit.ts),
+ * key-derivation time and the size of each
  * single-file bundle, measured
  * in one run on this machine. Prints a table and
  * writes bench/results/latest.json. Runs in the loopback-only namespace like
@@ -26,6 +27,7 @@ import { chatLatency } from './chat.js';
 import { fileFigures, printFileFigures } from './files.js';
 import { muteToSilence } from './moderation.js';
 import { admitFigures } from './waiting-room.js';
+import { printVideoFitFigures, videoFitFigures } from './video-fit.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -340,6 +342,8 @@ const ALONE: Record<string, () => Promise<void>> = {
   mute: async () => console.log(JSON.stringify(await muteToSilence(browser, demo, 870, RUNS, median), null, 2)),
   // Admit pressed → the newcomer decodes frames from the first member and from all three.
   'waiting-room': async () => console.log(JSON.stringify(await admitFigures(browser, demo, 900, RUNS, median), null, 2)),
+  // Per-receiver video, 4 members: A's upload and CPU (off / thumbnails / large), thumbnail-to-full ratio, hidden → shown again.
+  'video-fit': async () => printVideoFitFigures(await videoFitFigures(browser, demo, 950, RUNS, median)),
 };
 const alone = ALONE[process.env['BENCH_ONLY'] ?? ''];
 if (alone) {
@@ -413,6 +417,8 @@ try {
   Object.assign(results, sizes);
   const fileRates = await fileFigures(browser, demo, Math.max(3, Math.ceil(RUNS / 2)), median);
   results['files'] = fileRates;
+  const fitting = await videoFitFigures(browser, demo, 950, Math.max(3, Math.ceil(RUNS / 2)), median);
+  results['videoFit'] = fitting;
   const throughput = await relayFigures();
   results['relays'] = throughput;
   results['runs'] = { floor: floors.length, join2: join2.length, join4: join4.length };
@@ -451,6 +457,7 @@ try {
   console.log('| relay | envelopes delivered/s | latency p50 | latency p99 |\n| --- | --- | --- | --- |');
   for (const r of throughput) console.log(`| ${r.relay} | ${r.deliveriesPerSecond} | ${r.p50Ms} ms | ${r.p99Ms} ms |`);
   printFileFigures(fileRates);
+  printVideoFitFigures(fitting);
   if (baseline) printBaseline(baseline);
   console.log('\nMember identity and junk (one member, Chromium)\n');
   console.log('| measure | value |\n| --- | --- |');

@@ -3,6 +3,7 @@ import type { ActiveSpeakerEvent } from './features/active-speaker.js';
 import type { ChatEvent } from './features/chat.js';
 import type { FileEvent } from './features/file-events.js';
 import type { HandsEvent } from './features/hands.js';
+import type { VideoFitEvent } from './features/video-fit.js';
 import type { JoinWindowEvent } from './features/join-window.js';
 import type { ModerationEvent } from './features/moderation.js';
 import type { PermissionsEvent } from './features/permissions.js';
@@ -85,6 +86,7 @@ export interface MeetingEventMap {
   removal: RemovalEvent;
   epoch: EpochEvent;
   hands: HandsEvent;
+  videofit: VideoFitEvent;
   activespeaker: ActiveSpeakerEvent;
   screenshare: ScreenShareEvent;
   permissions: PermissionsEvent;

@@ -16,6 +16,8 @@ export { memberState, type MemberStateApi } from './features/member-state.js';
 export { roles, RolesEvent, GENESIS_WAIT_MS, ROLE_DROP_REASONS, type RolesApi, type Role, type RoleDropReason, type ActionType, type HostAction, type SignedAction } from './features/roles.js';
 export { removal, RemovalEvent, EpochEvent, REMOVE_LINGER_MS, REMOVAL_DROP_REASONS, type RemovalApi, type RemovalDropReason } from './features/removal.js';
 export { hands, HandsEvent, type HandsApi } from './features/hands.js';
+export { videoFit, VideoFitEvent, type VideoFitApi } from './features/video-fit.js';
+export { BITRATE_TABLE, planFor, shareBudget, type Plan, type StreamKind, type View } from './media/encoding.js';
 export { permissions, PermissionsEvent, ALL_ALLOWED, type Permissions, type PermissionsApi } from './features/permissions.js';
 export { moderation, ModerationEvent, EVERYONE, type ModerationApi } from './features/moderation.js';
 export { screenShare, ScreenShareEvent, MAX_PRESENTERS, type ScreenShareApi } from './features/screen-share.js';

@@ -18,6 +18,7 @@ import { quality } from './features/quality.js';
 import { removal } from './features/removal.js';
 import { roles } from './features/roles.js';
 import { screenShare } from './features/screen-share.js';
+import { videoFit } from './features/video-fit.js';
 import { waitingRoom } from './features/waiting-room.js';
 import { DEFAULT_MEDIA } from './media/open.js';
 import { LocalMedia, type InputKind } from './media/local.js';
@@ -34,7 +35,7 @@ export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
-export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files, quality];
+export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files, quality, videoFit];
 
 export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
@@ -48,7 +49,7 @@ export function createMeeting(options: MeetingOptions): Meeting {
  * peer connections (Mesh), our camera and microphone (LocalMedia) and the
  * installed features.
  *
- * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, quality, qualitysample, uplink, error
+ * @fires state, relaystate, peerjoin, peerupdate, peerleave, joinwindow, roles, removal, epoch, knock, waitingroom, hands, activespeaker, screenshare, permissions, muterequest, handlowered, chat, fileoffer, fileprogress, filedone, filecancel, fileerror, quality, qualitysample, uplink, videofit, error
  */
 export class Meeting extends EventTarget {
   readonly name: string;

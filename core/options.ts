@@ -52,6 +52,14 @@ export interface MeetingOptions {
   qualityIntervalMs?: number;
   /** The upload each member needs of us, in kbit/s, for the upload warning (`meeting.feature(quality).uplink`). Default 150. */
   minUplinkKbpsPerMember?: number;
+  /**
+   * Each member gets our video at the size it shows it, and none while it
+   * cannot see it (`meeting.feature(videoFit)`). Default true; false sends
+   * everyone the full picture (for comparison; the upload budget still holds).
+   */
+  videoFit?: boolean;
+  /** The most our video may use of the upload, in kbps (100–1 000 000), shared among the members; default none. */
+  maxUplinkKbps?: number;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */
   clock?: Clock;
 }

@@ -114,6 +114,19 @@ export const styles = css`
     font-size: 0.9em;
   }
 
+  /* At the top, clear of the name bar and of "Could not connect". */
+  .audio-only {
+    position: absolute;
+    inset-inline: 8px;
+    inset-block-start: 8px;
+    margin: 0;
+    padding: 4px 8px;
+    border-radius: calc(var(--_radius) / 2);
+    background: rgb(0 0 0 / 0.8);
+    color: #fff;
+    font-size: 0.85em;
+  }
+
   /* Inside the frame, so the grid's gaps and overflow never clip it. */
   :host([speaking])::after {
     content: '';

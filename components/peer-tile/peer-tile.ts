@@ -2,6 +2,9 @@ import { LitElement, html, nothing, svg, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './peer-tile.styles.js';
+import { TileViewController } from './view-size.js';
+
+export { PeerTileViewEvent } from './view-size.js';
 
 const micOffIcon = svg`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M19 11h-1.7c0 .74-.16 1.43-.43 2.05l1.23 1.23c.56-.98.9-2.09.9-3.28zm-4.02.17c0-.06.02-.11.02-.17V5c0-1.66-1.34-3-3-3S9 3.34 9 5v.18l5.98 5.99zM4.27 3 3 4.27l6.01 6.01V11c0 1.66 1.33 3 2.99 3 .22 0 .44-.03.65-.08l1.66 1.66c-.71.33-1.5.52-2.31.52-2.76 0-5.3-2.1-5.3-5.1H5c0 3.41 2.72 6.23 6 6.72V21h2v-3.28c.91-.13 1.77-.45 2.54-.9L19.73 21 21 19.73 4.27 3z"/></svg>`;
 const camOffIcon = svg`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M21 6.5l-4 4V7c0-.55-.45-1-1-1H9.82L21 17.18V6.5zM3.27 2 2 3.27 4.73 6H4c-.55 0-1 .45-1 1v10c0 .55.45 1 1 1h12c.21 0 .39-.08.54-.18L19.73 21 21 19.73 3.27 2z"/></svg>`;
@@ -72,9 +75,11 @@ export class PeerTileVerifyEvent extends Event {
  * @csspart verify - "Verify": asks for the safety code shared with this member.
  * @csspart quality - The connection-quality bars (with `quality`; `data-level` is the level): focusable, read out as "Connection: poor (rtt 420 ms, loss 6 %)", which also shows on hover and focus.
  * @csspart quality-text - That text, shown on hover and focus.
+ * @csspart audio-only - "Audio only: …'s upload is full" (with `audio-only`).
  *
  * @event {PeerTileCloseEvent} tile-close - Disconnect was pressed. Cancelable.
  * @event {PeerTileVerifyEvent} tile-verify - Verify was pressed: the host shows this member's safety code.
+ * @event {PeerTileViewEvent} tile-view - The video's rendered size (device pixels) or visibility changed: `width`, `height`, `visible` (on screen, page visible, video shown). The meeting sends this member's video at that size.
  *
  * @cssproperty [--sm-accent=#4f7cff] - Background of the initial placeholder.
  * @cssproperty [--sm-accent-fg=#0b0d12] - The initial's colour.
@@ -138,11 +143,24 @@ export class PeerTile extends LitElement {
 
   /** The figures behind `quality`, read out after it, e.g. "rtt 420 ms, loss 6 %". */
   @property({ attribute: 'quality-detail' }) qualityDetail = '';
+  /** This member's upload cannot carry video to us now (they told us): the tile says so. */
+  @property({ type: Boolean, reflect: true, attribute: 'audio-only' }) audioOnly = false;
 
   @query('video') private video!: HTMLVideoElement;
 
+  /** Whether the tile shows video now (for `tile-view`). */
+  get showsVideo(): boolean {
+    return this.stream !== null && !this.cameraOff && !this.videoHidden;
+  }
+
+  constructor() {
+    super();
+    new TileViewController(this);
+  }
+
   protected override render() {
-    const hasVideo = this.stream !== null && !this.cameraOff && !this.videoHidden;
+    // Audio only: their last frame would freeze; the initial shows, and the note says why.
+    const hasVideo = this.showsVideo && !this.audioOnly;
     // A removed `name` attribute sets null, whatever the declared type says.
     const name = (this.name ?? '').trim() || (this.local ? 'You' : 'Guest');
     return html`
@@ -170,6 +188,9 @@ export class PeerTile extends LitElement {
               <strong>Could not connect</strong>
               <span>No network path between you; a TURN server may be needed.</span>
             </p>`
+          : nothing}
+        ${this.audioOnly && !this.local
+          ? html`<p part="audio-only" class="audio-only" role="status">Audio only: ${name}'s upload is full</p>`
           : nothing}
         ${this.controls && !this.local ? this.renderControls(name) : nothing}
       </figure>

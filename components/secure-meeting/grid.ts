@@ -9,6 +9,8 @@ import { styleMap } from 'lit/directives/style-map.js';
 import type { Meeting } from '../../core/index.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { MemberStateController } from '../features/member-state.js';
+import type { VideoFitController } from '../features/video-fit.js';
+import type { PeerTileViewEvent } from '../peer-tile/peer-tile.js';
 import { gridLayout } from './layout.js';
 
 /** How the grid is laid out now. */
@@ -65,7 +67,7 @@ export class GridSizeController implements ReactiveController {
 const TILE_PARTS =
   'base:tile-base, video:tile-video, placeholder:tile-placeholder, name:tile-name, status:tile-status, ' +
   'problem:tile-problem, controls:tile-controls, control:tile-control, silence:tile-silence, hide-video:tile-hide-video, disconnect:tile-disconnect, ' +
-  'verify:tile-verify, hand:tile-hand, you:tile-you, quality:tile-quality, quality-text:tile-quality-text';
+  'verify:tile-verify, hand:tile-hand, you:tile-you, quality:tile-quality, quality-text:tile-quality-text, audio-only:tile-audio-only';
 
 /** Raised hands (member ids, ours included) and who is talking, marked on the tiles. */
 export interface TileMarks {
@@ -88,7 +90,8 @@ export const speakerFirst = (peers: readonly RemotePeer[], first: string | null)
 
 /**
  * `disconnect` ends the link to one member, unless a listener cancelled the
- * tile's `tile-close`; `verify` shows the safety code shared with one member.
+ * tile's `tile-close`; `verify` shows the safety code shared with one member;
+ * `fit` hears how each remote tile is shown (per-receiver video).
  */
 export function participantsGrid(
   m: Meeting,
@@ -100,6 +103,7 @@ export function participantsGrid(
   sinkId = '',
   size: GridSizeController | null = null,
   view: GridView = {},
+  fit: VideoFitController | null = null,
 ) {
   // `view.screens` holds the senders' stream ids; `p.streams` is keyed by them.
   const isScreen = (p: RemotePeer, s: MediaStream) => [...(view.screens ?? [])].some((id) => p.streams.get(id) === s);
@@ -129,6 +133,7 @@ export function participantsGrid(
               if (!e.defaultPrevented) disconnect(p.id);
             }}
             @tile-verify=${() => verify(p.id)}
+            @tile-view=${(e: PeerTileViewEvent) => fit?.tileView(p.id, e)}
             name=${p.name}
             .stream=${cameraOf(p)}
             .sinkId=${sinkId}
@@ -140,6 +145,7 @@ export function participantsGrid(
             ?speaking=${marks.speaker === p.id}
             quality=${marks.quality?.(p.id)?.level ?? ''}
             quality-detail=${marks.quality?.(p.id)?.detail ?? ''}
+            ?audio-only=${fit?.audioOnly(p.id) ?? false}
           ></peer-tile>
         `,
       )}

@@ -19,6 +19,7 @@ import { ChatController, chatButton, chatPanel } from '../features/chat.js';
 import { FilesController, filesInChat } from '../features/files.js';
 import { InviteController, inviteButton, invitePanel, type InviteSource } from '../features/invite.js';
 import { ScreenShareController, screenShareButton } from '../features/screen-share.js';
+import { VideoFitController } from '../features/video-fit.js';
 import { RemovalController, newPassphraseNotice } from '../features/removal.js';
 import { QualityController, uplinkWarning } from '../features/quality.js';
 import { removal } from '../../core/features/removal.js';
@@ -57,6 +58,7 @@ export class MeetingView {
   private readonly chat: ChatController;
   private readonly files: FilesController;
   private readonly screenShare: ScreenShareController;
+  private readonly videoFit: VideoFitController;
   private readonly removal: RemovalController;
   private readonly waitingRoom: WaitingRoomController;
   private readonly quality: QualityController;
@@ -82,6 +84,7 @@ export class MeetingView {
       (this.removal = new RemovalController(host)),
       (this.waitingRoom = new WaitingRoomController(host)),
       (this.quality = new QualityController(host)),
+      (this.videoFit = new VideoFitController(host)),
     ];
     // Remove on a member's row: the removal feature (a new room secret for everyone else).
     this.moderation.remove = (m, id) => m.feature(removal).remove(id);
@@ -126,7 +129,7 @@ export class MeetingView {
         ${screens.length > 0 ? spotlight(screens) : nothing}
         ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
           { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last, quality: (id) => this.quality.tile(id) }, this.devices.speaker,
-          this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams })}
+          this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams }, this.videoFit)}
       </div>
       ${moderationRequest(this.moderation)}
       ${uplinkWarning(this.quality)}

@@ -260,6 +260,15 @@ export class SecureMeeting extends LitElement {
   @property({ type: Number, attribute: 'max-presenters' }) maxPresenters = 1;
 
   /**
+   * The most this member's video may use of its upload, in kbps (100–1 000 000),
+   * shared among the others (screens and the member talking first); below what
+   * a member needs, that member gets audio only and its tile says why. Unset: no
+   * budget beyond what the browser measures. A bad value fails the join with a
+   * `secure-meeting:` TypeError.
+   */
+  @property({ type: Number, attribute: 'max-uplink-kbps' }) maxUplinkKbps: number | undefined;
+
+  /**
    * Keep nothing on this device: no chat history (otherwise kept in
    * IndexedDB, sealed with a key only the password gives) and no remembered
    * display name.
@@ -378,6 +387,7 @@ export class SecureMeeting extends LitElement {
         lockAfter: this.lockAfter,
         joinWindow: this.joinWindow,
         maxPresenters: this.maxPresenters,
+        ...(this.maxUplinkKbps !== undefined && this.maxUplinkKbps !== null ? { maxUplinkKbps: this.maxUplinkKbps } : {}),
         ...(this.namespace ? { namespace: this.namespace } : {}),
         // An app's own `media` wins over the form's device choices.
         media: this.media !== undefined ? this.media : mediaFor(devices),

@@ -1,5 +1,5 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
-import { initialOf, type PeerTile } from '../../components/peer-tile/peer-tile.js';
+import { initialOf, type PeerTile, type PeerTileViewEvent } from '../../components/peer-tile/peer-tile.js';
 import '../../components/peer-tile/peer-tile.js';
 
 // Mocha's globals, declared here because the project has no @types/mocha.
@@ -198,6 +198,64 @@ describe('<peer-tile>', () => {
     el.local = false;
     await el.updateComplete;
     expect(part(el, 'name').textContent!.trim()).to.equal('Guest');
+  });
+
+  // Per-receiver video: the tile reports how it is shown (device pixels, visible or not).
+  describe('tile-view', () => {
+    const views = (el: PeerTile) => {
+      const seen: PeerTileViewEvent[] = [];
+      el.addEventListener('tile-view', (e) => seen.push(e));
+      return seen;
+    };
+
+    it('reports its rendered size in device pixels, and whether its video is seen', async function () {
+      this.timeout(15_000);
+      const stream = await camera();
+      const holder = await fixture<HTMLDivElement>(html`<div style="width: 320px; height: 180px; display: grid"></div>`);
+      const el = document.createElement('peer-tile');
+      const seen = views(el);
+      el.name = 'Ada';
+      el.stream = stream;
+      holder.append(el);
+      await waitUntil(() => seen.some((v) => v.visible && v.width > 0), 'no visible view reported', { timeout: 10000 });
+      const ratio = window.devicePixelRatio || 1;
+      const view = seen.at(-1)!;
+      expect(view.height).to.be.at.least(Math.round(180 * ratio) - 2);
+      expect(view.width).to.be.at.least(Math.round(320 * ratio) - 2);
+      // "Hide video": still rendered, no longer seen.
+      el.videoHidden = true;
+      await waitUntil(() => seen.at(-1)!.visible === false, 'hiding the video was not reported', { timeout: 5000 });
+      el.videoHidden = false;
+      await waitUntil(() => seen.at(-1)!.visible === true, 'showing it again was not reported', { timeout: 5000 });
+      // Scrolled out of the viewport: not seen.
+      holder.style.cssText = 'position: absolute; top: 10000px; width: 320px; height: 180px; display: grid';
+      await waitUntil(() => seen.at(-1)!.visible === false, 'a tile out of view was reported visible', { timeout: 5000 });
+    });
+
+    it('a tile without video is not seen', async function () {
+      this.timeout(15_000);
+      const el = document.createElement('peer-tile');
+      const seen = views(el);
+      await fixture(html`<div style="width: 160px; height: 90px; display: grid">${el}</div>`);
+      await waitUntil(() => seen.length > 0, 'no view reported', { timeout: 5000 });
+      expect(seen.every((v) => !v.visible)).to.equal(true);
+    });
+  });
+
+  it('says when a member\'s upload carries only their audio to us', async function () {
+    this.timeout(15_000);
+    const stream = await camera();
+    const el = await fixture<PeerTile>(html`<peer-tile name="Bo" .stream=${stream} audio-only></peer-tile>`);
+    const note = part(el, 'audio-only');
+    expect(note.textContent!.trim()).to.equal("Audio only: Bo's upload is full");
+    expect(note.getAttribute('role')).to.equal('status');
+    expect(visible(part(el, 'placeholder'))).to.equal(true, 'the initial instead of a frozen frame');
+    await expect(el).to.be.accessible();
+    el.audioOnly = false;
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[part~=audio-only]')).to.equal(null);
+    const own = await fixture<PeerTile>(html`<peer-tile name="Me" local audio-only></peer-tile>`);
+    expect(own.shadowRoot!.querySelector('[part~=audio-only]')).to.equal(null, 'never on our own tile');
   });
 });
 
