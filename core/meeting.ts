@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
-import { deriveRoomKeys } from './crypto.js';
+import { deriveRoomKeys, type PreparedRoomKeys } from './crypto.js';
 import type { DropReason } from './envelope.js';
 import { invalidOption, SecureMeetingError } from './errors.js';
 import { createIdentity, pairCodeWith, roomCodeOf, SignatureChecker, type Identity } from './identity.js';
@@ -28,9 +28,11 @@ import { checkOptions, type MeetingOptions } from './options.js';
 import type { RelayState } from './relay.js';
 import { Room } from './room/room.js';
 import { ControlRouter, type ControlDropReason } from './wire/registry.js';
+import { JoinTimeline, type JoinTimings } from './timings.js';
 
 export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
+export type { JoinTimings, PeerTimings } from './timings.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
 export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files];
@@ -61,6 +63,8 @@ export class Meeting extends EventTarget {
   readonly #mesh: Mesh;
   readonly #features: FeatureSet<Peer>;
   #password: string | null;
+  #prepared: PreparedRoomKeys | null;
+  readonly #timeline: JoinTimeline;
   #state: MeetingState = 'idle';
   #certificate: RTCCertificate | undefined;
   #identity: Identity | null = null;
@@ -76,12 +80,15 @@ export class Meeting extends EventTarget {
     this.#password = o.password;
     this.#iceServers = o.iceServers;
     this.#clock = options.clock ?? systemClock;
+    this.#prepared = options.keys ?? null;
+    this.#timeline = new JoinTimeline(() => this.#clock.now());
     this.#router = new ControlRouter<Peer>(undefined, this.#clock);
     this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA, o.enabled);
     this.#room = new Room(o.relay, {
       message: (message) => this.#mesh.receive(message),
       state: (state) => this.#onRelayState(state),
       error: (error) => this.dispatchEvent(new MeetingErrorEvent(error)),
+      greeted: () => this.#timeline.mark('helloSent'),
     }, () => this.#clock.now());
     this.#mesh = new Mesh({
       selfId: () => this.id,
@@ -101,13 +108,14 @@ export class Meeting extends EventTarget {
       opened: (peer) => this.#features.peerOpened(peer),
       channel: (peer, channel) => this.#features.channel(peer, channel),
       admits: (peer, track, streamId) => this.#features.admits(peer, track, streamId),
+      timed: (id, phase) => this.#timeline.peer(id, phase),
     });
     const meeting = this;
     const signatures = new SignatureChecker();
     this.#features = new FeatureSet([...BUILT_IN_FEATURES, ...o.features], {
       self: { get id() { return meeting.id; }, name: this.name },
       clock: this.#clock,
-      options: { ...options, password: undefined },
+      options: { ...options, password: undefined, keys: undefined },
       media: this.#media,
       signer: {
         get id() { return meeting.id; },
@@ -146,6 +154,14 @@ export class Meeting extends EventTarget {
   get peers(): ReadonlyMap<string, RemotePeer> { return this.#mesh.peers; }
   get audioEnabled(): boolean { return this.#media.audioEnabled; }
   get videoEnabled(): boolean { return this.#media.videoEnabled; }
+  /**
+   * When each phase of our join happened, in ms since `join()` (by the
+   * meeting's clock): media, keys, relay open, hello sent, and per member
+   * their first signal, the descriptions, ICE connected, the control channel
+   * and their first track. A frozen snapshot; read it again for later phases.
+   * Empty (`{ peers: {} }`) before `join()`.
+   */
+  get timings(): JoinTimings { return this.#timeline.snapshot(); }
   /** Whether newcomers can reach us through the relay now, and until when. */
   get joinWindow(): JoinWindowState { return this.feature(joinWindow).state; }
 
@@ -173,29 +189,31 @@ export class Meeting extends EventTarget {
   feature<Api>(feature: Feature<string, Api>): Api { return this.#features.api(feature); }
 
   /**
-   * Opens camera and microphone, derives the keys (≈0.2 s of PBKDF2), then
+   * Opens camera and microphone while the keys are derived (≈0.2 s of
+   * PBKDF2, off the main thread; none when `keys` prepared them ahead), then
    * connects to the relay and says hello. Resolves once the relay is
    * connecting; `state` becomes 'joined' when it opens.
    */
   async join(): Promise<void> {
     if (this.#state !== 'idle') throw new SecureMeetingError('closed', 'join() can be called once per meeting; create a new one to join again');
+    this.#timeline.start();
     this.#setState('deriving');
     try {
       const certificate = generateCertificate();
       const identity = createIdentity();
       identity.catch(() => {}); // awaited below
+      const deriving = this.#deriveKeys();
+      deriving.catch(() => {}); // awaited below; not "unhandled" while media and the certificate are awaited
       const mediaError = await this.#media.open();
+      this.#timeline.mark('mediaOpen');
       // Joining to watch and listen is still worth it; say why we are silent.
       if (mediaError) this.dispatchEvent(new MeetingErrorEvent(mediaError));
-      const password = this.#password as string;
-      this.#password = null;
-      const deriving = deriveRoomKeys({ password, channel: this.#channel, namespace: this.#namespace });
-      deriving.catch(() => {}); // awaited below; not "unhandled" while the certificate is awaited
       this.#certificate = await certificate;
       this.#identity = await identity;
       // The connection the first member's offer will land on, made while PBKDF2 runs off the main thread.
       this.#mesh.pool.prepareAnswer();
       const keys = await deriving;
+      this.#timeline.mark('keysDerived');
       if ((this.#state as MeetingState) === 'left') return; // left while deriving
       this.#room.start(keys, this.#channel, this.#identity, { type: 'hello', body: { name: this.name } });
       this.#setState('connecting');
@@ -205,6 +223,15 @@ export class Meeting extends EventTarget {
       this.#teardown();
       throw error;
     }
+  }
+
+  /** The keys prepared ahead when they are this meeting's, else derived now; the password is dropped either way. */
+  #deriveKeys() {
+    const input = { password: this.#password as string, channel: this.#channel, namespace: this.#namespace };
+    this.#password = null;
+    const prepared = this.#prepared;
+    this.#prepared = null;
+    return prepared?.matches(input) ? prepared.keys : deriveRoomKeys(input);
   }
 
   /** Switches our microphone on or off for everyone; switching on throws 'forbidden' while a host has not allowed it. */
@@ -309,6 +336,7 @@ export class Meeting extends EventTarget {
 
   #teardown(): void {
     this.#password = null;
+    this.#prepared = null;
     this.#features.ended();
     this.#room.close();
     this.#mesh.close();
@@ -324,6 +352,7 @@ export class Meeting extends EventTarget {
 
   /** The room has already said hello by now (each time it opens); members already here answer by offering. */
   #onRelayState(state: RelayState): void {
+    if (state === 'open') this.#timeline.mark('relayOpen');
     if (state === 'open' && this.#state === 'connecting') {
       this.#setState('joined');
       // Not at once: our own join is using the CPU now.
