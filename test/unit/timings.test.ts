@@ -35,7 +35,7 @@ const until = async (what: string, check: () => boolean, ms = 10_000) => {
   }
 };
 
-const PHASES = ['join', 'mediaOpen', 'keysDerived', 'relayOpen', 'helloSent'] as const;
+const PHASES = ['join', 'mediaOpen', 'keysDerived', 'helloSent', 'relayOpen'] as const;
 const PEER_PHASES = ['heard', 'remoteDescription', 'localDescription', 'iceConnected', 'controlOpen', 'firstTrack'] as const;
 
 test('meeting.timings fills in each phase of a join in order, in ms since join() by the meeting clock', { timeout: 30_000 }, async () => {
