@@ -63,15 +63,21 @@ async function oursJoin(page: Page, { channel, password, name, expect }: { chann
     const button = [...gate.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Join')!;
     const marks: Record<string, number> = { t0: performance.now() };
     Object.assign(window, { marks });
+    // Heard from the moment the element makes its meeting (before join() runs): keys derived
+    // ahead make 'connecting' come sooner than a poll for el.meeting would see it.
+    const controller = (el as unknown as { controller: { meeting: M | null } }).controller;
+    let current = controller.meeting;
+    Object.defineProperty(controller, 'meeting', {
+      configurable: true,
+      get: () => current,
+      set: (meeting: M | null) => {
+        current = meeting;
+        meeting?.addEventListener('state', (e) => {
+          if (e.state === 'connecting') marks['keys'] ??= performance.now();
+        });
+      },
+    });
     button.click();
-    // The element makes its meeting synchronously on Join, long before the keys are there.
-    const watch = () => {
-      if (!el.meeting) return void setTimeout(watch, 1);
-      el.meeting.addEventListener('state', (e) => {
-        if (e.state === 'connecting') marks['keys'] ??= performance.now();
-      });
-    };
-    watch();
   });
   await watchFrames(page, 'marks', expect);
 }
