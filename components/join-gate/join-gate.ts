@@ -87,6 +87,25 @@ export class JoinRequestEvent extends Event {
 }
 
 /**
+ * The channel and password have been still for a moment (`PREPARE_AFTER_MS`)
+ * and are valid: the host may derive the keys now, so Join does not wait
+ * for them. `fields` is null when they changed since the last one: whatever
+ * was prepared for it is to be discarded. Does not bubble, not composed:
+ * like `join-request`, it carries the password to the host element only.
+ */
+export class JoinPrepareEvent extends Event {
+  readonly fields: { readonly channel: number; readonly password: string } | null;
+
+  constructor(fields: { channel: number; password: string } | null) {
+    super('join-prepare', { bubbles: false, composed: false });
+    this.fields = fields;
+  }
+}
+
+/** How long channel and password stay unchanged before `join-prepare` (a typing pause, not a keystroke). */
+export const PREPARE_AFTER_MS = 300;
+
+/**
  * The password is read from its field only when the form is submitted, handed
  * over in the `join-request` event and the field is cleared at once; it is
  * never an attribute, a property or kept anywhere by the element.
@@ -119,25 +138,6 @@ export class JoinRequestEvent extends Event {
  * @cssproperty [--sm-radius=12px] - Corner radius.
  * @cssproperty [--sm-gap=12px] - Spacing between fields.
  */
-/**
- * The channel and password have been still for a moment (`PREPARE_AFTER_MS`)
- * and are valid: the host may derive the keys now, so Join does not wait
- * for them. `fields` is null when they changed since the last one: whatever
- * was prepared for it is to be discarded. Does not bubble, not composed:
- * like `join-request`, it carries the password to the host element only.
- */
-export class JoinPrepareEvent extends Event {
-  readonly fields: { readonly channel: number; readonly password: string } | null;
-
-  constructor(fields: { channel: number; password: string } | null) {
-    super('join-prepare', { bubbles: false, composed: false });
-    this.fields = fields;
-  }
-}
-
-/** How long channel and password stay unchanged before `join-prepare` (a typing pause, not a keystroke). */
-export const PREPARE_AFTER_MS = 300;
-
 @customElement('join-gate')
 export class JoinGate extends LitElement {
   static override styles = [theme, styles];
@@ -320,14 +320,20 @@ export class JoinGate extends LitElement {
     clearTimeout(this.prepareTimer);
     if (this.prepared) {
       this.prepared = false;
-      this.dispatchEvent(new JoinPrepareEvent(null));
+      this.announcePrepare(null);
     }
     this.prepareTimer = setTimeout(() => {
       const result = checkJoinFields({ channel: this.channelInput.value, password: this.passwordInput.value, name: 'x' }, this.maxChannel);
       if (!result.ok || this.busy) return;
       this.prepared = true;
-      this.dispatchEvent(new JoinPrepareEvent({ channel: result.value.channel, password: result.value.password }));
+      this.announcePrepare({ channel: result.value.channel, password: result.value.password });
     }, PREPARE_AFTER_MS);
+  }
+
+  /** Sent as a variable, like join-request: the manifest lists the event once, from the JSDoc above. */
+  private announcePrepare(fields: JoinPrepareEvent['fields']): void {
+    const prepare = new JoinPrepareEvent(fields);
+    this.dispatchEvent(prepare);
   }
 
   private onNameInput(e: Event): void {
