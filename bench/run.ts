@@ -17,7 +17,7 @@ import terser from '@rollup/plugin-terser';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
 import type { AdapterName } from '../components/index.js';
-import { joinThroughGate, launchBrowser, linkBetween, openMember, useRelay } from '../test/e2e/browser.js';
+import { joinThroughGate, launchBrowser, linkBetween, openMember } from '../test/e2e/browser.js';
 import { startMosquitto } from '../test/support/mosquitto.js';
 import { NetCut } from '../test/support/netcut.js';
 import { relayFigures } from './relays.js';
@@ -28,6 +28,7 @@ import { fileFigures, printFileFigures } from './files.js';
 import { muteToSilence } from './moderation.js';
 import { admitFigures } from './waiting-room.js';
 import { printVideoFitFigures, videoFitFigures } from './video-fit.js';
+import { demoMember, joinFigures, printJoinFigures } from './join.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const median = (xs: number[]) => {
@@ -69,10 +70,8 @@ async function joinTime(browser: Browser, demo: DemoServer, members: number, cha
   const pages: Page[] = [];
   try {
     for (let i = 0; i < members; i++) {
-      // The demo page loads the one file that holds the relay's adapter.
-      const page = await openMember(browser, relay ? `${demo.url}?relay=${relay.adapter}` : demo.url);
+      const page = await demoMember(browser, demo, relay);
       pages.push(page);
-      if (relay) await useRelay(page, relay.adapter, relay.url);
       const last = i === members - 1;
       if (last) {
         await page.evaluate((n) => Object.assign(window, { expect: n }), members - 1);
@@ -344,6 +343,12 @@ const ALONE: Record<string, () => Promise<void>> = {
   'waiting-room': async () => console.log(JSON.stringify(await admitFigures(browser, demo, 900, RUNS, median), null, 2)),
   // Per-receiver video, 4 members: A's upload and CPU (off / thumbnails / large), thumbnail-to-full ratio, hidden → shown again.
   'video-fit': async () => printVideoFitFigures(await videoFitFigures(browser, demo, 950, RUNS, median)),
+  // Felt join and join after keys against Trystero (MQTT) and the floor, 2 members and the 4th of 4, over Mosquitto and our ws relay.
+  join: async () => {
+    const figures = await joinFigures({ browser, demo, mosquittoUrl: mosquitto.url, runs: RUNS, floor, median });
+    console.log(JSON.stringify(figures, null, 2));
+    printJoinFigures(figures);
+  },
 };
 const alone = ALONE[process.env['BENCH_ONLY'] ?? ''];
 if (alone) {
@@ -413,6 +418,8 @@ try {
   results['muteRequest'] = muting;
   const admitting = await admitFigures(browser, demo, 900, Math.max(3, Math.ceil(RUNS / 2)), median);
   results['admitToFrames'] = admitting;
+  const againstTrystero = await joinFigures({ browser, demo, mosquittoUrl: mosquitto.url, runs: RUNS, floor, median });
+  results['joinAgainstTrystero'] = againstTrystero;
   const sizes = await bundleSizes();
   Object.assign(results, sizes);
   const fileRates = await fileFigures(browser, demo, Math.max(3, Math.ceil(RUNS / 2)), median);
@@ -456,6 +463,7 @@ try {
   console.log(`\nRelay throughput: ${load?.topics} topics × ${load?.membersPerTopic} members, every member publishing 1 KiB strings (Node clients, loopback)\n`);
   console.log('| relay | envelopes delivered/s | latency p50 | latency p99 |\n| --- | --- | --- | --- |');
   for (const r of throughput) console.log(`| ${r.relay} | ${r.deliveriesPerSecond} | ${r.p50Ms} ms | ${r.p99Ms} ms |`);
+  printJoinFigures(againstTrystero);
   printFileFigures(fileRates);
   printVideoFitFigures(fitting);
   if (baseline) printBaseline(baseline);

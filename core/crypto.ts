@@ -93,3 +93,45 @@ export async function keyScheduleVectors(input: KeyScheduleInput): Promise<{ env
     toHex(new Uint8Array(await subtle().deriveBits(hkdf(info), master, length)));
   return { envelope: await bits('envelope', 256), store: await bits('store', 256), topic: await bits('topic', 128) };
 }
+
+/**
+ * Room keys derived ahead of `join()` (`prepareRoomKeys`), e.g. while a
+ * person is still in the join form, so Join does not wait for PBKDF2. The
+ * derivation is the same, at full cost; only its start moves earlier.
+ */
+export interface PreparedRoomKeys {
+  /** Whether these are the keys of exactly this password, channel and namespace (false once discarded). */
+  matches(input: KeyScheduleInput): boolean;
+  /** The keys, once derived; rejects as `deriveRoomKeys` does. */
+  readonly keys: Promise<RoomKeys>;
+  /** Forgets the input it was made for: it matches nothing from now on. */
+  discard(): void;
+}
+
+/**
+ * Starts deriving the room keys now and returns a handle to give
+ * `createMeeting({ keys })`; the meeting uses them only when they match its
+ * own password, channel and namespace, and derives its own otherwise. The
+ * input is kept in memory only, for `matches()`, until `discard()`.
+ * Throws a TypeError for bad input, like `deriveRoomKeys`.
+ */
+export function prepareRoomKeys(input: KeyScheduleInput): PreparedRoomKeys {
+  let held: ReturnType<typeof checkInput> | null = checkInput(input);
+  const keys = deriveRoomKeys(input);
+  keys.catch(() => {}); // the meeting that takes them awaits them; one that never does must not see "unhandled"
+  return {
+    keys,
+    matches(other) {
+      if (held === null) return false;
+      try {
+        const o = checkInput(other);
+        return o.password === held.password && o.channel === held.channel && o.namespace === held.namespace;
+      } catch {
+        return false;
+      }
+    },
+    discard() {
+      held = null;
+    },
+  };
+}

@@ -1,11 +1,12 @@
 // The headless API: everything a custom UI needs, without Lit or a transport.
 export { createMeeting, Meeting, BUILT_IN_FEATURES, type PeerStats } from './meeting.js';
+export { MAX_TIMED_PEERS, type JoinTimings, type PeerTimings } from './timings.js';
 export type { MeetingOptions } from './options.js';
 export { MeetingStateEvent, RelayStateEvent, PeerEvent, MeetingErrorEvent, JoinWindowEvent } from './events.js';
 export type { MeetingState, RemotePeer, MeetingEventMap, JoinWindowState } from './events.js';
 export { SecureMeetingError, invalidOption, type SecureMeetingErrorCode } from './errors.js';
 export type { RelayAdapter, RelayConnection, RelayHandlers, RelayState, RelayTarget } from './relay.js';
-export { deriveRoomKeys, keyScheduleVectors, PBKDF2_ITERATIONS, type RoomKeys, type KeyScheduleInput } from './crypto.js';
+export { deriveRoomKeys, prepareRoomKeys, keyScheduleVectors, PBKDF2_ITERATIONS, type RoomKeys, type KeyScheduleInput, type PreparedRoomKeys } from './crypto.js';
 export { EnvelopeCodec, DROP_REASONS, MAX_ENVELOPE_BYTES, MAX_CLOCK_SKEW_MS, type DropReason, type Inbound } from './envelope.js';
 export { DEFAULT_MEDIA, openLocalMedia } from './media/open.js';
 // Writing features: see README, "Writing a feature".

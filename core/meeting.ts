@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
-import { deriveRoomKeys } from './crypto.js';
-import type { DropReason } from './envelope.js';
+import { deriveRoomKeys, type PreparedRoomKeys } from './crypto.js';
+import type { DropReason, Inbound } from './envelope.js';
 import { invalidOption, SecureMeetingError } from './errors.js';
 import { createIdentity, pairCodeWith, roomCodeOf, SignatureChecker, type Identity } from './identity.js';
 import { MeetingErrorEvent, MeetingStateEvent, PeerEvent, RelayStateEvent, type MeetingEventMap, type MeetingState, type RemotePeer } from './events.js';
@@ -28,11 +28,13 @@ import type { Peer, PeerStats } from './mesh/peer.js';
 import { generateCertificate } from './mesh/prepared.js';
 import { checkOptions, type MeetingOptions } from './options.js';
 import type { RelayState } from './relay.js';
-import { Room } from './room/room.js';
+import { MAX_INBOUND_QUEUE, Room } from './room/room.js';
 import { ControlRouter, type ControlDropReason } from './wire/registry.js';
+import { JoinTimeline, type JoinTimings } from './timings.js';
 
 export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
+export type { JoinTimings, PeerTimings } from './timings.js';
 
 /** Installed in every meeting, in this order, before the `features` option's. */
 export const BUILT_IN_FEATURES: readonly Feature[] = [memberState, joinWindow, roles, removal, waitingRoom, hands, activeSpeaker, screenShare, permissions, moderation, chat, files, quality, videoFit];
@@ -63,6 +65,11 @@ export class Meeting extends EventTarget {
   readonly #mesh: Mesh;
   readonly #features: FeatureSet<Peer>;
   #password: string | null;
+  #prepared: PreparedRoomKeys | null;
+  /** Signals opened while our camera was still opening, handled once it is; null otherwise. */
+  #held: Inbound[] | null = null;
+  #heldDropped = 0;
+  readonly #timeline: JoinTimeline;
   #state: MeetingState = 'idle';
   #certificate: RTCCertificate | undefined;
   #identity: Identity | null = null;
@@ -78,12 +85,19 @@ export class Meeting extends EventTarget {
     this.#password = o.password;
     this.#iceServers = o.iceServers;
     this.#clock = options.clock ?? systemClock;
+    this.#prepared = options.keys ?? null;
+    this.#timeline = new JoinTimeline(() => this.#clock.now());
     this.#router = new ControlRouter<Peer>(undefined, this.#clock);
     this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA, o.enabled);
     this.#room = new Room(o.relay, {
-      message: (message) => this.#mesh.receive(message),
+      message: (message) => {
+        if (this.#held === null) return this.#mesh.receive(message);
+        if (this.#held.length < MAX_INBOUND_QUEUE) this.#held.push(message);
+        else this.#heldDropped++;
+      },
       state: (state) => this.#onRelayState(state),
       error: (error) => this.dispatchEvent(new MeetingErrorEvent(error)),
+      greeted: () => this.#timeline.mark('helloSent'),
     }, () => this.#clock.now());
     this.#mesh = new Mesh({
       selfId: () => this.id,
@@ -103,13 +117,14 @@ export class Meeting extends EventTarget {
       opened: (peer) => this.#features.peerOpened(peer),
       channel: (peer, channel) => this.#features.channel(peer, channel),
       admits: (peer, track, streamId) => this.#features.admits(peer, track, streamId),
+      timed: (id, phase) => this.#timeline.peer(id, phase),
     });
     const meeting = this;
     const signatures = new SignatureChecker();
     this.#features = new FeatureSet([...BUILT_IN_FEATURES, ...o.features], {
       self: { get id() { return meeting.id; }, name: this.name },
       clock: this.#clock,
-      options: { ...options, password: undefined },
+      options: { ...options, password: undefined, keys: undefined },
       media: this.#media,
       signer: {
         get id() { return meeting.id; },
@@ -148,6 +163,14 @@ export class Meeting extends EventTarget {
   get peers(): ReadonlyMap<string, RemotePeer> { return this.#mesh.peers; }
   get audioEnabled(): boolean { return this.#media.audioEnabled; }
   get videoEnabled(): boolean { return this.#media.videoEnabled; }
+  /**
+   * When each phase of our join happened, in ms since `join()` (by the
+   * meeting's clock): media, keys, relay open, hello sent, and per member
+   * their first signal, the descriptions, ICE connected, the control channel
+   * and their first track. A frozen snapshot; read it again for later phases.
+   * Empty (`{ peers: {} }`) before `join()`.
+   */
+  get timings(): JoinTimings { return this.#timeline.snapshot(); }
   /** Whether newcomers can reach us through the relay now, and until when. */
   get joinWindow(): JoinWindowState { return this.feature(joinWindow).state; }
 
@@ -156,6 +179,7 @@ export class Meeting extends EventTarget {
     const counts = { ...this.#room.dropped } as Record<DropReason, number>;
     const control = Object.values(this.#router.dropped).reduce((a, b) => a + b, 0);
     counts.malformed = (counts.malformed ?? 0) + control;
+    counts.overflow = (counts.overflow ?? 0) + this.#heldDropped;
     return counts;
   }
 
@@ -175,38 +199,61 @@ export class Meeting extends EventTarget {
   feature<Api>(feature: Feature<string, Api>): Api { return this.#features.api(feature); }
 
   /**
-   * Opens camera and microphone, derives the keys (≈0.2 s of PBKDF2), then
-   * connects to the relay and says hello. Resolves once the relay is
-   * connecting; `state` becomes 'joined' when it opens.
+   * Opens camera and microphone while the keys are derived (≈0.2 s of
+   * PBKDF2, off the main thread; none when `keys` prepared them ahead), and
+   * connects to the relay and says hello as soon as the keys are there.
+   * Resolves once the camera is open and the relay connecting; `state`
+   * becomes 'joined' when both the relay is open and the camera is.
    */
   async join(): Promise<void> {
     if (this.#state !== 'idle') throw new SecureMeetingError('closed', 'join() can be called once per meeting; create a new one to join again');
+    this.#timeline.start();
     this.#setState('deriving');
     try {
       const certificate = generateCertificate();
       const identity = createIdentity();
       identity.catch(() => {}); // awaited below
-      const mediaError = await this.#media.open();
-      // Joining to watch and listen is still worth it; say why we are silent.
-      if (mediaError) this.dispatchEvent(new MeetingErrorEvent(mediaError));
-      const password = this.#password as string;
-      this.#password = null;
-      const deriving = deriveRoomKeys({ password, channel: this.#channel, namespace: this.#namespace });
+      const deriving = this.#deriveKeys();
       deriving.catch(() => {}); // awaited below; not "unhandled" while the certificate is awaited
+      const opening = this.#media.open();
+      opening.then(() => this.#timeline.mark('mediaOpen'), () => {}); // awaited below, once the relay is dialled
       this.#certificate = await certificate;
       this.#identity = await identity;
       // The connection the first member's offer will land on, made while PBKDF2 runs off the main thread.
       this.#mesh.pool.prepareAnswer();
       const keys = await deriving;
+      this.#timeline.mark('keysDerived');
       if ((this.#state as MeetingState) === 'left') return; // left while deriving
+      // Dialled while the camera may still be opening (keys derived ahead are there at once): what
+      // members send meanwhile waits in #held, since our answer must carry our tracks.
+      this.#held = [];
       this.#room.start(keys, this.#channel, this.#identity, { type: 'hello', body: { name: this.name } });
       this.#setState('connecting');
       this.#room.connect();
+      const mediaError = await opening;
+      if ((this.#state as MeetingState) === 'left') return;
+      // Joining to watch and listen is still worth it; say why we are silent.
+      if (mediaError) this.dispatchEvent(new MeetingErrorEvent(mediaError));
       this.#features.joined({ storeKey: keys.storeKey, scope: keys.topic });
+      const held = this.#held;
+      this.#held = null;
+      for (const message of held) this.#mesh.receive(message);
+      if (this.#room.state === 'open') this.#onRelayState('open', false);
     } catch (error) {
       this.#teardown();
       throw error;
     }
+  }
+
+  /** The keys prepared ahead when they are this meeting's, else derived now; the password is dropped either way. */
+  #deriveKeys() {
+    const input = { password: this.#password as string, channel: this.#channel, namespace: this.#namespace };
+    this.#password = null;
+    const prepared = this.#prepared;
+    this.#prepared = null;
+    const matches = prepared?.matches(input) ?? false;
+    prepared?.discard(); // its copy of the input is not needed any more
+    return prepared && matches ? prepared.keys : deriveRoomKeys(input);
   }
 
   /** Switches our microphone on or off for everyone; switching on throws 'forbidden' while a host has not allowed it. */
@@ -310,7 +357,9 @@ export class Meeting extends EventTarget {
   }
 
   #teardown(): void {
+    this.#held = null;
     this.#password = null;
+    this.#prepared = null;
     this.#features.ended();
     this.#room.close();
     this.#mesh.close();
@@ -325,13 +374,15 @@ export class Meeting extends EventTarget {
   }
 
   /** The room has already said hello by now (each time it opens); members already here answer by offering. */
-  #onRelayState(state: RelayState): void {
-    if (state === 'open' && this.#state === 'connecting') {
+  #onRelayState(state: RelayState, report = true): void {
+    if (state === 'open') this.#timeline.mark('relayOpen');
+    // Joined once on the relay with our camera open (join() calls again if the relay was first).
+    if (state === 'open' && this.#state === 'connecting' && this.#held === null) {
       this.#setState('joined');
       // Not at once: our own join is using the CPU now.
       this.#mesh.pool.replenishSoon();
     }
-    this.dispatchEvent(new RelayStateEvent(state));
+    if (report) this.dispatchEvent(new RelayStateEvent(state));
   }
 }
 

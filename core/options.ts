@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { DEFAULT_NAMESPACE } from './crypto.js';
+import { DEFAULT_NAMESPACE, type PreparedRoomKeys } from './crypto.js';
 import { invalidOption } from './errors.js';
 import type { LevelSource } from './features/active-speaker.js';
 import type { Feature } from './features/feature.js';
@@ -62,6 +62,12 @@ export interface MeetingOptions {
   maxUplinkKbps?: number;
   /** Time and timers; the real ones by default. For tests that drive time themselves. */
   clock?: Clock;
+  /**
+   * Keys derived ahead with `prepareRoomKeys()` (while the person was still
+   * in a join form): used when they match this meeting's password, channel
+   * and namespace, so `join()` does not wait for PBKDF2; ignored otherwise.
+   */
+  keys?: PreparedRoomKeys;
 }
 
 /** The options every part of a meeting reads, checked once, with the library's defaults filled in. */

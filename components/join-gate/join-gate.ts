@@ -87,12 +87,32 @@ export class JoinRequestEvent extends Event {
 }
 
 /**
+ * The channel and password have been still for a moment (`PREPARE_AFTER_MS`)
+ * and are valid: the host may derive the keys now, so Join does not wait
+ * for them. `fields` is null when they changed since the last one: whatever
+ * was prepared for it is to be discarded. Does not bubble, not composed:
+ * like `join-request`, it carries the password to the host element only.
+ */
+export class JoinPrepareEvent extends Event {
+  readonly fields: { readonly channel: number; readonly password: string } | null;
+
+  constructor(fields: { channel: number; password: string } | null) {
+    super('join-prepare', { bubbles: false, composed: false });
+    this.fields = fields;
+  }
+}
+
+/** How long channel and password stay unchanged before `join-prepare` (a typing pause, not a keystroke). */
+export const PREPARE_AFTER_MS = 300;
+
+/**
  * The password is read from its field only when the form is submitted, handed
  * over in the `join-request` event and the field is cleared at once; it is
  * never an attribute, a property or kept anywhere by the element.
  *
  * @summary The form in front of a meeting: channel, shared password and display name.
  *
+ * @event {JoinPrepareEvent} join-prepare - Channel and password are valid and have been still for 300 ms (`event.fields`), or changed since (`fields` null): the host may derive the keys ahead. Does not bubble and is not composed.
  * @event {JoinRequestEvent} join-request - The form was submitted with valid fields (`channel`, `password`, `name`). Does not bubble and is not composed. Unless cancelled with `preventDefault()`, the gate turns `busy`; the host clears `busy` (and sets `error`) when joining fails.
  *
  * @csspart base - The form.
@@ -146,6 +166,10 @@ export class JoinGate extends LitElement {
   @state() private announcement = '';
   /** Shown as text once "Random password" made it, so it can be read out and shared. */
   @state() private passwordShown = false;
+
+  /** The pause before `join-prepare`, and whether one with fields went out since the last change. */
+  private prepareTimer: ReturnType<typeof setTimeout> | undefined;
+  private prepared = false;
 
   // Fields whose message is on show: after a submit attempt, or once the person left a filled-in field.
   private shown = new Set<JoinField>();
@@ -213,7 +237,7 @@ export class JoinGate extends LitElement {
                 autocomplete="new-password"
                 aria-invalid=${this.errors.password ? 'true' : 'false'}
                 aria-describedby=${this.errors.password ? 'password-hint password-error' : 'password-hint'}
-                @input=${this.revalidate}
+                @input=${this.onPasswordInput}
                 @blur=${this.onBlur}
               />
               <button part="button random-password" type="button" @click=${this.pickRandomPassword}>Random password</button>
@@ -278,6 +302,38 @@ export class JoinGate extends LitElement {
   private onChannelInput(e: Event): void {
     this.channelText = (e.target as HTMLInputElement).value;
     this.revalidate();
+    this.keysChanged();
+  }
+
+  private onPasswordInput(): void {
+    this.revalidate();
+    this.keysChanged();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this.prepareTimer);
+  }
+
+  /** Channel or password changed: what was prepared is stale; prepare again once they are still. */
+  private keysChanged(): void {
+    clearTimeout(this.prepareTimer);
+    if (this.prepared) {
+      this.prepared = false;
+      this.announcePrepare(null);
+    }
+    this.prepareTimer = setTimeout(() => {
+      const result = checkJoinFields({ channel: this.channelInput.value, password: this.passwordInput.value, name: 'x' }, this.maxChannel);
+      if (!result.ok || this.busy) return;
+      this.prepared = true;
+      this.announcePrepare({ channel: result.value.channel, password: result.value.password });
+    }, PREPARE_AFTER_MS);
+  }
+
+  /** Sent as a variable, like join-request: the manifest lists the event once, from the JSDoc above. */
+  private announcePrepare(fields: JoinPrepareEvent['fields']): void {
+    const prepare = new JoinPrepareEvent(fields);
+    this.dispatchEvent(prepare);
   }
 
   private onNameInput(e: Event): void {
@@ -299,6 +355,7 @@ export class JoinGate extends LitElement {
     this.channelInput.value = this.channelText;
     this.shown.add('channel');
     this.revalidate();
+    this.keysChanged();
     this.announcement = `Channel ${this.channelText} picked.`;
   }
 
@@ -307,6 +364,7 @@ export class JoinGate extends LitElement {
     this.passwordShown = true;
     this.shown.add('password');
     this.revalidate();
+    this.keysChanged();
     this.announcement = 'A random password was made and is shown in its field. Share it with the others.';
   }
 
@@ -321,6 +379,8 @@ export class JoinGate extends LitElement {
       return;
     }
     // Cleared before anyone else runs: the only copy left is the one in the event.
+    clearTimeout(this.prepareTimer);
+    this.prepared = false;
     this.passwordInput.value = '';
     this.passwordShown = false;
     this.shown.clear();
@@ -340,5 +400,6 @@ declare global {
   }
   interface GlobalEventHandlersEventMap {
     'join-request': JoinRequestEvent;
+    'join-prepare': JoinPrepareEvent;
   }
 }

@@ -29,6 +29,7 @@ import { spotlight } from './spotlight.js';
 import { ToolbarController, type ToolbarItem } from './toolbar.js';
 
 export { createMeeting } from '../../core/meeting.js';
+export { prepareRoomKeys } from '../../core/crypto.js';
 
 /** What the view needs of its element: redraws, and where its parts are. */
 export type ViewHost = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment };

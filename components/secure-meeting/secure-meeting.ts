@@ -1,7 +1,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
-import type { Meeting } from '../../core/index.js';
+import type { Meeting, PreparedRoomKeys } from '../../core/index.js';
 import { invalidOption } from '../../core/errors.js';
 import type { RelayAdapter } from '../../core/relay.js';
 import {
@@ -9,6 +9,7 @@ import {
   checkJoinFields,
   type JoinFields,
   type JoinGate,
+  type JoinPrepareEvent,
   type JoinRequestEvent,
 } from '../join-gate/join-gate.js';
 import '../join-gate/join-gate.js';
@@ -300,6 +301,12 @@ export class SecureMeeting extends LitElement {
   private lastChannel: number | undefined;
   private lastName: string | undefined;
   private shownView: 'gate' | 'meeting' = 'gate';
+  /**
+   * Keys being derived for what the form holds (join-prepare), in memory
+   * only; handed to the meeting at Join, which uses them if they still match.
+   */
+  private preparedKeys: PreparedRoomKeys | null = null;
+  private prepareCount = 0;
 
   /** The core Meeting while joining or joined, else null. */
   get meeting(): Meeting | null {
@@ -343,6 +350,7 @@ export class SecureMeeting extends LitElement {
         .busy=${live(c.busy)}
         .status=${c.gateStatus}
         .error=${live(c.error)}
+        @join-prepare=${this.onJoinPrepare}
         @join-request=${this.onJoinRequest}
       ></join-gate>
     `;
@@ -368,6 +376,24 @@ export class SecureMeeting extends LitElement {
     }
   }
 
+  /**
+   * The form's channel and password have been still a moment: derive their
+   * keys now, and fetch what Join will need (core and the meeting view, the
+   * relay's adapter), so pressing Join waits for neither.
+   */
+  private onJoinPrepare(e: JoinPrepareEvent): void {
+    this.preparedKeys?.discard();
+    this.preparedKeys = null;
+    const n = ++this.prepareCount;
+    const fields = e.fields;
+    if (!fields) return;
+    void this.createRelay().catch(() => {}); // fetched now; Join creates its own, and reports a failure then
+    import('./meeting-view.js').then((module) => {
+      if (n !== this.prepareCount || this.meeting) return; // changed again, or joined already
+      this.preparedKeys = module.prepareRoomKeys({ channel: fields.channel, password: fields.password, ...(this.namespace ? { namespace: this.namespace } : {}) });
+    }, () => {}); // loadView() reports a chunk that cannot be fetched, at Join
+  }
+
   private onJoinRequest(e: JoinRequestEvent): void {
     // Failures are already shown in the gate and sent as meeting-error.
     this.start({ channel: e.channel, password: e.password, name: e.name }, e.devices).catch(() => {});
@@ -378,6 +404,10 @@ export class SecureMeeting extends LitElement {
     this.lastChannel = fields.channel;
     this.lastName = fields.name;
     if (!this.noPersist) rememberName(fields.name);
+    // The meeting takes them if they match its fields (and forgets the copy of the input either way).
+    const keys = this.preparedKeys;
+    this.preparedKeys = null;
+    this.prepareCount++;
     return this.controller.join(
       {
         channel: fields.channel,
@@ -395,6 +425,7 @@ export class SecureMeeting extends LitElement {
         waitingRoom: this.waitingRoom,
         audioOff: devices.microphoneOff,
         videoOff: devices.cameraOff,
+        ...(keys ? { keys } : {}),
       },
       () => this.createRelay(),
       () => this.loadView(),

@@ -16,6 +16,7 @@ import { Gate } from './gate.js';
 import { PendingPeers } from './pending.js';
 import { Peer } from './peer.js';
 import { PreparedPool } from './prepared.js';
+import type { PeerPhase } from '../timings.js';
 
 /**
  * A sealed envelope passed round a broken direct link: sent to a member we
@@ -62,6 +63,8 @@ export interface MeshInit {
   channel(peer: Peer, channel: RTCDataChannel): void;
   /** Whether one of a member's tracks may be shown (the features' rules); others are held back. */
   admits(peer: Peer, track: MediaStreamTrack, streamId: string): boolean;
+  /** A phase of a member's connection happened now (`meeting.timings`). */
+  timed?(id: string, phase: PeerPhase): void;
 }
 
 /** What a member not connected yet sends: its hello or offer, then candidates. */
@@ -125,6 +128,7 @@ export class Mesh {
       return;
     }
     const existing = this.peers.get(message.from);
+    if (message.type === 'hello' || message.type === 'description') this.#init.timed?.(message.from, 'heard');
     switch (message.type) {
       case 'hello':
         // A member we already know re-announces after a relay reconnect.
@@ -348,6 +352,7 @@ export class Mesh {
           else init.channel(p, channel);
         },
         admits: (p, track, streamId) => init.admits(p, track, streamId),
+        timed: (p, phase) => init.timed?.(p.id, phase),
         changed: (p) => {
           if (this.peers.get(p.id) === p) init.update(p);
         },

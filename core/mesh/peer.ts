@@ -6,6 +6,7 @@ import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js'
 import { ReceivedStreams, type TrackRule } from './received.js';
 import { receiveStats, transportBytes, type PeerStats } from './stats.js';
 import type { PeerRtp } from '../features/feature.js';
+import type { PeerPhase } from '../timings.js';
 
 export type { PeerStats } from './stats.js';
 
@@ -51,6 +52,8 @@ export interface PeerInit {
   opened(peer: Peer): void;
   /** A data channel the member opened beside the control channel, for a feature (features/channels.ts). */
   channel(peer: Peer, channel: RTCDataChannel): void;
+  /** A phase of this connection happened now, for `meeting.timings`. */
+  timed?(peer: Peer, phase: PeerPhase): void;
   changed(peer: Peer): void;
   closed(peer: Peer): void;
 }
@@ -109,7 +112,15 @@ export class Peer implements RemotePeer {
 
     this.#pc.onnegotiationneeded = () => void this.#negotiate();
     this.#pc.onicecandidate = ({ candidate }) => this.#signal({ type: 'candidate', body: { candidate: candidate?.toJSON() ?? null } });
-    this.#pc.ontrack = ({ track, streams }) => this.#received.add(track, streams[0]);
+    this.#pc.ontrack = ({ track, streams }) => {
+      this.#timed('firstTrack');
+      this.#received.add(track, streams[0]);
+    };
+    this.#pc.oniceconnectionstatechange = () => {
+      if (this.pathFound) this.#timed('iceConnected');
+      // Before the control channel opens, the connection state says all the UI shows.
+      if (this.#link.started) this.#init.changed(this);
+    };
     this.#pc.ondatachannel = ({ channel }) => init.channel(this, channel);
     this.#pc.onconnectionstatechange = () => {
       const state = this.#pc.connectionState;
@@ -123,7 +134,7 @@ export class Peer implements RemotePeer {
       if (this.#link.started) return; // a repaired link reopens nothing: the channel stayed open
       this.#link.start();
       this.connectionFailed = false;
-      this.#pc.oniceconnectionstatechange = () => this.#init.changed(this);
+      this.#timed('controlOpen');
       init.opened(this);
     };
     this.#channel.onmessage = ({ data }) => {
@@ -322,6 +333,10 @@ export class Peer implements RemotePeer {
     this.#init.changed(this);
   }
 
+  #timed(phase: PeerPhase): void {
+    this.#init.timed?.(this, phase);
+  }
+
   #addLocalTracks(): void {
     if (this.#tracksAdded) return;
     this.#tracksAdded = true;
@@ -359,6 +374,7 @@ export class Peer implements RemotePeer {
     this.#settingRemoteAnswer = description.type === 'answer';
     await this.#pc.setRemoteDescription(description);
     this.#settingRemoteAnswer = false;
+    this.#timed('remoteDescription');
     if (description.type === 'offer') {
       this.#addLocalTracks();
       await this.#pc.setLocalDescription();
@@ -377,6 +393,7 @@ export class Peer implements RemotePeer {
   #sendDescription(): void {
     const local = this.#pc.localDescription;
     if (!local || (local.type !== 'offer' && local.type !== 'answer')) return;
+    this.#timed('localDescription');
     this.#signal({ type: 'description', body: { description: { type: local.type, sdp: local.sdp }, name: this.#init.selfName() } });
   }
 

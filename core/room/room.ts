@@ -16,6 +16,8 @@ export interface RoomEvents {
   message(message: Inbound): void;
   state(state: RelayState): void;
   error(error: SecureMeetingError): void;
+  /** Our hello was handed to the relay (each time it opens; `meeting.timings` keeps the first). */
+  greeted?(): void;
 }
 
 /**
@@ -211,10 +213,13 @@ export class Room {
     // A relay that took long to reach (it retried while down) gets a hello of now, not of when we first dialled.
     const ahead = early && this.#now() - early.at < GREETING_MAX_AGE_MS ? early : this.#sealGreeting();
     if (!ahead) return;
+    const greet = (frame: string) => {
+      if (this.publish(frame)) this.#events.greeted?.();
+    };
     // Sealed in time (the usual case): out at once, before anyone hears the relay is open.
-    if (ahead.frame !== null) return void this.publish(ahead.frame);
+    if (ahead.frame !== null) return greet(ahead.frame);
     this.#outbound = this.#outbound
-      .then(async () => void this.publish(await ahead.sealed))
+      .then(async () => greet(await ahead.sealed))
       .catch((error: unknown) => {
         if (error instanceof SecureMeetingError) this.#events.error(error);
       });

@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { checkJoinFields, JoinRequestEvent, type JoinGate } from '../../components/join-gate/join-gate.js';
+import { checkJoinFields, JoinPrepareEvent, JoinRequestEvent, PREPARE_AFTER_MS, type JoinGate } from '../../components/join-gate/join-gate.js';
 import '../../components/join-gate/join-gate.js';
 
 // Mocha's globals, declared here because the project has no @types/mocha.
@@ -149,6 +149,43 @@ describe('<join-gate>', () => {
     channel.dispatchEvent(new FocusEvent('blur'));
     await el.updateComplete;
     expect(errorOf(el, 'channel')).to.equal('Channel must be a whole number from 1 to 1000.');
+  });
+
+  it('sends join-prepare once channel and password are valid and still, and a null one when they change', async function () {
+    this.timeout(10_000);
+    const el = await fixture<JoinGate>(html`<div><join-gate></join-gate></div>`).then((d) => d.firstElementChild as JoinGate);
+    const seen: (JoinPrepareEvent['fields'])[] = [];
+    let reachedParent = false;
+    el.parentElement!.addEventListener('join-prepare', () => (reachedParent = true));
+    el.addEventListener('join-prepare', (e) => seen.push(e.fields));
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    type(el, { channel: '42' });
+    await pause(PREPARE_AFTER_MS * 2);
+    expect(seen, 'no password yet').to.deep.equal([]);
+    type(el, { password: 'first' });
+    type(el, { password: 'first try' }); // typing on: only the last counts
+    await pause(PREPARE_AFTER_MS * 2);
+    expect(seen).to.deep.equal([{ channel: 42, password: 'first try' }]);
+    type(el, { channel: '43' });
+    expect(seen.at(-1), 'a change discards at once').to.equal(null);
+    await pause(PREPARE_AFTER_MS * 2);
+    expect(seen.at(-1)).to.deep.equal({ channel: 43, password: 'first try' });
+    type(el, { channel: '0' });
+    await pause(PREPARE_AFTER_MS * 2);
+    expect(seen.at(-1), 'an invalid channel prepares nothing').to.equal(null);
+    expect(seen.length).to.equal(4);
+    expect(reachedParent, 'neither bubbles nor leaves the shadow root').to.equal(false);
+    // The name does not change the keys: no new event.
+    type(el, { channel: '43', name: 'Ada' });
+    await pause(PREPARE_AFTER_MS * 2);
+    expect(seen.length).to.equal(5);
+    type(el, { name: 'Ada L' });
+    await pause(PREPARE_AFTER_MS * 2);
+    expect(seen.length).to.equal(5);
+    for (const node of [el, ...el.shadowRoot!.querySelectorAll('*')]) {
+      for (const attr of node.attributes) expect(attr.value).not.to.include('first try');
+    }
+    await expect(el).to.be.accessible();
   });
 
   it('sends a join-request with the fields, then forgets the password', async function () {

@@ -103,5 +103,23 @@ test('a member who has been in a while answers a newcomer with the offer it prep
   // Di answered on the connection it made while deriving its keys: none created when Cy's offer came.
   const di0 = await di.evaluate(() => (window as unknown as Win).pcsAtJoin['Cy']);
   assert.equal(di0, 1);
+  // The newcomer's meeting.timings: every phase of its join, in the order a join goes, from 0 at join().
+  const timings = await di.evaluate(() => {
+    const { meeting } = window as unknown as { meeting: { timings: Record<string, unknown> & { peers: Record<string, Record<string, number>> } } };
+    return meeting.timings;
+  });
+  const [cyTimes, ...others] = Object.values(timings.peers);
+  assert.equal(others.length, 0, `one member timed: ${JSON.stringify(timings)}`);
+  const order = [
+    ...['join', 'keysDerived', 'helloSent', 'relayOpen'].map((p) => timings[p]),
+    ...['heard', 'remoteDescription', 'localDescription', 'iceConnected', 'controlOpen', 'firstTrack'].map((p) => cyTimes?.[p]),
+  ];
+  assert.ok(order.every((v) => typeof v === 'number'), `every phase filled: ${JSON.stringify(timings)}`);
+  assert.equal(order[0], 0);
+  // The first track arrives while their offer is applied (before ICE or the channel); the rest goes in this order.
+  for (let i = 1; i < order.length - 1; i++) assert.ok((order[i] as number) >= (order[i - 1] as number), `in order: ${JSON.stringify(timings)}`);
+  assert.ok((cyTimes!['firstTrack'] as number) >= (cyTimes!['heard'] as number), `a track after their offer came: ${JSON.stringify(timings)}`);
+  // The camera opens while the keys are derived and the relay dialled; our answer waits for it (it carries our tracks).
+  assert.ok(typeof timings['mediaOpen'] === 'number' && timings['mediaOpen'] <= (cyTimes!['localDescription'] as number), `camera open before our answer: ${JSON.stringify(timings)}`);
   await Promise.all([cy, di].map((p) => p.evaluate(() => (window as unknown as Win).meeting.leave())));
 });

@@ -19,7 +19,7 @@ test('package.json points at a custom elements manifest that documents every ele
   for (const attribute of ['relay', 'adapter', 'namespace', 'channel', 'name', 'max-channel']) assert.ok(names(meeting.attributes).includes(attribute), attribute);
   for (const part of ['base', 'grid', 'toolbar', 'tile', 'gate']) assert.ok(names(meeting.cssParts).includes(part), part);
   assert.ok(names(meeting.cssProperties).includes('--sm-accent'));
-  assert.deepEqual(names(elements.get('join-gate')!.events), ['join-request']);
+  assert.deepEqual(names(elements.get('join-gate')!.events), ['join-prepare', 'join-request']);
   assert.deepEqual(names(elements.get('device-check')!.events), ['device-change']);
   for (const part of ['base', 'video', 'name', 'status']) assert.ok(names(elements.get('peer-tile')!.cssParts).includes(part), part);
   for (const part of ['base', 'member', 'hand', 'connection', 'close']) assert.ok(names(elements.get('participants-panel')!.cssParts).includes(part), part);

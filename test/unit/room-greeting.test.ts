@@ -9,8 +9,8 @@ import { before, test } from 'node:test';
 import { deriveRoomKeys, type RoomKeys } from '../../core/crypto.js';
 import { EnvelopeCodec } from '../../core/envelope.js';
 import { createIdentity, type Identity } from '../../core/identity.js';
-import type { RelayAdapter, RelayHandlers, RelayState } from '../../core/relay.js';
 import { Room } from '../../core/room/room.js';
+import { scriptedRelay } from '../support/scripted-relay.js';
 
 let keys: RoomKeys;
 let self: Identity;
@@ -19,35 +19,6 @@ before(async () => {
   keys = await deriveRoomKeys({ password: 'greeting-pw', channel: 9 });
   [self, other] = await Promise.all([createIdentity(), createIdentity()]);
 }, { timeout: 20_000 });
-
-/** A relay the test moves by hand; it records what was published, and in what order with the state changes. */
-function scriptedRelay() {
-  const log: string[] = [];
-  const published: string[] = [];
-  let handlers: RelayHandlers | undefined;
-  let state: RelayState = 'connecting';
-  const adapter: RelayAdapter = {
-    kind: 'scripted',
-    connect(_target, h) {
-      handlers = h;
-      return {
-        get state() { return state; },
-        publish(data) {
-          if (state !== 'open') return false;
-          published.push(data);
-          log.push('published');
-          return true;
-        },
-        close() { state = 'closed'; },
-      };
-    },
-  };
-  const move = (next: RelayState) => {
-    state = next;
-    handlers!.state(next);
-  };
-  return { adapter, log, published, move };
-}
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
