@@ -58,11 +58,14 @@ export function bitrateFor(kind: StreamKind, height: number): number {
 /**
  * The sender's parameters for a stream whose source is `sourceHeight` high,
  * shown as `view`. An invisible view stops the stream (`active: false`); a
- * view with no height (not laid out yet) gets the source as it is.
+ * view with no height (not laid out yet) gets the source as it is. A shared
+ * screen is never scaled down: its text must stay legible when the viewer
+ * zooms or goes full screen, and a smaller spotlight cannot give that back;
+ * it is made cheaper by its frame rate instead.
  */
 export function planFor(kind: StreamKind, view: View, sourceHeight: number): Plan {
   const source = sourceHeight > 0 ? sourceHeight : 360;
-  const shown = view.height > 0 ? Math.min(view.height, source) : source;
+  const shown = kind === 'screen' || view.height <= 0 ? source : Math.min(view.height, source);
   // Rounded to 1/100 so a pixel of resizing does not make a new plan.
   const scale = Math.max(1, Math.round((source / shown) * 100) / 100);
   const encoded = source / scale;

@@ -28,6 +28,10 @@ test('a thumbnail is encoded at its shown height, with the table bitrate and few
   const screen = planFor('screen', { width: 1920, height: 1080, visible: true }, 1080);
   assert.equal(screen.maxBitrate, 2_500_000);
   assert.equal(screen.maxFramerate, 15);
+  const smallScreen = planFor('screen', { width: 960, height: 540, visible: true }, 720);
+  assert.equal(smallScreen.scaleResolutionDownBy, 1, 'a screen keeps its capture size in a smaller spotlight');
+  assert.equal(smallScreen.maxBitrate, bitrateFor('screen', 720) * 1000);
+  assert.equal(planFor('screen', { width: 960, height: 540, visible: false }, 720).active, false, 'a hidden screen still stops');
   for (const [h, kbps] of [[90, 80], [91, 160], [180, 160], [360, 450], [720, 1500], [5000, 4000]] as const) assert.equal(bitrateFor('camera', h), kbps, `${h}p`);
 });
 
