@@ -366,8 +366,10 @@ describe('the join window and faults, end to end', () => {
     await joinThroughGate(guestB, { channel: 622, password: 'two-622', name: 'Guest B' });
     const tiles = (selector: string) => host.evaluate((sel) =>
       [...document.querySelector(sel)!.shadowRoot!.querySelectorAll('peer-tile:not([local])')].map((t) => t.getAttribute('name')), selector);
-    await eventually('each element to see its own guest only', async () =>
-      JSON.stringify(await tiles('secure-meeting:not(#second)')) === '["Guest A"]' && JSON.stringify(await tiles('#second')) === '["Guest B"]');
+    // Each side's tile appears on its own time: wait for all four views, then check them.
+    await eventually('each element to see its own guest only, and each guest its host', async () =>
+      JSON.stringify(await tiles('secure-meeting:not(#second)')) === '["Guest A"]' && JSON.stringify(await tiles('#second')) === '["Guest B"]' &&
+      (await remoteTileNames(guestA)).length > 0 && (await remoteTileNames(guestB)).length > 0);
     assert.deepEqual(await remoteTileNames(guestA), ['Host A']);
     assert.deepEqual(await remoteTileNames(guestB), ['Host B']);
     // Leaving one leaves the other in its meeting.
