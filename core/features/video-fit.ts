@@ -33,6 +33,7 @@
 import type { TimerId } from '../clock.js';
 import { invalidOption } from '../errors.js';
 import type { RemotePeer } from '../events.js';
+import { CaptureSizer } from '../media/capture.js';
 import { AUDIO_KBPS, bitrateFor, differs, planFor, shareBudget, VIDEO_FLOOR_KBPS, type Claim, type Plan, type StreamKind, type View } from '../media/encoding.js';
 import { isObject } from '../wire/guards.js';
 import { defineMessage } from '../wire/registry.js';
@@ -103,6 +104,8 @@ export interface VideoFitApi {
   applied(peer: string): Partial<Record<StreamKind, Plan>>;
   /** setParameters calls that failed (a closed connection, a browser refusing a value). */
   readonly failures: number;
+  /** The height our camera captures at now, and the height it was opened at (0: no camera of ours). */
+  readonly capture: { readonly height: number; readonly ceiling: number };
 }
 
 export function checkUplink(value: unknown, name = 'maxUplinkKbps'): number | null {
@@ -156,6 +159,8 @@ export const videoFit = defineFeature({
     const told = new Map<string, boolean>();
     let timer: TimerId | undefined;
     let held: TimerId | undefined;
+    // Senders' scale factors are relative to the capture size: worked out again when it changes.
+    const capture = new CaptureSizer(ctx.clock, () => refresh());
 
     const kindOf = (sender: RTCRtpSender): StreamKind =>
       ctx.media.stream?.getVideoTracks().includes(sender.track as MediaStreamTrack) ? 'camera' : 'screen';
@@ -199,6 +204,18 @@ export const videoFit = defineFeature({
         const off = starved.has(t.peer.id);
         if ((told.get(t.peer.id) ?? false) !== off && ctx.send(t.peer, VideoNoteMessage, { audioOnly: off }) > 0) told.set(t.peer.id, off);
       }
+      capture.update(adapting ? ctx.media.camera : null, cameraNeed(targets.filter((t) => t.kind === 'camera').map((t) => t.peer.id)));
+    };
+
+    /** The largest height a member shows our camera at (0: all hidden); null when one may need all of it (no word yet, not laid out) or no one is there. */
+    const cameraNeed = (receivers: string[]): number | null => {
+      let need = 0;
+      for (const id of receivers) {
+        const view = views.get(id)?.get('camera');
+        if (!view || (view.visible && view.height === 0)) return null;
+        if (view.visible) need = Math.max(need, view.height);
+      }
+      return receivers.length === 0 ? null : need;
     };
 
     /** `hold`: a lower plan waits SHRINK_HOLD_MS (a smaller view; not a hidden one, nor a budget cut). */
@@ -281,6 +298,7 @@ export const videoFit = defineFeature({
     ctx.onLeave(() => {
       ctx.clock.clearInterval(timer);
       ctx.clock.clearTimeout(held);
+      capture.stop();
       for (const own of reporters.values()) for (const r of own.values()) r.stop();
       reporters.clear();
     });
@@ -324,6 +342,9 @@ export const videoFit = defineFeature({
       },
       get failures() {
         return failures;
+      },
+      get capture() {
+        return { height: capture.height, ceiling: capture.ceiling };
       },
     };
   },

@@ -34,6 +34,11 @@ export class LocalMedia {
     return this.#stream;
   }
 
+  /** The camera track we opened (not one the app lent us, nor a shared screen), if any. */
+  get camera(): MediaStreamTrack | null {
+    return this.#stream?.getVideoTracks().find((t) => this.#ours.has(t)) ?? null;
+  }
+
   get audioEnabled(): boolean {
     return this.#audio;
   }

@@ -16,6 +16,8 @@ export interface FitPage {
   applied(name: string): Promise<{ active: boolean; scaleResolutionDownBy: number; maxBitrate: number } | null>;
   audioOnly(name: string): Promise<boolean>;
   setMaxUplinkKbps(kbps: number | null): Promise<void>;
+  /** The height our camera captures at, what it was opened at, and the track's own settings height. */
+  capture(): Promise<{ height: number; ceiling: number; track: number }>;
   peers(): Promise<string[]>;
   leave(): Promise<void>;
   readonly page: Page;
@@ -58,6 +60,7 @@ export async function fitMember(browser: Browser, demoUrl: string, name: string,
       applied: (who: string) => api().applied(idOf(who) ?? '').camera ?? null,
       audioOnly: (who: string) => api().audioOnly.has(idOf(who) ?? ''),
       setMaxUplinkKbps: (kbps: number | null) => api().setMaxUplinkKbps(kbps),
+      capture: () => ({ ...api().capture, track: meeting.localStream?.getVideoTracks()[0]?.getSettings().height ?? 0 }),
       peers: () => [...(meeting.peers as Map<string, P>).values()].map((p) => p.name),
       leave: () => meeting.leave(),
     };
@@ -73,6 +76,7 @@ export async function fitMember(browser: Browser, demoUrl: string, name: string,
     applied: (n) => call('applied', n),
     audioOnly: (n) => call('audioOnly', n),
     setMaxUplinkKbps: (k) => call('setMaxUplinkKbps', k),
+    capture: () => call('capture'),
     peers: () => call('peers'),
     leave: async () => {
       await call('leave');

@@ -88,6 +88,28 @@ test('with an upload budget the sum of A\'s video bitrates stays under it, and u
   for (const p of [a, b, c]) await p!.leave();
 });
 
+test('everyone shows A small: A\'s camera captures fewer rows; one enlarges it: the full size again', { timeout: 120_000 }, async () => {
+  const [a, b, c] = await meeting(['A', 'B', 'C'], 25);
+  const opened = await a!.capture();
+  assert.equal(opened.ceiling, 360, 'opened at the default 640×360');
+  await b!.show('A', 160, 90, true);
+  await c!.show('A', 160, 90, false);
+  // CAPTURE_SHRINK_MS (5 s) after the last word, and the camera's own restart.
+  const small = await eventually('A\'s camera captures 180 rows', async () => {
+    const now = await a!.capture();
+    return now.track === 180 ? now : null;
+  }, 40_000);
+  assert.equal(small!.height, 180);
+  await eventually('A still sends B its thumbnail', async () => {
+    const out = await a!.out('B');
+    return out.frameHeight > 0 && out.frameHeight <= 135 ? out : null;
+  }, 30_000);
+  await c!.show('A', 1280, 720, true);
+  await eventually('A\'s camera back at 360 rows', async () => (await a!.capture()).track === 360, 30_000);
+  await eventually('C gets the full 360 rows', async () => (await a!.out('C')).frameHeight >= 300, 30_000);
+  for (const p of [a, b, c]) await p!.leave();
+});
+
 /** What the demo page's member sends `to` as video: bytes and the height of its frames (its outbound-rtp). */
 function sentTo(page: Page, to: string): Promise<{ bytesSent: number; frameHeight: number }> {
   return page.evaluate(async (to) => {

@@ -3,7 +3,8 @@
  * on a fake clock: the maths from a shown size to sender parameters, the
  * receiver's debounce and hysteresis, the sender applying each member's
  * word to its own RTCRtpSender (fakes: an RTCRtpSender needs a browser),
- * the upload budget and its audio-only word, and junk dropped. The e2e
+ * the upload budget and its audio-only word, the camera's capture size
+ * (core/media/capture.ts), and junk dropped. The e2e
  * suite (test/e2e/video-fit.test.ts) shows the same in Chromium.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { test } from 'node:test';
 import { AUDIO_KBPS, bitrateFor, planFor, shareBudget, VIDEO_FLOOR_KBPS, type Claim, type View } from '../../core/media/encoding.js';
 import { HIDE_SETTLE_MS, SIZE_SETTLE_MS, ViewReporter } from '../../core/features/video-fit-view.js';
 import { AUTO_LOW_TICKS, AUTO_RETRY_MS, availableOutgoing, SHRINK_HOLD_MS, TICK_MS, VideoFitEvent, videoFit } from '../../core/features/video-fit.js';
+import { CAPTURE_SHRINK_MS, CaptureSizer, captureHeightFor } from '../../core/media/capture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { meet, type FakePeer, type Member } from '../support/feature-harness.js';
 
@@ -117,12 +119,12 @@ function fakeSender(height = 360, track = { kind: 'video', getSettings: () => ({
 }
 
 /** A meeting of members with videoFit; `a`'s camera goes to each other member through its own fake sender. */
-function meeting(names: string[], options: Record<string, unknown> = {}) {
+function meeting(names: string[], options: Record<string, unknown> = {}, camera: FakeSender['track'] = { kind: 'video', getSettings: () => ({ height: 360 }) }) {
   const clock = new FakeClock();
   const all = meet(clock, [videoFit], names, options);
   const a = all[0]!;
-  const camera = { kind: 'video', getSettings: () => ({ height: 360 }) };
   Object.defineProperty(a.media, 'stream', { get: () => ({ getVideoTracks: () => [camera] }) });
+  Object.defineProperty(a.media, 'camera', { get: () => camera });
   const senders = new Map<string, FakeSender>();
   for (const peer of a.peers.values()) {
     const s = fakeSender(360, camera);
@@ -255,4 +257,105 @@ test('junk and floods of views are dropped and counted; the next good one still 
   assert.equal(last(senders.get('B'))?.scaleResolutionDownBy, 4);
   a.router.dispatch(from, JSON.stringify({ type: 'video-note', body: { audioOnly: 1 } }));
   assert.equal(a.router.dropped.invalid, 7);
+});
+
+// ---- the camera's capture size ----
+
+/** A camera track that resizes on applyConstraints as Chromium's does (to the ideal asked), or refuses. */
+function fakeCamera(width = 640, height = 360, refuse = false) {
+  let size = { width, height };
+  const asked: MediaTrackConstraints[] = [];
+  const track = {
+    kind: 'video',
+    asked,
+    getSettings: () => ({ ...size }),
+    getConstraints: (): MediaTrackConstraints => ({ deviceId: 'cam', frameRate: { ideal: 24, max: 30 } }),
+    applyConstraints: async (c: MediaTrackConstraints) => {
+      asked.push(c);
+      if (refuse) throw new DOMException('no', 'OverconstrainedError');
+      size = { width: (c.width as ConstrainULongRange).ideal!, height: (c.height as ConstrainULongRange).ideal! };
+    },
+  };
+  return track;
+}
+
+test('capture heights step by rungs within the lowest rung and the ceiling', { timeout: 2000 }, () => {
+  assert.equal(captureHeightFor(90, 360), 180, 'a thumbnail: the lowest rung');
+  assert.equal(captureHeightFor(200, 720), 360);
+  assert.equal(captureHeightFor(720, 360), 360, 'never above what the camera was opened at');
+  assert.equal(captureHeightFor(0, 360), 180, 'all hidden: the lowest rung, not nothing');
+  assert.equal(captureHeightFor(90, 120), 120, 'a camera opened smaller than the lowest rung stays as it is');
+});
+
+test('the camera captures smaller once every member shows it small, and grows at once when one enlarges it', { timeout: 3000 }, async () => {
+  const clock = new FakeClock();
+  const camera = fakeCamera();
+  let changes = 0;
+  const sizer = new CaptureSizer(clock, () => changes++);
+  const track = camera as unknown as MediaStreamTrack;
+  sizer.update(track, 90);
+  await flush();
+  assert.equal(sizer.height, 360, 'a smaller size waits');
+  clock.advance(CAPTURE_SHRINK_MS - 10);
+  sizer.update(track, 200);
+  clock.advance(20);
+  await flush();
+  assert.equal(sizer.height, 360, 'a member needing 200 keeps 360');
+  sizer.update(track, 90);
+  clock.advance(CAPTURE_SHRINK_MS);
+  await flush();
+  assert.deepEqual([sizer.height, sizer.ceiling, changes], [180, 360, 1]);
+  assert.deepEqual(camera.asked.at(-1), { deviceId: 'cam', frameRate: { ideal: 24, max: 30 }, width: { ideal: 320 }, height: { ideal: 180 } }, 'the opened device and frame rate kept, the aspect ratio too');
+  sizer.update(track, 720);
+  await flush();
+  assert.equal(sizer.height, 360, 'grown at once, to the ceiling and no more');
+  sizer.update(track, null);
+  clock.advance(CAPTURE_SHRINK_MS * 2);
+  await flush();
+  assert.equal(sizer.height, 360, 'a member with no word yet may need all of it');
+  assert.equal(camera.asked.length, 2);
+});
+
+test('a camera that refuses to resize is counted and left as it is', { timeout: 2000 }, async () => {
+  const clock = new FakeClock();
+  const camera = fakeCamera(640, 360, true);
+  const sizer = new CaptureSizer(clock, () => {});
+  const track = camera as unknown as MediaStreamTrack;
+  sizer.update(track, 90);
+  clock.advance(CAPTURE_SHRINK_MS);
+  await flush();
+  sizer.update(track, 90);
+  clock.advance(CAPTURE_SHRINK_MS * 3);
+  await flush();
+  assert.deepEqual([sizer.failures, camera.asked.length, sizer.height], [1, 1, 360]);
+  const next = fakeCamera(1280, 720);
+  sizer.update(next as unknown as MediaStreamTrack, 90);
+  clock.advance(CAPTURE_SHRINK_MS);
+  await flush();
+  assert.deepEqual([sizer.height, sizer.ceiling], [180, 720], 'a new camera (another device) starts afresh');
+});
+
+test('the sender sizes its camera to the largest view of it; adaptation off or a silent member keeps it whole', { timeout: 3000 }, async () => {
+  const camera = fakeCamera();
+  const { clock, a, all: [, b, c], senders, fit } = meeting(['A', 'B', 'C'], {}, camera);
+  fit(b!).show(a.id, 'camera', { width: 160, height: 90, visible: true });
+  clock.advance(CAPTURE_SHRINK_MS + TICK_MS);
+  await flush();
+  assert.equal(fit(a).capture.height, 360, 'C has said nothing yet');
+  fit(c!).show(a.id, 'camera', { width: 160, height: 90, visible: false });
+  for (let t = 0; t <= CAPTURE_SHRINK_MS; t += TICK_MS) {
+    clock.advance(TICK_MS);
+    await flush();
+  }
+  assert.deepEqual(fit(a).capture, { height: 180, ceiling: 360 });
+  assert.equal(last(senders.get('B'))?.scaleResolutionDownBy, 2, 'B\'s thumbnail now 2× down from 180, not 4× from 360');
+  fit(c!).show(a.id, 'camera', { width: 1280, height: 720, visible: true });
+  await flush();
+  assert.equal(fit(a).capture.height, 360, 'C enlarged it: at once');
+  const fixed = fakeCamera();
+  const off = meeting(['A', 'B'], { videoFit: false }, fixed);
+  off.fit(off.all[1]!).show(off.a.id, 'camera', { width: 160, height: 90, visible: true });
+  off.clock.advance(CAPTURE_SHRINK_MS * 2);
+  await flush();
+  assert.equal(fixed.asked.length, 0, 'videoFit false: the camera is not touched');
 });
