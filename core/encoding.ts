@@ -36,3 +36,43 @@ export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(length));
 }
+
+/** Whether this runtime has CompressionStream (every current browser, Node ≥ 18). */
+export const canDeflate = (): boolean => typeof CompressionStream !== 'undefined' && typeof DecompressionStream !== 'undefined';
+
+async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Raw DEFLATE (RFC 1951) of `bytes`. */
+export async function deflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return (await collect(new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate-raw')), Number.MAX_SAFE_INTEGER))!;
+}
+
+/**
+ * Inflates raw DEFLATE, reading no more than `limit` bytes of output (a
+ * small input can inflate a thousandfold): null when the output would be
+ * larger; throws for input that is not DEFLATE.
+ */
+export async function inflate(bytes: Uint8Array<ArrayBuffer>, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  return collect(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')), limit);
+}

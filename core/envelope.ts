@@ -1,5 +1,5 @@
 import { SecureMeetingError } from './errors.js';
-import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from './encoding.js';
+import { canDeflate, deflate, fromBase64Url, fromUtf8, inflate, randomBytes, toBase64Url, utf8 } from './encoding.js';
 import { SignatureChecker, type Identity } from './identity.js';
 import { isObject, MAX_ENVELOPE_BYTES } from './wire/guards.js';
 import { parseHeader, parseSignal, type Header, type Signal } from './wire/signals.js';
@@ -12,6 +12,17 @@ import { parseHeader, parseSignal, type Header, type Signal } from './wire/signa
  * does not open. The room key says "a member"; the signature, by the identity
  * key the payload names and whose hash is `from` (identity.ts), says which
  * one, so a member cannot seal in another's name (dropped as `forged`).
+ *
+ * Descriptions (an SDP offer or answer, ≈7 KB) are deflated before they are
+ * sealed: the plaintext is then a 0 byte (never the first character of a
+ * base64url signature) and the raw DEFLATE of `<signature>.<payload>`. The
+ * envelope is a quarter of the size, which matters on the wire: Mosquitto's
+ * WebSockets listener delivers a message larger than 4 KB one 4 KB read per
+ * 100 ms loop, so each uncompressed description cost a join ≈200 ms there.
+ * Only descriptions: they hold nothing another party chose, so their
+ * compressed length tells an observer nothing it could steer (CRIME).
+ * Inflating is capped at the envelope cap, so a small envelope cannot
+ * inflate into a large one.
  */
 export const ENVELOPE_VERSION = 2;
 export { MAX_ENVELOPE_BYTES };
@@ -54,6 +65,10 @@ export interface EnvelopeOptions {
 const FRAME = /^\{"v":2,"iv":"([A-Za-z0-9_-]{16})","ct":"([A-Za-z0-9_-]{24,})"\}$/;
 /** A P-256 signature in base64url, then a dot, then the signed payload. */
 const SIGNATURE_LENGTH = 86;
+/** The first plaintext byte of a deflated envelope. */
+const DEFLATED = 0;
+/** Signals deflated before sealing (see above). */
+const DEFLATE_TYPES: ReadonlySet<string> = new Set(['description']);
 const PRUNE_EVERY = 256;
 
 export class EnvelopeCodec {
@@ -91,7 +106,13 @@ export class EnvelopeCodec {
     const payload = JSON.stringify({ ...header, type: signal.type, body: signal.body });
     const signature = await this.#self.sign(utf8(payload));
     const iv = randomBytes(12);
-    const plain = utf8(`${signature}.${payload}`);
+    let plain = utf8(`${signature}.${payload}`);
+    if (DEFLATE_TYPES.has(signal.type) && canDeflate()) {
+      const packed = await deflate(plain);
+      plain = new Uint8Array(packed.length + 1);
+      plain[0] = DEFLATED;
+      plain.set(packed, 1);
+    }
     const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: this.#aad }, this.#key, plain));
     const frame = JSON.stringify({ v: ENVELOPE_VERSION, iv: toBase64Url(iv), ct: toBase64Url(ct) });
     if (frame.length > this.#maxBytes) {
@@ -108,11 +129,23 @@ export class EnvelopeCodec {
     const ct = match ? fromBase64Url(match[2]!) : undefined;
     if (!iv || iv.length !== 12 || !ct || ct.length < 16) return this.#drop('malformed');
 
-    let plain: string;
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
-      plain = fromUtf8(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: this.#aad }, this.#key, ct));
+      bytes = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: this.#aad }, this.#key, ct));
     } catch {
       return this.#drop('undecryptable');
+    }
+    let plain: string;
+    try {
+      if (bytes[0] === DEFLATED) {
+        const inflated = canDeflate() ? await inflate(bytes.subarray(1), this.#maxBytes) : undefined;
+        if (inflated === null) return this.#drop('oversize');
+        if (inflated === undefined) return this.#drop('invalid');
+        bytes = inflated;
+      }
+      plain = fromUtf8(bytes);
+    } catch {
+      return this.#drop('invalid');
     }
     if (plain[SIGNATURE_LENGTH] !== '.') return this.#drop('invalid');
     const signature = plain.slice(0, SIGNATURE_LENGTH);

@@ -95,6 +95,9 @@ describe('a meeting over the WebSocket relay, end to end', () => {
       assert.deepEqual(Object.keys(envelope), ['v', 'iv', 'ct']);
       assert.match(envelope.ct, /^[A-Za-z0-9_-]+$/);
     }
+    // Descriptions are deflated before sealing (envelope.ts): no frame needs more than one 4 KB read of Mosquitto's WebSockets listener.
+    const largest = Math.max(...recorded.map((f) => f.length));
+    assert.ok(largest < 4000, `the largest frame is ${largest} bytes`);
     // Each frame is exactly {v, iv, ct}: nothing in the clear beside the ciphertext.
     for (const frame of recorded) assert.equal(frame.replace(/"(iv|ct)":"[A-Za-z0-9_-]+"/g, '"$1":""'), `{"v":${ENVELOPE_VERSION},"iv":"","ct":""}`);
     // And the ciphertext is not some encoding of the plaintext: decoded, it holds none of it.

@@ -1,6 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveRoomKeys, type RoomKeys } from '../../core/crypto.js';
+import { deflate, fromBase64Url, toBase64Url, utf8 } from '../../core/encoding.js';
 import { EnvelopeCodec, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_BYTES, type DropReason } from '../../core/envelope.js';
 import { createIdentity, type Identity } from '../../core/identity.js';
 import type { Signal } from '../../core/wire/signals.js';
@@ -147,4 +148,58 @@ test('a decryptable envelope with an invalid header or body is dropped as invali
   const badSender = await new EnvelopeCodec(keys, { ...ALICE, id: 'not-an-id' }).seal(hello);
   assert.equal(await bob.open(badSender), undefined);
   assert.equal(bob.dropped.invalid, bodies.length + 1);
+});
+
+/** An SDP the size and shape of Chromium's (audio, video, data; 184 lines, ≈7 KB). */
+function chromiumLikeSdp(): string {
+  const lines = ['v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1 2'];
+  for (const [mid, kind] of [[0, 'audio'], [1, 'video'], [2, 'application']] as const) {
+    lines.push(`m=${kind} 9 UDP/TLS/RTP/SAVPF 96 97 98 99 100 101 102`, 'c=IN IP4 0.0.0.0', `a=mid:${mid}`,
+      'a=ice-ufrag:Xq3n', 'a=ice-pwd:7b2Gm9VqKcT0yYx4fHs1eLpA', 'a=fingerprint:sha-256 3A:9F:12:C4:55:0B:7E:AA:61:D2:19:8C:F0:43:BE:27:90:6D:11:5A:C8:3E:07:B9:24:F1:6A:D5:82:0C:E3:4B', 'a=setup:actpass');
+    for (let pt = 96; pt < 124; pt++) lines.push(`a=rtpmap:${pt} VP8/90000`, `a=rtcp-fb:${pt} nack`, `a=rtcp-fb:${pt} goog-remb`, `a=fmtp:${pt} apt=${pt - 1}`);
+  }
+  return lines.join('\r\n').slice(0, 7000) + '\r\n';
+}
+
+/** Seals `plain` by hand with the room key, as a member holding it could (the AAD as envelope.ts binds it). */
+async function sealRaw(plain: Uint8Array<ArrayBuffer>): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const additionalData = utf8(`secure-meeting/v2|${keys.topic}`);
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, keys.envelopeKey, plain));
+  return JSON.stringify({ v: 2, iv: toBase64Url(iv), ct: toBase64Url(ct) });
+}
+const marked = (bytes: Uint8Array) => {
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes, 1);
+  return out;
+};
+
+test('a description is deflated before sealing: a Chromium-sized offer fits in 4 KB, and opens intact', { timeout: 10_000 }, async () => {
+  const sdp = chromiumLikeSdp();
+  const offer: Signal = { type: 'description', body: { description: { type: 'offer', sdp }, name: 'Alice' } };
+  const frame = await new EnvelopeCodec(keys, ALICE).seal(offer, BOB.id);
+  // Mosquitto's WebSockets listener delivers a message over 4 KB a 4 KB read per 100 ms (envelope.ts).
+  assert.ok(frame.length < 4000, `sealed ${sdp.length} bytes of SDP into ${frame.length}`);
+  const bob = new EnvelopeCodec(keys, BOB);
+  const opened = await bob.open(frame);
+  assert.deepEqual(opened?.type === 'description' && opened.body.description.sdp, sdp);
+  const { iv, ct } = JSON.parse(frame) as { iv: string; ct: string };
+  const plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(iv)!, additionalData: utf8(`secure-meeting/v2|${keys.topic}`) }, keys.envelopeKey, fromBase64Url(ct)!));
+  assert.equal(plain[0], 0, 'marked as deflated');
+  const helloFrame = await new EnvelopeCodec(keys, ALICE).seal({ type: 'hello', body: { name: sdp.slice(0, 2000) } });
+  assert.ok(helloFrame.length > 2000 * 1.3, 'anything but a description is sealed as it is (its content may be another party\'s)');
+});
+
+test('a deflated envelope that would inflate past the cap, or is not DEFLATE, is dropped; the next one opens', { timeout: 10_000 }, async () => {
+  const bob = new EnvelopeCodec(keys, BOB);
+  // 4 MB of one letter deflates to a few KB: a bomb only a member (with the room key) could send.
+  const bomb = marked(await deflate(utf8('A'.repeat(4 << 20))));
+  assert.ok(bomb.length < MAX_ENVELOPE_BYTES / 2);
+  assert.equal(await bob.open(await sealRaw(bomb)), undefined);
+  onlyDrop(bob, 'oversize');
+  const junk = await sealRaw(marked(utf8('not deflate at all')));
+  assert.equal(await bob.open(junk), undefined);
+  assert.equal(bob.dropped.invalid, 1);
+  const good = await new EnvelopeCodec(keys, ALICE).seal({ type: 'description', body: { description: { type: 'answer', sdp: chromiumLikeSdp() }, name: 'Alice' } }, BOB.id);
+  assert.ok(await bob.open(good), 'failures are per message');
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, mock, test } from 'node:test';
 import { deriveRoomKeys, type RoomKeys } from '../../core/crypto.js';
-import { fromBase64Url, toBase64Url, utf8 } from '../../core/encoding.js';
+import { fromBase64Url, inflate, toBase64Url, utf8 } from '../../core/encoding.js';
 import { EnvelopeCodec, MAX_ENVELOPE_BYTES, MAX_REPLAY_ENTRIES } from '../../core/envelope.js';
 import { createIdentity, idOf, pairSafetyCode, roomSafetyCode, type Identity } from '../../core/identity.js';
 import type { Signal } from '../../core/wire/signals.js';
@@ -61,11 +61,14 @@ test('a forwarded envelope altered by the member passing it on is dropped as for
   const frame = await new EnvelopeCodec(keys, alice).seal(offer, carol.id);
   const { iv, ct } = JSON.parse(frame) as { iv: string; ct: string };
   const aes = { name: 'AES-GCM', iv: fromBase64Url(iv)!, additionalData: utf8(`secure-meeting/v2|${keys.topic}`) };
-  const plain = new TextDecoder().decode(await crypto.subtle.decrypt(aes, keys.envelopeKey, fromBase64Url(ct)!));
+  // A description is deflated before it is sealed (envelope.ts): a 0 byte, then raw DEFLATE.
+  const sealed = new Uint8Array(await crypto.subtle.decrypt(aes, keys.envelopeKey, fromBase64Url(ct)!));
+  assert.equal(sealed[0], 0, 'deflated');
+  const plain = new TextDecoder().decode((await inflate(sealed.subarray(1), 1 << 20))!);
   const altered = plain.replace('AA:BB', 'EE:FF');
   assert.notEqual(altered, plain);
   const iv2 = crypto.getRandomValues(new Uint8Array(12));
-  const ct2 = new Uint8Array(await crypto.subtle.encrypt({ ...aes, iv: iv2 }, keys.envelopeKey, utf8(altered)));
+  const ct2 = new Uint8Array(await crypto.subtle.encrypt({ ...aes, iv: iv2 }, keys.envelopeKey, utf8(altered))); // not deflated: opens all the same
   const forwarded = JSON.stringify({ v: 2, iv: toBase64Url(iv2), ct: toBase64Url(ct2) });
   const receiver = new EnvelopeCodec(keys, carol);
   assert.equal(await receiver.open(forwarded), undefined);
