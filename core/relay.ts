@@ -37,4 +37,12 @@ export interface RelayAdapter {
   /** A short name for diagnostics, e.g. "websocket". */
   readonly kind: string;
   connect(target: RelayTarget, handlers: RelayHandlers): RelayConnection;
+  /**
+   * Optional: dial ahead, before the topic is known (the person is still in
+   * the form), so that the next `connect()` finds its connection made and
+   * only has to join the topic. A connection no `connect()` takes soon is
+   * closed again. Never throws; a failure here is met again, and reported,
+   * by `connect()`.
+   */
+  warm?(): void;
 }

@@ -9,9 +9,17 @@ import { SentPayloads } from './sent.js';
 
 export type { MqttRelayOptions } from './options.js';
 
-/** A relay adapter for an existing MQTT broker, spoken to over WebSockets with mqtt.js. */
+/**
+ * A relay adapter for an existing MQTT broker, spoken to over WebSockets with mqtt.js.
+ * `warm()` makes the WebSocket and MQTT CONNECT ahead (no topic yet, so no
+ * subscription): the next `connect()` only subscribes. A broker's WebSocket
+ * handshake and CONNACK can take a while (Debian's Mosquitto 2.0: ~200 ms
+ * on loopback), and a person pausing in the form is time to spend on it.
+ */
 export function mqttRelay(options: MqttRelayOptions): RelayAdapter {
   const settings = readOptions(options);
+  let warm: Early | null = null;
+  let expiry: ReturnType<typeof setTimeout> | undefined;
   return {
     kind: 'mqtt',
     connect(target: RelayTarget, handlers: RelayHandlers): RelayConnection {
@@ -19,9 +27,110 @@ export function mqttRelay(options: MqttRelayOptions): RelayAdapter {
       if (typeof topic !== 'string' || topic === '' || /[+#\0]/.test(topic)) {
         throw invalidOption('mqttRelay: connect() needs a non-empty topic without + or #');
       }
-      return new ReconnectingConnection(new MqttAttempts(settings, settings.topicPrefix + topic), settings.reconnect, handlers);
+      const early = warm;
+      warm = null;
+      clearTimeout(expiry);
+      return new ReconnectingConnection(new MqttAttempts(settings, settings.topicPrefix + topic, early), settings.reconnect, handlers);
+    },
+    warm(): void {
+      clearTimeout(expiry);
+      if (settings.warmMs === 0) return;
+      if (warm === null || warm.closed) warm = dialEarly(settings, settings.clientId ?? randomClientId(), settings.protocolVersion);
+      const early = warm;
+      if (early === null) return;
+      expiry = setTimeout(() => {
+        if (warm !== early) return;
+        warm = null;
+        early.release();
+      }, settings.warmMs);
     },
   };
+}
+
+/** A client dialled by warm(), not on a topic yet, and what it has seen so far. */
+interface Early {
+  readonly client: MqttClient;
+  readonly clientId: string;
+  readonly version: 4 | 5;
+  connack: number | null;
+  connected: boolean;
+  closed: boolean;
+  error: unknown;
+  /** Our listeners off (the adopting attempt has its own). */
+  detach(): void;
+  /** Listeners off and the client ended: not taken. */
+  release(): void;
+}
+
+function clientOptions(settings: Settings, clientId: string, version: 4 | 5): IClientOptions {
+  const options: IClientOptions = {
+    protocolVersion: version,
+    clientId,
+    keepalive: settings.keepalive,
+    // Clean session (§3.1.2.4): nothing is stored for us between connections.
+    clean: true,
+    // Our backoff with jitter replaces mqtt.js's fixed-period reconnect; each attempt is a fresh client.
+    reconnectPeriod: 0,
+    connectTimeout: settings.connectTimeoutMs,
+    resubscribe: false,
+    queueQoSZero: false,
+    manualConnect: true,
+  };
+  if (settings.username !== undefined) options.username = settings.username;
+  if (settings.password !== undefined) options.password = settings.password;
+  return options;
+}
+
+/** Adds the listeners; the function returned takes them off again. */
+function listen(client: MqttClient, listeners: Record<string, (...args: never[]) => void>): () => void {
+  const entries = Object.entries(listeners) as [string, (...args: unknown[]) => void][];
+  for (const [event, fn] of entries) client.on(event as 'close', fn);
+  return () => {
+    for (const [event, fn] of entries) client.off(event as 'close', fn);
+  };
+}
+
+/** Dials ahead; null when the client cannot even be made (a bad URL, a CSP block): connect() meets that again and reports it. */
+function dialEarly(settings: Settings, clientId: string, version: 4 | 5): Early | null {
+  let client: MqttClient;
+  try {
+    client = mqtt.connect(settings.url, clientOptions(settings, clientId, version));
+  } catch {
+    return null;
+  }
+  const early: Early = {
+    client, clientId, version, connack: null, connected: false, closed: false, error: undefined,
+    detach: ignore,
+    release: () => {
+      early.detach();
+      client.on('error', ignore);
+      try {
+        client.end(true);
+      } catch {
+        // Already torn down.
+      }
+    },
+  };
+  const onPacket = (packet: Packet): void => {
+    if (packet.cmd === 'connack') early.connack = (version === 5 ? packet.reasonCode : packet.returnCode) ?? 0;
+  };
+  const onConnect = (): void => {
+    early.connected = true;
+  };
+  const onError = (error: unknown): void => {
+    early.error = error;
+  };
+  const onClose = (): void => {
+    early.closed = true;
+  };
+  early.detach = listen(client, { packetreceive: onPacket, connect: onConnect, error: onError, close: onClose });
+  try {
+    client.connect();
+  } catch {
+    early.release();
+    return null;
+  }
+  return early;
 }
 
 /** `sm` + 20 hex digits: 22 characters of [0-9a-z], inside what MQTT 3.1.1 §3.1.3.1 obliges every broker to accept. */
@@ -66,13 +175,18 @@ class MqttAttempts implements Transport<Dialled> {
   /** What this connection published lately: a 3.1.1 broker sends it back to us. */
   readonly #sent = new SentPayloads();
 
+  /** A client warm() dialled, for the first attempt to take if it is still good. */
+  #early: Early | null;
+
   constructor(
     private readonly settings: Settings,
     private readonly topic: string,
+    early: Early | null = null,
   ) {
     this.#version = settings.protocolVersion;
     // One id for all attempts: after a half-open socket the broker drops the stale session in favour of ours.
-    this.#clientId = settings.clientId ?? randomClientId();
+    this.#clientId = early?.clientId ?? settings.clientId ?? randomClientId();
+    this.#early = early;
   }
 
   send(dialled: Dialled, data: string): boolean {
@@ -104,27 +218,18 @@ class MqttAttempts implements Transport<Dialled> {
   open(attempt: Attempt): Dialled {
     const version = this.#version;
     const { settings } = this;
-    const options: IClientOptions = {
-      protocolVersion: version,
-      clientId: this.#clientId,
-      keepalive: settings.keepalive,
-      // Clean session (§3.1.2.4): nothing is stored for us between connections.
-      clean: true,
-      // Our backoff with jitter replaces mqtt.js's fixed-period reconnect; each attempt is a fresh client.
-      reconnectPeriod: 0,
-      connectTimeout: settings.connectTimeoutMs,
-      resubscribe: false,
-      queueQoSZero: false,
-      manualConnect: true,
-    };
-    if (settings.username !== undefined) options.username = settings.username;
-    if (settings.password !== undefined) options.password = settings.password;
-
     const cannotOpen = (cause: unknown): SecureMeetingError =>
       new SecureMeetingError('unreachable', 'cannot open a connection to the MQTT broker', { cause });
+    // The warm client, if it is still on its way or connected; one the broker refused is let go and dialled afresh (and refused again, in words).
+    let early = this.#early;
+    this.#early = null;
+    if (early && (early.closed || early.version !== version || (early.connack ?? 0) !== 0)) {
+      early.release();
+      early = null;
+    }
     let client: MqttClient;
     try {
-      client = mqtt.connect(settings.url, options);
+      client = early?.client ?? mqtt.connect(settings.url, clientOptions(settings, this.#clientId, version));
     } catch (cause) {
       throw cannotOpen(cause);
     }
@@ -133,9 +238,9 @@ class MqttAttempts implements Transport<Dialled> {
       client,
       attempt,
       version,
-      connack: null,
+      connack: early?.connack ?? null,
       disconnect: null,
-      error: undefined,
+      error: early?.error,
       timer: undefined,
       detach: ignore,
     };
@@ -164,20 +269,10 @@ class MqttAttempts implements Transport<Dialled> {
       // #lost may switch the version for later attempts: only the current attempt's end may decide that.
       if (attempt.current) attempt.ended(this.#lost(dialled));
     };
-    client.on('packetreceive', onPacket);
-    client.on('connect', onConnect);
-    client.on('message', onMessage);
-    client.on('disconnect', onDisconnect);
-    client.on('error', onError);
-    client.on('close', onClose);
+    const unlisten = listen(client, { packetreceive: onPacket, connect: onConnect, message: onMessage, disconnect: onDisconnect, error: onError, close: onClose });
     dialled.detach = () => {
-      client.off('packetreceive', onPacket);
-      client.off('connect', onConnect);
-      client.off('message', onMessage);
-      client.off('disconnect', onDisconnect);
-      client.off('close', onClose);
-      // 'error' stays (a no-op once this attempt is over): an EventEmitter 'error' with no listener throws.
-      client.off('error', onError);
+      unlisten();
+      // An 'error' listener stays (a no-op once this attempt is over): an EventEmitter 'error' with no listener throws.
       client.on('error', ignore);
     };
     this.#sent.clear();
@@ -187,6 +282,12 @@ class MqttAttempts implements Transport<Dialled> {
       dialled.error ??= new Error('timed out');
       client.end(true);
     }, settings.connectTimeoutMs);
+    if (early) {
+      // Ours listen now; the warm client's own go (after, so 'error' is never without a listener).
+      early.detach();
+      if (early.connected) this.#subscribe(dialled);
+      return dialled;
+    }
     try {
       client.connect();
     } catch (cause) {

@@ -39,6 +39,12 @@ export interface MqttRelayOptions {
   protocolVersion?: 4 | 5;
   /** How long one attempt may take from dialling to subscribed, in ms. Default 10 000. */
   connectTimeoutMs?: number;
+  /**
+   * How long a connection `warm()` dialled ahead (the person still in the
+   * form) waits for `connect()` to take it before it is closed, in ms.
+   * Default 30 000; 0: `warm()` does nothing.
+   */
+  warmMs?: number;
   /** Backoff between attempts; `false` closes for good on the first disconnect. */
   reconnect?: ReconnectOptions | false;
 }
@@ -53,6 +59,7 @@ export interface Settings {
   readonly keepalive: number;
   readonly protocolVersion: 4 | 5;
   readonly connectTimeoutMs: number;
+  readonly warmMs: number;
   readonly reconnect: Required<ReconnectOptions> | false;
 }
 
@@ -101,6 +108,10 @@ export function readOptions(options: MqttRelayOptions): Settings {
   if (typeof connectTimeoutMs !== 'number' || !(connectTimeoutMs > 0 && connectTimeoutMs <= MAX_TIMER_MS)) {
     throw invalidOption('mqttRelay: connectTimeoutMs must be a positive number of milliseconds');
   }
+  const warmMs = options.warmMs ?? 30_000;
+  if (typeof warmMs !== 'number' || !(warmMs >= 0 && warmMs <= MAX_TIMER_MS)) {
+    throw invalidOption('mqttRelay: warmMs must be a number of milliseconds, 0 or more');
+  }
   return {
     url: url.href,
     topicPrefix,
@@ -111,6 +122,7 @@ export function readOptions(options: MqttRelayOptions): Settings {
     keepalive,
     protocolVersion,
     connectTimeoutMs,
+    warmMs,
     reconnect: readReconnect('mqttRelay', options.reconnect),
   };
 }

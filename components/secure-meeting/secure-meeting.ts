@@ -307,6 +307,8 @@ export class SecureMeeting extends LitElement {
    */
   private preparedKeys: PreparedRoomKeys | null = null;
   private prepareCount = 0;
+  /** The relay adapter made at join-prepare and warmed (its connection dialled ahead), for what adapter, relay and options it was made. */
+  private preparedRelay: { made: Promise<RelayAdapter>; for: readonly unknown[] } | null = null;
 
   /** The core Meeting while joining or joined, else null. */
   get meeting(): Meeting | null {
@@ -387,7 +389,10 @@ export class SecureMeeting extends LitElement {
     const n = ++this.prepareCount;
     const fields = e.fields;
     if (!fields) return;
-    void this.createRelay().catch(() => {}); // fetched now; Join creates its own, and reports a failure then
+    // Fetched now, and its connection dialled ahead where the adapter can (MQTT: before the topic is known); a failure is reported at Join.
+    const made = this.createRelay();
+    this.preparedRelay = { made, for: this.relayInputs() };
+    made.then((adapter) => adapter.warm?.(), () => {});
     import('./meeting-view.js').then((module) => {
       if (n !== this.prepareCount || this.meeting) return; // changed again, or joined already
       this.preparedKeys = module.prepareRoomKeys({ channel: fields.channel, password: fields.password, ...(this.namespace ? { namespace: this.namespace } : {}) });
@@ -427,7 +432,7 @@ export class SecureMeeting extends LitElement {
         videoOff: devices.cameraOff,
         ...(keys ? { keys } : {}),
       },
-      () => this.createRelay(),
+      () => this.takeRelay(),
       () => this.loadView(),
     );
   }
@@ -445,6 +450,20 @@ export class SecureMeeting extends LitElement {
       invite: () => ({ channel: this.lastChannel, namespace: this.namespace }),
     });
     return { createMeeting: module.createMeeting, features: this.view.features };
+  }
+
+  /** What the relay adapter is made from: one prepared for other inputs is not used. */
+  private relayInputs(): readonly unknown[] {
+    return [this.relayAdapter, this.adapter, this.relay, this.adapterOptions];
+  }
+
+  /** The adapter prepared (and warmed) at join-prepare if it was made for the same inputs, else a new one. */
+  private takeRelay(): Promise<RelayAdapter> {
+    const prepared = this.preparedRelay;
+    this.preparedRelay = null;
+    const inputs = this.relayInputs();
+    if (prepared && prepared.for.every((v, i) => v === inputs[i])) return prepared.made;
+    return this.createRelay();
   }
 
   private async createRelay(): Promise<RelayAdapter> {

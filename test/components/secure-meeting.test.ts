@@ -5,6 +5,7 @@ import { MeetingJoinEvent } from '../../components/secure-meeting/events.js';
 import { defaultRelayUrl } from '../../components/secure-meeting/adapters.js';
 import '../../components/index.js';
 import { SecureMeetingError } from '../../core/errors.js';
+import type { RelayAdapter } from '../../core/relay.js';
 import { MemoryRelay, PASSWORD, gateOf, inShadow, joinThrough, once, submitGate } from './helpers.js';
 
 /** Everything serialised from the element and every shadow root below it, attributes included. */
@@ -238,6 +239,34 @@ describe('<secure-meeting>', () => {
     expect(meeting.state).to.equal('left');
     expect(meeting.localStream!.getTracks().every((t) => t.readyState === 'ended')).to.equal(true);
     expect(el.meeting).to.equal(null);
+  });
+
+  it('warms the relay adapter while the form is still; Join then connects once', async function () {
+    this.timeout(30_000);
+    const relay = new MemoryRelay();
+    let warmed = 0;
+    let connects = 0;
+    const adapter: RelayAdapter = {
+      kind: 'warmable',
+      warm: () => void warmed++,
+      connect: (target, handlers) => (connects++, relay.adapter.connect(target, handlers)),
+    };
+    const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${adapter}></secure-meeting>`);
+    const gate = gateOf(el)!;
+    await gate.updateComplete;
+    for (const [id, value] of Object.entries({ channel: '78', password: PASSWORD, name: 'Ada' })) {
+      const input = inShadow<HTMLInputElement>(gate, `#${id}`)!;
+      input.value = value;
+      input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    }
+    await waitUntil(() => warmed === 1, 'warm() when channel and password were still', { timeout: 5000 });
+    expect(connects).to.equal(0, 'warming is not joining');
+    const joined = once(el, 'meeting-join');
+    inShadow<HTMLButtonElement>(gate, 'button[type=submit]')!.click();
+    await joined;
+    expect([warmed, connects]).to.deep.equal([1, 1]);
+    expect(relay.topics[0]).to.match(/^[0-9a-f]{32}$/);
+    await el.leave();
   });
 
   it('shows the meeting while the relay is still being dialled, and can abandon it', async function () {

@@ -1,6 +1,9 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { mqttRelay, type MqttRelayOptions } from '../../adapters/mqtt/index.js';
+import type { SecureMeetingError } from '../../core/errors.js';
 import { startMosquitto, type BrokerUser } from '../support/mosquitto.js';
-import { freePort } from '../support/wait.js';
+import { freePort, sleep, until } from '../support/wait.js';
 import { runConformance, type ConformanceServer } from './suite.js';
 
 const reconnect = { initialDelayMs: 20, maxDelayMs: 200 };
@@ -41,4 +44,69 @@ runConformance('mqtt (Mosquitto, password file and ACL)', {
     };
   },
   unreachable,
+});
+
+describe('mqtt: warm() dials ahead of the topic', () => {
+  const connected = (log: string) => log.split('New client connected').length - 1;
+  const member = (adapter: ReturnType<typeof mqttRelay>, topic: string) => {
+    const m = { messages: [] as string[], states: [] as string[], errors: [] as SecureMeetingError[] };
+    const conn = adapter.connect({ topic, channel: '1' }, {
+      message: (d) => m.messages.push(d),
+      state: (s) => m.states.push(s),
+      error: (e) => m.errors.push(e),
+    });
+    return { ...m, conn };
+  };
+
+  test('connect() takes the warm connection: the broker sees no second client, and delivery works', { timeout: 30_000 }, async () => {
+    const broker = await startMosquitto();
+    try {
+      const adapter = mqttRelay({ url: broker.url, reconnect });
+      adapter.warm!();
+      await until(() => connected(broker.log()) === 1, 'the warm connection', 10_000);
+      const a = member(adapter, 'b'.repeat(32));
+      const b = member(mqttRelay({ url: broker.url, reconnect }), 'b'.repeat(32));
+      await until(() => a.conn.state === 'open' && b.conn.state === 'open', 'both open', 10_000);
+      await sleep(100);
+      assert.equal(connected(broker.log()), 2, 'a subscribed on the warm connection; only b dialled');
+      assert.equal(a.conn.publish('hello from a'), true);
+      await until(() => b.messages.length === 1, 'delivery', 10_000);
+      assert.deepEqual(b.messages, ['hello from a']);
+      a.conn.close();
+      b.conn.close();
+    } finally {
+      await broker.close();
+    }
+  });
+
+  test('a warm connection no connect() takes is closed after warmMs; warmMs 0 dials nothing', { timeout: 30_000 }, async () => {
+    const broker = await startMosquitto();
+    try {
+      mqttRelay({ url: broker.url, reconnect, warmMs: 300 }).warm!();
+      await until(() => connected(broker.log()) === 1, 'the warm connection', 10_000);
+      await until(() => /Client sm[0-9a-f]+ (closed its connection|disconnected)/.test(broker.log()), 'closed again', 10_000);
+      mqttRelay({ url: broker.url, reconnect, warmMs: 0 }).warm!();
+      await sleep(500);
+      assert.equal(connected(broker.log()), 1);
+      assert.throws(() => mqttRelay({ url: broker.url, warmMs: -1 }), /^TypeError: secure-meeting: mqttRelay: warmMs must be a number of milliseconds, 0 or more$/);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  test('a warm connection the broker refused: connect() still reports "unauthorized" and never opens', { timeout: 30_000 }, async () => {
+    const broker = await startMosquitto({ users: [USER] });
+    try {
+      const adapter = mqttRelay({ url: broker.url, reconnect, username: USER.username, password: 'wrong' });
+      adapter.warm!();
+      await sleep(500);
+      const m = member(adapter, 'c'.repeat(32));
+      await until(() => m.conn.state === 'closed', 'the connection to give up', 10_000);
+      assert.ok(!m.states.includes('open'), `never open: ${m.states}`);
+      assert.deepEqual(m.errors.map((e) => e.code), ['unauthorized']);
+      assert.match(m.errors[0]!.message, /^secure-meeting: /);
+    } finally {
+      await broker.close();
+    }
+  });
 });
