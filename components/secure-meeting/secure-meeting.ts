@@ -390,9 +390,11 @@ export class SecureMeeting extends LitElement {
     const fields = e.fields;
     if (!fields) return;
     // Fetched now, and its connection dialled ahead where the adapter can (MQTT: before the topic is known); a failure is reported at Join.
-    const made = this.createRelay();
-    this.preparedRelay = { made, for: this.relayInputs() };
-    made.then((adapter) => adapter.warm?.(), () => {});
+    // One adapter while adapter, relay and options stay: warming it again keeps its one connection.
+    if (!this.preparedRelay || !this.sameRelayInputs(this.preparedRelay.for)) {
+      this.preparedRelay = { made: this.createRelay(), for: this.relayInputs() };
+    }
+    this.preparedRelay.made.then((adapter) => adapter.warm?.(), () => {});
     import('./meeting-view.js').then((module) => {
       if (n !== this.prepareCount || this.meeting) return; // changed again, or joined already
       this.preparedKeys = module.prepareRoomKeys({ channel: fields.channel, password: fields.password, ...(this.namespace ? { namespace: this.namespace } : {}) });
@@ -461,9 +463,12 @@ export class SecureMeeting extends LitElement {
   private takeRelay(): Promise<RelayAdapter> {
     const prepared = this.preparedRelay;
     this.preparedRelay = null;
-    const inputs = this.relayInputs();
-    if (prepared && prepared.for.every((v, i) => v === inputs[i])) return prepared.made;
-    return this.createRelay();
+    return prepared && this.sameRelayInputs(prepared.for) ? prepared.made : this.createRelay();
+  }
+
+  private sameRelayInputs(inputs: readonly unknown[]): boolean {
+    const now = this.relayInputs();
+    return inputs.every((v, i) => v === now[i]);
   }
 
   private async createRelay(): Promise<RelayAdapter> {

@@ -64,6 +64,9 @@ describe('mqtt: warm() dials ahead of the topic', () => {
       const adapter = mqttRelay({ url: broker.url, reconnect });
       adapter.warm!();
       await until(() => connected(broker.log()) === 1, 'the warm connection', 10_000);
+      adapter.warm!(); // the form still again (the name typed): the same connection kept
+      await sleep(300);
+      assert.equal(connected(broker.log()), 1);
       const a = member(adapter, 'b'.repeat(32));
       const b = member(mqttRelay({ url: broker.url, reconnect }), 'b'.repeat(32));
       await until(() => a.conn.state === 'open' && b.conn.state === 'open', 'both open', 10_000);
