@@ -64,11 +64,18 @@ test('the first member hosts, a host who leaves hands over, and a vanished host 
   await eventually('all four to agree Ada hosts', () => everyoneSays(pages, 'Ada', 0));
 
   // Ada makes Di co-host, then leaves: the role goes to Di, not to Bo who came earlier.
-  await pages.get('Ada')!.evaluate(async () => {
+  // Di is in Ada's peers once its offer came; roles can name it co-host once their control channel is open.
+  await eventually('Ada to make Di co-host', () => pages.get('Ada')!.evaluate(async () => {
     const { meeting, roles } = window as unknown as Win;
     const di = [...meeting.peers].find(([, p]) => p.name === 'Di')![0];
-    await meeting.feature(roles).setCohost(di, true);
-  });
+    try {
+      await meeting.feature(roles).setCohost(di, true);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'closed') return false;
+      throw error;
+    }
+  }), 30_000);
   await pages.get('Ada')!.evaluate(() => (window as unknown as Win).meeting.leave());
   pages.delete('Ada');
   const afterLeave = await eventually('Bo, Cy and Di to agree Di hosts, in term 1', () => everyoneSays(pages, 'Di', 1));
