@@ -41,8 +41,15 @@ export class ToolbarController implements ReactiveController {
   private readonly widths = new Map<string, number>();
   private moreWidth = MORE_WIDTH;
   private items: readonly ToolbarItem[] = [];
-  private observed: Element | null = null;
-  private readonly resize = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.measure()) : null;
+  /** The bar and each of its items, observed for size: measured after layout, never by forcing one. */
+  private readonly observed = new Set<Element>();
+  // Measured in the next frame, once for every size that changed: measuring (and so moving items)
+  // inside the observer's callback would change sizes it has not delivered yet.
+  private readonly resize = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.measureSoon()) : null;
+  private frame: number | null = null;
+  /** What the last measure saw: the bar's inner width and gap. */
+  private space: { available: number; gap: number } | null = null;
+  private laidOut = '';
 
   constructor(private readonly host: Host) {
     host.addController(this);
@@ -50,20 +57,28 @@ export class ToolbarController implements ReactiveController {
 
   hostDisconnected(): void {
     this.resize?.disconnect();
-    this.observed = null;
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    this.observed.clear();
     document.removeEventListener('pointerdown', this.outside, true);
   }
 
+  /**
+   * Runs after every update of the host, which in a meeting is many times a
+   * second while members join: it reads no layout. New elements are
+   * observed, and the observer measures them once laid out; an item gone
+   * only needs the sums again, from the widths already measured.
+   */
   hostUpdated(): void {
     const bar = this.bar();
-    if (bar !== this.observed) {
-      if (this.observed) this.resize?.unobserve(this.observed);
-      if (bar) this.resize?.observe(bar);
-      this.observed = bar;
-    }
-    if (bar) this.measure();
+    const now = new Set<Element>(bar ? [bar, ...bar.querySelectorAll(':scope > [data-tool], :scope > [data-more]')] : []);
+    for (const el of this.observed) if (!now.has(el)) this.resize?.unobserve(el);
+    for (const el of now) if (!this.observed.has(el)) this.resize?.observe(el);
+    this.observed.clear();
+    for (const el of now) this.observed.add(el);
+    if (!this.resize && bar) this.measure(); // no ResizeObserver: measure as it happens
+    else if (this.items.map((i) => i.key).join() !== this.laidOut) this.place();
   }
-
   /** The toolbar, with the items given; call from render(). */
   render(items: readonly ToolbarItem[]) {
     this.items = items;
@@ -155,6 +170,13 @@ export class ToolbarController implements ReactiveController {
     return [...this.host.renderRoot.querySelectorAll<HTMLElement>('#more-controls button:not(:disabled), #more-controls select, #more-controls input')];
   }
 
+  private measureSoon(): void {
+    this.frame ??= requestAnimationFrame(() => {
+      this.frame = null;
+      this.measure();
+    });
+  }
+
   /** Widths of the items in the toolbar now (those in the menu keep the last one seen), then what must move. */
   private measure(): void {
     const bar = this.bar();
@@ -165,11 +187,20 @@ export class ToolbarController implements ReactiveController {
     const more = bar.querySelector<HTMLElement>(':scope > [data-more]');
     if (more) this.moreWidth = more.getBoundingClientRect().width;
     const style = getComputedStyle(bar);
-    const available = bar.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    const gap = parseFloat(style.columnGap) || 0;
+    this.space = {
+      available: bar.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+      gap: parseFloat(style.columnGap) || 0,
+    };
+    this.place();
+  }
+
+  /** Which items move into "More", from the widths measured. */
+  private place(): void {
+    if (!this.space) return;
+    this.laidOut = this.items.map((i) => i.key).join();
     const next = overflowKeys(
       this.items.map((i) => ({ key: i.key, width: this.widths.get(i.key) ?? 0, pinned: i.pinned === true, priority: i.priority ?? DEFAULT_PRIORITY })),
-      available, gap, this.moreWidth, MAX_ROWS,
+      this.space.available, this.space.gap, this.moreWidth, MAX_ROWS,
     );
     if ([...next].join() === [...this.overflow].join()) return;
     this.overflow = next;

@@ -74,6 +74,36 @@ describe('<secure-meeting>: layout', () => {
     await el.leave();
   });
 
+  it('the toolbar is laid out from observed sizes: updates that change none of it force no layout, and narrowing the element fills "More"', async function () {
+    this.timeout(40_000);
+    const el = await meetingIn(1000, 700);
+    const more = () => inShadow(el, '[part~=toolbar] [part~=more]');
+    await waitUntil(() => inShadow(el, '[part~=toolbar] [data-tool]') !== null, 'no toolbar');
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    expect(more()).to.equal(null);
+    // A meeting updates many times a second while members join; none of those may read the toolbar's layout.
+    const native = Element.prototype.getBoundingClientRect;
+    let reads = 0;
+    Element.prototype.getBoundingClientRect = function (this: Element) {
+      if (this.matches('[data-tool], [data-more]')) reads++;
+      return native.call(this);
+    };
+    try {
+      for (let i = 0; i < 5; i++) {
+        el.requestUpdate();
+        await el.updateComplete;
+      }
+    } finally {
+      Element.prototype.getBoundingClientRect = native;
+    }
+    expect(reads).to.equal(0);
+    el.parentElement!.style.width = '390px';
+    await waitUntil(() => more() !== null, '"More" never appeared after the element narrowed');
+    el.parentElement!.style.width = '1000px';
+    await waitUntil(() => more() === null, '"More" stayed after the element widened again');
+    await el.leave();
+  });
+
   it('"Share screen" shows the screen in the spotlight with the tiles as a strip, and stopping restores the grid', async function () {
     this.timeout(40_000);
     const el = await meetingIn(1000, 700);
