@@ -86,6 +86,7 @@ export class PeerTileVerifyEvent extends Event {
  * @cssproperty [--sm-surface=#1c1f26] - Tile background.
  * @cssproperty [--sm-fg=#f3f4f6] - Text colour.
  * @cssproperty [--sm-radius=12px] - Corner radius.
+ * @cssproperty [--sm-tile-corner=var(--sm-bg)] - What the rounded corners are painted in: the colour the tile sits on (they are painted over the video, not clipped out of it).
  * @cssproperty [--sm-speaking=#3ddc97] - The ring round the tile of the member talking now (with `speaking`).
  * @cssproperty [--sm-quality-good=#3ddc97] - The quality bars of a good connection.
  * @cssproperty [--sm-quality-fair=#f5c451] - Of a fair one.
@@ -183,6 +184,7 @@ export class PeerTile extends LitElement {
               : nothing}
           </span>
         </figcaption>
+        <span class="corners top" aria-hidden="true"></span><span class="corners bottom" aria-hidden="true"></span>
         ${this.connectionFailed
           ? html`<p part="problem" class="problem" role="status">
               <strong>Could not connect</strong>
