@@ -3,7 +3,8 @@
  * otherwise pick, for the join benchmark (join.ts) only: its MQTT strategy,
  * bundled for the page with esbuild, pointed at ONLY our local Mosquitto
  * (`relayConfig.urls`) with no ICE servers, so nothing leaves the machine.
- * Used as its README shows: `addStream` to each peer in `onPeerJoin`.
+ * Used as its README shows: `addStream` to each peer in `onPeerJoin`, and
+ * each peer's stream shown in an autoplaying `<video>` from `onPeerStream`.
  */
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
@@ -51,7 +52,11 @@ export function trysteroJoin(page: Page, { brokerUrl, room, password, expect }: 
     marks['media'] = performance.now();
     const joined = w.Trystero.joinRoom({ appId: 'secure-meeting-bench', password, relayConfig: { urls: [brokerUrl] }, rtcConfig: { iceServers: [] } }, room);
     joined.onPeerJoin = (id) => joined.addStream(stream, { target: id });
-    joined.onPeerStream = () => {};
+    // Shown as its README shows a peer's stream: an autoplaying <video> per peer (a meeting shows its members).
+    joined.onPeerStream = (remote, id) => {
+      const video = Object.assign(document.createElement('video'), { srcObject: remote, autoplay: true, playsInline: true, id: `peer-${id}` });
+      document.body.append(video);
+    };
   }, { brokerUrl, room, password, expect }).then(() => watchFrames(page, 'trystero', expect));
 }
 
