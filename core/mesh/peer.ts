@@ -5,6 +5,7 @@ import { LinkMonitor } from './liveness.js';
 import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
 import { ReceivedStreams, type TrackRule } from './received.js';
 import { receiveStats, transportBytes, type PeerStats } from './stats.js';
+import { gathered, Trickle } from './trickle.js';
 import type { PeerRtp } from '../features/feature.js';
 import type { PeerPhase } from '../timings.js';
 
@@ -85,6 +86,8 @@ export class Peer implements RemotePeer {
   #tracksAdded = false;
   #closed = false;
   #retried = false;
+  /** Our candidates not already in a description we sent go as signals of their own (trickle.ts). */
+  readonly #trickle = new Trickle((candidate) => this.#signal({ type: 'candidate', body: { candidate } }));
   /** Inbound signaling is applied strictly in arrival order. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -111,7 +114,7 @@ export class Peer implements RemotePeer {
     });
 
     this.#pc.onnegotiationneeded = () => void this.#negotiate();
-    this.#pc.onicecandidate = ({ candidate }) => this.#signal({ type: 'candidate', body: { candidate: candidate?.toJSON() ?? null } });
+    this.#pc.onicecandidate = ({ candidate }) => this.#trickle.candidate(candidate?.toJSON() ?? null);
     this.#pc.ontrack = ({ track, streams }) => {
       this.#timed('firstTrack');
       this.#received.add(track, streams[0]);
@@ -356,8 +359,7 @@ export class Peer implements RemotePeer {
     if (this.#makingOffer) return;
     try {
       this.#makingOffer = true;
-      await this.#pc.setLocalDescription();
-      this.#sendDescription();
+      await this.#describe();
     } catch {
       // The connection closed or a newer negotiation superseded this one.
     } finally {
@@ -377,8 +379,26 @@ export class Peer implements RemotePeer {
     this.#timed('remoteDescription');
     if (description.type === 'offer') {
       this.#addLocalTracks();
+      await this.#describe();
+    }
+  }
+
+  /**
+   * Sets our local description and sends it once ICE has gathered (bounded,
+   * trickle.ts), so it carries our candidates; any gathered later trickle.
+   * Not sent if, meanwhile, it stopped being ours to send (their offer won a
+   * collision and rolled ours back).
+   */
+  async #describe(): Promise<void> {
+    this.#trickle.hold();
+    try {
       await this.#pc.setLocalDescription();
-      this.#sendDescription();
+      const type = this.#pc.localDescription?.type;
+      await gathered(this.#pc, this.#init.clock);
+      const still = type === 'offer' ? this.#pc.signalingState === 'have-local-offer' : this.#pc.localDescription?.type === type;
+      if (still && !this.#closed) this.#sendDescription();
+    } finally {
+      this.#trickle.release();
     }
   }
 
@@ -395,6 +415,7 @@ export class Peer implements RemotePeer {
     if (!local || (local.type !== 'offer' && local.type !== 'answer')) return;
     this.#timed('localDescription');
     this.#signal({ type: 'description', body: { description: { type: local.type, sdp: local.sdp }, name: this.#init.selfName() } });
+    this.#trickle.described(local.sdp, this.#pc.iceGatheringState === 'complete');
   }
 
   #signal(message: LinkSignal): void {

@@ -27,6 +27,15 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
     Object.defineProperty(counted, 'generateCertificate', { value: Native.generateCertificate.bind(Native) });
     Object.assign(window, { RTCPeerConnection: counted, pcs: 0, made });
   });
+  // Counts the frames the page sends to the relay: the signals that went by it rather than the direct link.
+  await context.addInitScript(() => {
+    const send = WebSocket.prototype.send;
+    Object.assign(window, { relayed: 0 });
+    WebSocket.prototype.send = function (this: WebSocket, data) {
+      (window as unknown as { relayed: number }).relayed++;
+      return send.call(this, data);
+    };
+  });
   const page = await context.newPage();
   await page.goto(`${shared.demo.url}dist/`).catch(() => undefined); // any same-origin page will do
   await page.evaluate(async ({ name, channel, relayUrl }) => {
@@ -98,6 +107,11 @@ test('a member who has been in a while answers a newcomer with the offer it prep
   }
   assert.ok((await framesFrom(cy, 'Di')) > 10, 'Cy decodes Di');
   assert.ok((await framesFrom(di, 'Cy')) > 10, 'Di decodes Cy');
+  // Di's candidates rode in its answer (core/mesh/trickle.ts: gathering here ends 3–15 ms after
+  // the answer is set, the answer waits up to 100): the relay carried Di's hello and answer only.
+  assert.equal(await di.evaluate(() => (window as unknown as { relayed: number }).relayed), 2, 'Di relayed its hello and its answer, no candidate');
+  const answer = await cy.evaluate(() => (window as unknown as Win).made.find((pc) => pc.remoteDescription?.type === 'answer')?.remoteDescription?.sdp ?? '');
+  assert.match(answer, /^a=candidate:/m, 'the answer Cy applied carries Di\'s candidates');
   // No connection was created for Di's hello: the prepared one carried the offer.
   assert.equal(await cy.evaluate(() => (window as unknown as Win).pcsAtJoin['Di']), before);
   // Di answered on the connection it made while deriving its keys: none created when Cy's offer came.
@@ -112,13 +126,15 @@ test('a member who has been in a while answers a newcomer with the offer it prep
   assert.equal(others.length, 0, `one member timed: ${JSON.stringify(timings)}`);
   const order = [
     ...['join', 'keysDerived', 'helloSent', 'relayOpen'].map((p) => timings[p]),
-    ...['heard', 'remoteDescription', 'localDescription', 'iceConnected', 'controlOpen', 'firstTrack'].map((p) => cyTimes?.[p]),
+    ...['heard', 'remoteDescription', 'iceConnected', 'controlOpen', 'firstTrack'].map((p) => cyTimes?.[p]),
   ];
   assert.ok(order.every((v) => typeof v === 'number'), `every phase filled: ${JSON.stringify(timings)}`);
   assert.equal(order[0], 0);
   // The first track arrives while their offer is applied (before ICE or the channel); the rest goes in this order.
   for (let i = 1; i < order.length - 1; i++) assert.ok((order[i] as number) >= (order[i - 1] as number), `in order: ${JSON.stringify(timings)}`);
   assert.ok((cyTimes!['firstTrack'] as number) >= (cyTimes!['heard'] as number), `a track after their offer came: ${JSON.stringify(timings)}`);
+  // Our answer leaves once ICE has gathered, while ICE already checks the paths their offer named.
+  assert.ok(typeof cyTimes!['localDescription'] === 'number' && cyTimes!['localDescription'] >= (cyTimes!['remoteDescription'] as number), `our answer after their offer: ${JSON.stringify(timings)}`);
   // The camera opens while the keys are derived and the relay dialled; our answer waits for it (it carries our tracks).
   assert.ok(typeof timings['mediaOpen'] === 'number' && timings['mediaOpen'] <= (cyTimes!['localDescription'] as number), `camera open before our answer: ${JSON.stringify(timings)}`);
   await Promise.all([cy, di].map((p) => p.evaluate(() => (window as unknown as Win).meeting.leave())));

@@ -45,6 +45,8 @@ export class FakeConnection {
   connectionState: RTCPeerConnectionState = 'new';
   iceConnectionState: RTCIceConnectionState = 'new';
   signalingState: RTCSignalingState = 'stable';
+  /** Nothing to gather in Node: a description goes at once (core/mesh/trickle.ts). */
+  iceGatheringState: RTCIceGatheringState = 'complete';
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
   onnegotiationneeded: Handler = null;
   onicecandidate: Handler = null;
@@ -74,6 +76,8 @@ export class FakeConnection {
   createDataChannel(): FakeChannel {
     return this.channel;
   }
+  addEventListener(): void {}
+  removeEventListener(): void {}
   addTransceiver(): void {}
   addTrack(): void {}
   async setLocalDescription(description?: { type: RTCSdpType }): Promise<void> {
