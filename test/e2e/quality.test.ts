@@ -3,7 +3,7 @@
  * devices, through the demo page and our WebSocket relay, in the
  * loopback-only namespace. Loss added to one pair's link (nftables, random
  * drops on that link's sockets only) lowers that pair's indicator on both
- * their tiles, while the tiles of the other pairs stay as they were.
+ * their tiles, while the tiles of the other pairs are not lowered.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +43,7 @@ async function levels(members: Map<string, Page>): Promise<Views> {
 const everyTileHasALevel = (v: Views, names: string[]) =>
   names.every((n) => names.filter((o) => o !== n).every((o) => LEVELS.includes(v[n]?.[o] ?? '')));
 
-test('loss on one pair\'s link lowers that pair\'s quality indicator; the other pairs stay as they were', { timeout: 300_000 }, async (t) => {
+test('loss on one pair\'s link lowers that pair\'s quality indicator; the other pairs\' are not lowered', { timeout: 300_000 }, async (t) => {
   const names = ['Alice', 'Bertrand', 'Carol'];
   const meeting = await demoMeeting(names, { channel: 613, password: 'quality-e2e-pw' });
   const cut = await NetCut.create();
@@ -77,9 +77,11 @@ test('loss on one pair\'s link lowers that pair\'s quality indicator; the other 
         rank(now['Bertrand']!['Alice']) > rank(before['Bertrand']!['Alice']);
       return dropped ? now : false;
     }, 60_000) as Views;
+    // The other pairs are not lowered by it. One may come back up from a level the busy machine
+    // gave it before (a CI run saw Carol's tile for Alice settle at "fair", then return to "good").
     for (const [viewer, other] of others) {
-      assert.equal(after[viewer]![other], before[viewer]![other], `${viewer}'s tile for ${other} stayed: ${JSON.stringify({ before, after })}`);
-      assert.ok(seen.every((v) => v[viewer]![other] === before[viewer]![other]), `${viewer}'s tile for ${other} never moved: ${JSON.stringify(seen)}`);
+      assert.ok(rank(after[viewer]![other]) <= rank(before[viewer]![other]), `${viewer}'s tile for ${other} not lowered: ${JSON.stringify({ before, after })}`);
+      assert.ok(seen.every((v) => rank(v[viewer]![other]) <= rank(before[viewer]![other])), `${viewer}'s tile for ${other} never lowered: ${JSON.stringify(seen)}`);
     }
     // What the lowered tile reads out says why.
     const label = (await tileQuality(members.get('Alice')!))['Bertrand']!.label;

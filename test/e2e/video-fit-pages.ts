@@ -6,7 +6,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 
-export interface Outbound { bytesSent: number; frameHeight: number; framesEncoded: number }
+/** `limitation`: the encoder's qualityLimitationReason ("cpu" when the browser itself scales down under load). */
+export interface Outbound { bytesSent: number; frameHeight: number; framesEncoded: number; limitation: string }
 
 export interface FitPage {
   show(name: string, width: number, height: number, visible: boolean): Promise<void>;
@@ -40,12 +41,13 @@ export async function fitMember(browser: Browser, demoUrl: string, name: string,
     const peerOf = (who: string) => (meeting.peers as Map<string, P>).get(idOf(who) ?? '');
     const api = () => meeting.feature(videoFit);
     const outbound = async (stats: RTCStatsReport, kind?: string) => {
-      const o = { bytesSent: 0, frameHeight: 0, framesEncoded: 0 };
-      stats.forEach((s: { type: string; kind: string; bytesSent?: number; frameHeight?: number; framesEncoded?: number }) => {
+      const o = { bytesSent: 0, frameHeight: 0, framesEncoded: 0, limitation: '' };
+      stats.forEach((s: { type: string; kind: string; bytesSent?: number; frameHeight?: number; framesEncoded?: number; qualityLimitationReason?: string }) => {
         if (s.type !== 'outbound-rtp' || (kind && s.kind !== kind)) return;
         o.bytesSent += s.bytesSent ?? 0;
         o.frameHeight = Math.max(o.frameHeight, s.frameHeight ?? 0);
         o.framesEncoded += s.framesEncoded ?? 0;
+        if (s.qualityLimitationReason && s.qualityLimitationReason !== 'none') o.limitation = s.qualityLimitationReason;
       });
       return o;
     };

@@ -31,7 +31,13 @@ test('shown as a thumbnail on B and large on C: A sends B a small, cheap picture
     const out = await a!.out('B');
     return out.frameHeight > 0 && out.frameHeight <= 135 ? out : null;
   }, 30_000);
-  assert.ok((await a!.out('C')).frameHeight >= 300, 'C gets the full 360 rows');
+  // We ask for C's full size; on a loaded machine Chromium's own CPU adaptation may send fewer rows
+  // for a while (a CI run saw it), and says so.
+  assert.ok(((await a!.applied('C'))?.scaleResolutionDownBy ?? 1) <= 1, 'A asks for C\'s full size');
+  await eventually('C gets the full 360 rows, unless the browser says its CPU limits them', async () => {
+    const out = await a!.out('C');
+    return out.frameHeight >= 300 || out.limitation === 'cpu' ? out : null;
+  }, 30_000);
   // Let both settle on their rates, then measure them over the same seconds.
   await new Promise((r) => setTimeout(r, 3000));
   const [toB, toC] = await Promise.all([kbpsTo(a!, 'B', 4000), kbpsTo(a!, 'C', 4000)]);
