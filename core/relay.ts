@@ -38,11 +38,13 @@ export interface RelayAdapter {
   readonly kind: string;
   connect(target: RelayTarget, handlers: RelayHandlers): RelayConnection;
   /**
-   * Optional: dial ahead, before the topic is known (the person is still in
-   * the form), so that the next `connect()` finds its connection made and
-   * only has to join the topic. A connection no `connect()` takes soon is
-   * closed again. Never throws; a failure here is met again, and reported,
-   * by `connect()`.
+   * Optional: dial ahead while the person is still in the form, so that the
+   * next `connect()` finds its connection made. Called first without a
+   * target (the keys are being derived: MQTT dials the broker), then with
+   * the target once they are (a relay whose connection is per topic, like
+   * ours over WebSocket, opens it then). A connection no `connect()` takes
+   * soon is closed again. Never throws; a failure here is met again, and
+   * reported, by `connect()`.
    */
-  warm?(): void;
+  warm?(target?: RelayTarget): void;
 }

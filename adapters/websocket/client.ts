@@ -82,17 +82,99 @@ export function websocketRelay(options: WebSocketRelayOptions): RelayAdapter {
     );
   }
 
+  let warm: EarlySocket | null = null;
+  let expiry: ReturnType<typeof setTimeout> | undefined;
+  const urlOf = (target: RelayTarget) => resolveWebSocketUrl(fill(template, target.topic, String(target.channel), apiKey))?.href ?? null;
   return {
     kind: 'websocket',
     connect(target: RelayTarget, handlers: RelayHandlers): RelayConnection {
       if (typeof target?.topic !== 'string' || target.topic === '') {
         throw invalidOption('websocketRelay: connect() needs a non-empty topic');
       }
-      const url = resolveWebSocketUrl(fill(template, target.topic, String(target.channel), apiKey));
+      const url = urlOf(target);
       if (url === null) throw invalidOption(URL_ERROR);
-      return new ReconnectingConnection(new WebSocketAttempts(url.href, Ctor), reconnect, handlers);
+      clearTimeout(expiry);
+      const early = warm?.url === url && !warm.closed ? warm : null;
+      if (early === null) warm?.release();
+      warm = null;
+      return new ReconnectingConnection(new WebSocketAttempts(url, Ctor, early), reconnect, handlers);
+    },
+    /**
+     * Our relay's socket is per topic (its URL names it), so there is
+     * nothing to dial before the keys are derived; with the topic, the
+     * socket is opened ahead and the next `connect()` to it takes it open.
+     * What it receives before then is not ours yet and is dropped.
+     */
+    warm(target?: RelayTarget): void {
+      if (typeof target?.topic !== 'string' || target.topic === '') return;
+      const url = urlOf(target);
+      if (url === null) return; // connect() reports it
+      clearTimeout(expiry);
+      if (warm !== null && (warm.url !== url || warm.closed)) {
+        warm.release();
+        warm = null;
+      }
+      try {
+        warm ??= dialEarly(url, Ctor);
+      } catch {
+        return; // mixed content or a CSP block: connect() meets it again and reports it
+      }
+      const early = warm;
+      expiry = setTimeout(() => {
+        if (warm !== early) return;
+        warm = null;
+        early.release();
+      }, WARM_MS);
     },
   };
+}
+
+/** How long a socket `warm()` opened waits for its `connect()` before it is closed. */
+const WARM_MS = 30_000;
+
+/** A socket warm() opened to a topic's URL, before any connect() took it. */
+interface EarlySocket {
+  readonly url: string;
+  readonly socket: WebSocketLike;
+  /** It closed (or failed) before it was taken: a connect() dials afresh. */
+  readonly closed: boolean;
+  /** Our listeners off, for the attempt that takes it. */
+  detach(): void;
+  /** Not taken: listeners off and the socket closed. */
+  release(): void;
+}
+
+function dialEarly(url: string, Ctor: WebSocketConstructor): EarlySocket {
+  const socket = new Ctor(url, [PROTOCOL, PROTOCOL_REFUSED]);
+  socket.binaryType = 'arraybuffer';
+  let closed = false;
+  const onClose = (): void => {
+    closed = true;
+  };
+  socket.addEventListener('close', onClose);
+  socket.addEventListener('error', ignore);
+  const detach = (): void => socket.removeEventListener('close', onClose);
+  return {
+    url,
+    socket,
+    get closed() {
+      return closed || socket.readyState > OPEN;
+    },
+    detach,
+    release() {
+      detach();
+      closeQuietly(socket);
+    },
+  };
+}
+
+function closeQuietly(socket: WebSocketLike): void {
+  if (socket.readyState !== OPEN && socket.readyState !== CONNECTING) return;
+  try {
+    socket.close(1000);
+  } catch {
+    // Already failing; nothing left to release.
+  }
 }
 
 function fill(template: string, topic: string, channel: string, apiKey: string | undefined): string {
@@ -151,12 +233,28 @@ class WebSocketAttempts implements Transport<Dialled> {
   /** Set while a Blob is being read, so later frames wait their turn. */
   #inbound: Promise<void> | null = null;
 
+  /** A socket warm() opened, for the first attempt to take while it is still good. */
+  #early: EarlySocket | null;
+
   constructor(
     private readonly url: string,
     private readonly Ctor: WebSocketConstructor,
-  ) {}
+    early: EarlySocket | null = null,
+  ) {
+    this.#early = early;
+  }
 
   open(attempt: Attempt): Dialled {
+    const early = this.#early;
+    this.#early = null;
+    if (early && !early.closed) {
+      early.detach();
+      const dialled = this.#listen(early.socket, attempt);
+      // Open already: the attempt is, once it has been handed its socket.
+      if (early.socket.readyState === OPEN && early.socket.protocol !== PROTOCOL_REFUSED) queueMicrotask(() => attempt.current && attempt.opened());
+      return dialled;
+    }
+    early?.release();
     let socket: WebSocketLike;
     try {
       socket = new this.Ctor(this.url, [PROTOCOL, PROTOCOL_REFUSED]);
@@ -165,6 +263,10 @@ class WebSocketAttempts implements Transport<Dialled> {
       throw new SecureMeetingError('unreachable', 'cannot open the relay WebSocket', { cause });
     }
     socket.binaryType = 'arraybuffer';
+    return this.#listen(socket, attempt);
+  }
+
+  #listen(socket: WebSocketLike, attempt: Attempt): Dialled {
     const onOpen = (): void => {
       // Our relay is refusing this socket; its close frame, with the reason, is on its way.
       if (socket.protocol !== PROTOCOL_REFUSED) attempt.opened();
@@ -198,13 +300,7 @@ class WebSocketAttempts implements Transport<Dialled> {
 
   dispose({ socket, detach }: Dialled): void {
     detach();
-    if (socket.readyState === OPEN || socket.readyState === CONNECTING) {
-      try {
-        socket.close(1000);
-      } catch {
-        // Already failing; nothing left to release.
-      }
-    }
+    closeQuietly(socket);
   }
 
   #receive(attempt: Attempt, data: unknown): void {

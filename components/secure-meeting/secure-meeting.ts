@@ -397,7 +397,13 @@ export class SecureMeeting extends LitElement {
     this.preparedRelay.made.then((adapter) => adapter.warm?.(), () => {});
     import('./meeting-view.js').then((module) => {
       if (n !== this.prepareCount || this.meeting) return; // changed again, or joined already
-      this.preparedKeys = module.prepareRoomKeys({ channel: fields.channel, password: fields.password, ...(this.namespace ? { namespace: this.namespace } : {}) });
+      const prepared = module.prepareRoomKeys({ channel: fields.channel, password: fields.password, ...(this.namespace ? { namespace: this.namespace } : {}) });
+      this.preparedKeys = prepared;
+      // With the topic known, a relay whose connection is per topic (our ws relay) opens it too.
+      const relay = this.preparedRelay;
+      Promise.all([prepared.keys, relay?.made]).then(([keys, adapter]) => {
+        if (this.preparedKeys === prepared && this.preparedRelay === relay && !this.meeting) adapter?.warm?.({ topic: keys.topic, channel: String(fields.channel).trim() });
+      }, () => {});
     }, () => {}); // loadView() reports a chunk that cannot be fetched, at Join
   }
 

@@ -5,7 +5,7 @@ import { MeetingJoinEvent } from '../../components/secure-meeting/events.js';
 import { defaultRelayUrl } from '../../components/secure-meeting/adapters.js';
 import '../../components/index.js';
 import { SecureMeetingError } from '../../core/errors.js';
-import type { RelayAdapter } from '../../core/relay.js';
+import type { RelayAdapter, RelayTarget } from '../../core/relay.js';
 import { MemoryRelay, PASSWORD, gateOf, inShadow, joinThrough, once, submitGate } from './helpers.js';
 
 /** Everything serialised from the element and every shadow root below it, attributes included. */
@@ -241,14 +241,14 @@ describe('<secure-meeting>', () => {
     expect(el.meeting).to.equal(null);
   });
 
-  it('warms the relay adapter while the form is still; Join then connects once', async function () {
+  it('warms the relay adapter while the form is still, then again with the topic once the keys are derived; Join then connects once, to that topic', async function () {
     this.timeout(30_000);
     const relay = new MemoryRelay();
-    let warmed = 0;
+    const warmed: (RelayTarget | undefined)[] = [];
     let connects = 0;
     const adapter: RelayAdapter = {
       kind: 'warmable',
-      warm: () => void warmed++,
+      warm: (target) => void warmed.push(target),
       connect: (target, handlers) => (connects++, relay.adapter.connect(target, handlers)),
     };
     const el = await fixture<SecureMeeting>(html`<secure-meeting .relayAdapter=${adapter}></secure-meeting>`);
@@ -259,13 +259,16 @@ describe('<secure-meeting>', () => {
       input.value = value;
       input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
     }
-    await waitUntil(() => warmed === 1, 'warm() when channel and password were still', { timeout: 5000 });
+    await waitUntil(() => warmed.length === 2, 'warm() when channel and password were still, and with the topic', { timeout: 10_000 });
+    expect(warmed[0]).to.equal(undefined, 'first while the keys are derived');
+    expect(warmed[1]?.topic).to.match(/^[0-9a-f]{32}$/);
+    expect(warmed[1]?.channel).to.equal('78');
     expect(connects).to.equal(0, 'warming is not joining');
     const joined = once(el, 'meeting-join');
     inShadow<HTMLButtonElement>(gate, 'button[type=submit]')!.click();
     await joined;
-    expect([warmed, connects]).to.deep.equal([1, 1]);
-    expect(relay.topics[0]).to.match(/^[0-9a-f]{32}$/);
+    expect([warmed.length, connects]).to.deep.equal([2, 1]);
+    expect(relay.topics[0]).to.equal(warmed[1]!.topic, 'the topic warmed is the one joined');
     await el.leave();
   });
 
