@@ -144,9 +144,15 @@ interface EarlySocket {
   release(): void;
 }
 
-function dialEarly(url: string, Ctor: WebSocketConstructor): EarlySocket {
+/** A socket to our relay (or any), offering our subprotocol; throws as the constructor does. */
+function dial(url: string, Ctor: WebSocketConstructor): WebSocketLike {
   const socket = new Ctor(url, [PROTOCOL, PROTOCOL_REFUSED]);
   socket.binaryType = 'arraybuffer';
+  return socket;
+}
+
+function dialEarly(url: string, Ctor: WebSocketConstructor): EarlySocket {
+  const socket = dial(url, Ctor);
   let closed = false;
   const onClose = (): void => {
     closed = true;
@@ -257,12 +263,11 @@ class WebSocketAttempts implements Transport<Dialled> {
     early?.release();
     let socket: WebSocketLike;
     try {
-      socket = new this.Ctor(this.url, [PROTOCOL, PROTOCOL_REFUSED]);
+      socket = dial(this.url, this.Ctor);
     } catch (cause) {
       // Thrown synchronously for mixed content or a CSP block: retrying cannot help.
       throw new SecureMeetingError('unreachable', 'cannot open the relay WebSocket', { cause });
     }
-    socket.binaryType = 'arraybuffer';
     return this.#listen(socket, attempt);
   }
 

@@ -5,8 +5,8 @@ import type { Clock } from '../clock.js';
  *
  * Measured on a 2-core machine (README, Benchmarks), a newcomer joining three
  * members trickled one or two candidates and an end-of-candidates after each
- * answer: six to nine sealed, signed envelopes of 500–760 bytes, every one verified by its
- * receiver and, over Mosquitto, read at 4 KB per 100 ms. Gathering on the
+ * answer: six to nine sealed, signed envelopes of 500–760 bytes, every one
+ * verified by its receiver and, over Mosquitto, read at 4 KB per 100 ms. Gathering on the
  * host's own interfaces ends within 3–15 ms of setting the description, so a
  * description waits for it, briefly and boundedly, carries the candidates,
  * and only those gathered later go on their own.
@@ -56,8 +56,8 @@ export function describedCandidates(sdp: string): Set<string> {
  * Which of our candidates still need a message of their own: held while a
  * description waits for gathering, then each one that description does not
  * carry, in order (a description sent while nothing is held lets later
- * candidates through at once). The end of candidates needs none once a description was
- * sent complete.
+ * candidates through at once). The end of candidates needs none once a
+ * description was sent complete.
  */
 export class Trickle {
   readonly #send: (candidate: RTCIceCandidateInit | null) => void;
