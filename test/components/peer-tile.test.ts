@@ -63,6 +63,25 @@ describe('<peer-tile>', () => {
     expect(video.srcObject).to.equal(other);
   });
 
+  it('rounds its corners by painting them over the video in --sm-tile-corner, never by clipping the playing video', async function () {
+    this.timeout(15_000);
+    const stream = await camera();
+    const el = await fixture<PeerTile>(html`<peer-tile name="Ada" .stream=${stream} style="display:block;width:320px;--sm-radius:12px;--sm-tile-corner:rgb(1, 2, 3)"></peer-tile>`);
+    const video = part<HTMLVideoElement>(el, 'video');
+    // Clipping a playing video to a rounded shape is what cost a GPU-less compositor (README, Theming).
+    for (const box of [el, part(el, 'base')]) {
+      const style = getComputedStyle(box);
+      expect([style.overflow, style.clipPath], box.tagName).to.deep.equal(['visible', 'none']);
+    }
+    expect([getComputedStyle(video).borderRadius, getComputedStyle(video).clipPath]).to.deep.equal(['0px', 'none']);
+    const pieces = [...el.shadowRoot!.querySelectorAll('.corners')].flatMap((c) => ['::before', '::after'].map((p) => getComputedStyle(c, p)));
+    expect(pieces).to.have.length(4);
+    for (const piece of pieces) {
+      expect(piece.width).to.equal('12px');
+      expect(piece.backgroundImage).to.contain('rgb(1, 2, 3)');
+    }
+  });
+
   it('mutes and mirrors the local tile only', async function () {
     this.timeout(15_000);
     const stream = await camera();
