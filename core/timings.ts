@@ -11,7 +11,11 @@
 export interface PeerTimings {
   /** Their first signal reached us (their hello, or their offer answering ours), opened and checked. */
   readonly heard?: number;
-  /** Our offer or answer went out to them. */
+  /** Our offer or answer was set (setLocalDescription resolved): ICE gathering starts. */
+  readonly localSet?: number;
+  /** ICE gathering for it ended, or we stopped waiting for it (trickle.ts's GATHER_WAIT_MS). */
+  readonly gathered?: number;
+  /** Our offer or answer went out to them (sealed next, then relayed or sent on the control channel). */
   readonly localDescription?: number;
   /** Their offer or answer was applied (setRemoteDescription resolved). */
   readonly remoteDescription?: number;

@@ -393,8 +393,10 @@ export class Peer implements RemotePeer {
     this.#trickle.hold();
     try {
       await this.#pc.setLocalDescription();
+      this.#timed('localSet');
       const type = this.#pc.localDescription?.type;
       await gathered(this.#pc, this.#init.clock);
+      this.#timed('gathered');
       const still = type === 'offer' ? this.#pc.signalingState === 'have-local-offer' : this.#pc.localDescription?.type === type;
       if (still && !this.#closed) this.#sendDescription();
     } finally {

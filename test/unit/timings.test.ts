@@ -36,7 +36,7 @@ const until = async (what: string, check: () => boolean, ms = 10_000) => {
 };
 
 const PHASES = ['join', 'mediaOpen', 'keysDerived', 'helloSent', 'relayOpen'] as const;
-const PEER_PHASES = ['heard', 'remoteDescription', 'localDescription', 'iceConnected', 'controlOpen', 'firstTrack'] as const;
+const PEER_PHASES = ['heard', 'remoteDescription', 'localSet', 'gathered', 'localDescription', 'iceConnected', 'controlOpen', 'firstTrack'] as const;
 
 test('meeting.timings fills in each phase of a join in order, in ms since join() by the meeting clock', { timeout: 30_000 }, async () => {
   FakeConnection.reset();
@@ -84,7 +84,7 @@ test('meeting.timings fills in each phase of a join in order, in ms since join()
 
   const t: JoinTimings = meeting.timings;
   const bo = t.peers[other.id]!;
-  assert.deepEqual(bo, { heard: 30, remoteDescription: 30, localDescription: 30, iceConnected: 60, controlOpen: 100, firstTrack: 150 });
+  assert.deepEqual(bo, { heard: 30, remoteDescription: 30, localSet: 30, gathered: 30, localDescription: 30, iceConnected: 60, controlOpen: 100, firstTrack: 150 });
   // Every phase filled, and in the order a join goes through them.
   const order = [...PHASES.map((p) => t[p]), ...PEER_PHASES.map((p) => bo[p])];
   assert.ok(order.every((v) => typeof v === 'number'), `every phase: ${JSON.stringify(t)}`);
