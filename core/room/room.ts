@@ -1,8 +1,9 @@
 /**
  * The relay side of a meeting: one connection to the relay at a time (none
  * while joining is closed), every signal sealed before it leaves and opened
- * before anything reads it. Sealing and opening each run one at a time, so
- * order on the wire is call order and inbound order is arrival order.
+ * before anything reads it. Sealing runs one at a time, so order on the
+ * wire is call order. Opening overlaps (up to OPEN_AHEAD envelopes at once),
+ * and what is opened is handed on in arrival order.
  */
 import type { RoomKeys } from '../crypto.js';
 import { EnvelopeCodec, type DropReason, type Inbound } from '../envelope.js';
@@ -28,6 +29,14 @@ export interface RoomEvents {
  */
 export const MAX_INBOUND_QUEUE = 256;
 
+/**
+ * Inbound envelopes being opened at once, at most. Their decryptions and
+ * signature checks run off the main thread, so a newcomer's three offers
+ * need not wait for each other, nor for what the page does with the first
+ * one; each is handed on only after the ones that came before it.
+ */
+export const OPEN_AHEAD = 4;
+
 /** A hello sealed ahead; `frame` once sealing is done. */
 interface Greeting { at: number; frame: string | null; sealed: Promise<string> }
 
@@ -52,6 +61,9 @@ export class Room {
   #sealedGreeting: Greeting | null = null;
   #inbound: Promise<void> = Promise.resolve();
   #queued = 0;
+  /** Envelopes being opened now (at most OPEN_AHEAD), and the ones waiting for a place, first come first. */
+  #opening = 0;
+  readonly #waiting: (() => void)[] = [];
   /** Inbound frames whose handling threw, or that did not fit the queue: counted, and the next one goes on. */
   readonly #lost = { failed: 0, overflow: 0 };
 
@@ -171,9 +183,10 @@ export class Room {
   }
 
   /**
-   * One inbound envelope, from the relay or forwarded by a member: opened in
-   * arrival order, each on its own, so one that fails (counted, and reported
-   * as an error) never stops the next.
+   * One inbound envelope, from the relay or forwarded by a member: opened
+   * while earlier ones may still be opening, handed on in arrival order,
+   * each on its own, so one that fails (counted, and reported as an error)
+   * never stops the next.
    */
   receive(frame: string): void {
     const codec = this.#codec;
@@ -183,9 +196,11 @@ export class Room {
       return;
     }
     this.#queued++;
+    const opened = this.#open(codec, frame);
+    opened.catch(() => {}); // handled in its turn, below
     this.#inbound = this.#inbound
       .then(async () => {
-        const message = await codec.open(frame);
+        const message = await opened;
         if (message && !this.#closed) this.#events.message(message);
       })
       .catch((error: unknown) => {
@@ -196,6 +211,19 @@ export class Room {
       .finally(() => {
         this.#queued--;
       });
+  }
+
+  /** Opens one envelope once there is a place among the OPEN_AHEAD being opened; the place passes to the next waiting. */
+  async #open(codec: EnvelopeCodec, frame: string): Promise<Inbound | undefined> {
+    if (this.#opening < OPEN_AHEAD) this.#opening++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await codec.open(frame);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#opening--;
+    }
   }
 
   #sealGreeting(): Greeting | null {
