@@ -12,36 +12,6 @@ export const styles = css`
     --_corner: var(--sm-tile-corner, var(--_bg));
   }
 
-  /*
-   * Rounded corners painted over the video, not clipped out of it: a
-   * browser compositing without a GPU spent 45 % of a core instead of 20 %
-   * on a three-member call whose playing videos it clipped to a rounded
-   * shape (README, Theming), and a meeting plays one per member. Four radius-sized pieces in the
-   * colour the tile sits on (--sm-tile-corner) cost nothing per frame.
-   */
-  .corners {
-    position: absolute;
-    inset-inline: 0;
-    height: var(--_radius);
-    pointer-events: none;
-  }
-  .corners.top { inset-block-start: 0; }
-  .corners.bottom { inset-block-end: 0; }
-  .corners::before,
-  .corners::after {
-    content: '';
-    position: absolute;
-    inset-block: 0;
-    width: var(--_radius);
-    --_arc: transparent calc(var(--_radius) - 0.75px), var(--_corner) var(--_radius);
-  }
-  .corners::before { inset-inline-start: 0; }
-  .corners::after { inset-inline-end: 0; }
-  .top::before { background: radial-gradient(circle at 100% 100%, var(--_arc)); }
-  .top::after { background: radial-gradient(circle at 0 100%, var(--_arc)); }
-  .bottom::before { background: radial-gradient(circle at 100% 0, var(--_arc)); }
-  .bottom::after { background: radial-gradient(circle at 0 0, var(--_arc)); }
-
   :host([hidden]) {
     display: none;
   }

@@ -91,13 +91,14 @@ export const styles = css`
     gap: var(--_gap);
   }
 
+  /* Its corners painted over the playing screen, not clipped (corners.styles.ts), in what the stage shows. */
   [part='screen-frame'] {
     position: relative;
     margin: 0;
     min-height: 0;
     border-radius: var(--_radius);
-    overflow: hidden;
     background: #000;
+    --_corner: var(--sm-tile-corner, var(--_bg));
   }
 
   /* The whole screen, never cropped, never mirrored. */
@@ -114,6 +115,7 @@ export const styles = css`
     inset-inline-start: 0;
     padding: 6px 10px;
     border-end-end-radius: calc(var(--_radius) / 2);
+    border-start-start-radius: var(--_radius);
     background: rgb(0 0 0 / 0.7);
     color: #fff;
   }

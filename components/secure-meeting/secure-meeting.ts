@@ -29,6 +29,7 @@ import {
 import { chunkFailed } from './lazy-adapters.js';
 import { MeetingController, type MeetingParts } from './meeting-controller.js';
 import type { MeetingView } from './meeting-view.js';
+import { corners } from '../corners.styles.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
 
@@ -205,7 +206,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
-  static override styles = [theme, styles, inviteStyles, qualityStyles];
+  static override styles = [theme, corners, styles, inviteStyles, qualityStyles];
 
   /**
    * Where the relay is, read by the chosen adapter: for `ws` a URL template

@@ -14,6 +14,7 @@ export function spotlight(screens: readonly SharedScreen[]) {
         return html`
           <figure part="screen-frame" class=${s.local ? 'screen local' : 'screen'} data-id=${s.id}>
             <video part="screen" autoplay playsinline .muted=${true} .srcObject=${s.stream} aria-label=${`${s.local ? 'Your' : `${s.name}'s`} screen`}></video>
+            <span class="corners top" aria-hidden="true"></span><span class="corners bottom" aria-hidden="true"></span>
             <figcaption part="presenter"><span role="status">${who}</span></figcaption>
           </figure>
         `;

@@ -117,6 +117,13 @@ describe('<secure-meeting>: layout', () => {
     expect((video.srcObject as MediaStream).getVideoTracks()).to.have.length(1);
     expect(video.getAttribute('aria-label')).to.equal('Your screen');
     expect(inShadow(el, '[part=grid]')!.classList.contains('strip')).to.equal(true);
+    // The playing screen is not clipped to the frame's rounded shape: its corners are painted in --sm-tile-corner.
+    el.style.setProperty('--sm-tile-corner', 'rgb(4, 5, 6)');
+    const frame = inShadow(el, '[part~=screen-frame]')!;
+    expect([getComputedStyle(frame).overflow, getComputedStyle(frame).clipPath, getComputedStyle(video).clipPath]).to.deep.equal(['visible', 'none', 'none']);
+    const pieces = [...frame.querySelectorAll('.corners')].flatMap((c) => ['::before', '::after'].map((p) => getComputedStyle(c, p)));
+    expect(pieces).to.have.length(4);
+    for (const piece of pieces) expect(piece.backgroundImage).to.contain('rgb(4, 5, 6)');
     await expect(el).to.be.accessible();
 
     share.click();
