@@ -66,7 +66,7 @@ export class Meeting extends EventTarget {
   readonly #features: FeatureSet<Peer>;
   #password: string | null;
   #prepared: PreparedRoomKeys | null;
-  /** Signals opened while our camera was still opening, handled once it is; null otherwise. */
+  /** Hellos opened while our camera was still opening, answered once it is (our offer carries our tracks); null otherwise. */
   #held: Inbound[] | null = null;
   #heldDropped = 0;
   readonly #timeline: JoinTimeline;
@@ -91,7 +91,8 @@ export class Meeting extends EventTarget {
     this.#media = new LocalMedia(o.media ?? DEFAULT_MEDIA, o.enabled);
     this.#room = new Room(o.relay, {
       message: (message) => {
-        if (this.#held === null) return this.#mesh.receive(message);
+        // An offer is answered at once, even with the camera still opening (peer.ts, mediaOpened).
+        if (this.#held === null || message.type !== 'hello') return this.#mesh.receive(message);
         if (this.#held.length < MAX_INBOUND_QUEUE) this.#held.push(message);
         else this.#heldDropped++;
       },
@@ -224,9 +225,11 @@ export class Meeting extends EventTarget {
       const keys = await deriving;
       this.#timeline.mark('keysDerived');
       if ((this.#state as MeetingState) === 'left') return; // left while deriving
-      // Dialled while the camera may still be opening (keys derived ahead are there at once): what
-      // members send meanwhile waits in #held, since our answer must carry our tracks.
+      // Dialled while the camera may still be opening (keys derived ahead are there at once). Members'
+      // offers are answered meanwhile, ready to send our tracks once they are open; a newcomer's hello
+      // waits in #held, since the offer we answer it with carries them.
       this.#held = [];
+      this.#features.joined({ storeKey: keys.storeKey, scope: keys.topic });
       this.#room.start(keys, this.#channel, this.#identity, { type: 'hello', body: { name: this.name } });
       this.#setState('connecting');
       this.#room.connect();
@@ -234,7 +237,7 @@ export class Meeting extends EventTarget {
       if ((this.#state as MeetingState) === 'left') return;
       // Joining to watch and listen is still worth it; say why we are silent.
       if (mediaError) this.dispatchEvent(new MeetingErrorEvent(mediaError));
-      this.#features.joined({ storeKey: keys.storeKey, scope: keys.topic });
+      this.#mesh.mediaOpened();
       const held = this.#held;
       this.#held = null;
       for (const message of held) this.#mesh.receive(message);

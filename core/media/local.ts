@@ -16,6 +16,8 @@ export type SendKind = 'audio' | 'video' | 'screen';
 export class LocalMedia {
   readonly #source: MediaStreamConstraints | MediaStream | false;
   #stream: MediaStream | null = null;
+  /** The stream our camera and microphone will be in, made when opening starts; `stream` once they are open. */
+  #opening: MediaStream | null = null;
   /** Tracks we opened, and so stop at the end. */
   readonly #ours = new Set<MediaStreamTrack>();
   #audio = true;
@@ -32,6 +34,15 @@ export class LocalMedia {
 
   get stream(): MediaStream | null {
     return this.#stream;
+  }
+
+  /**
+   * While camera and microphone are opening, the stream they will be in
+   * (its id is what members see them under), so a connection can be set
+   * up to send them before they are there; null otherwise.
+   */
+  get pending(): MediaStream | null {
+    return this.#stream === null ? this.#opening : null;
   }
 
   /** The camera track we opened (not one the app lent us, nor a shared screen), if any. */
@@ -59,14 +70,23 @@ export class LocalMedia {
       this.#applyEnabled();
       return null;
     }
+    // Made now, with an id of its own, and filled once the devices are open.
+    const opening = typeof MediaStream === 'undefined' ? null : new MediaStream();
+    this.#opening = opening;
     try {
-      this.#stream = await openLocalMedia(source as MediaStreamConstraints);
-      for (const track of this.#stream.getTracks()) this.#ours.add(track);
+      const opened = await openLocalMedia(source as MediaStreamConstraints);
+      for (const track of opened.getTracks()) {
+        this.#ours.add(track);
+        opening?.addTrack(track);
+      }
+      this.#stream = opening ?? opened;
       this.#applyEnabled();
       return null;
     } catch (error) {
       if (error instanceof SecureMeetingError) return error;
       throw error;
+    } finally {
+      this.#opening = null;
     }
   }
 

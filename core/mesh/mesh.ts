@@ -220,6 +220,11 @@ export class Mesh {
     await Promise.all([...this.peers.values()].map((peer) => peer.replaceTrack(old, next)));
   }
 
+  /** Our camera and microphone opened (or failed to): members answered while they were opening get them now. */
+  mediaOpened(): void {
+    for (const peer of this.peers.values()) peer.mediaOpened();
+  }
+
   /** Applies the track rules again to one member's tracks, or every member's. */
   refilter(id?: string): void {
     for (const peer of this.peers.values()) if (id === undefined || peer.id === id) peer.refilter();
@@ -331,7 +336,8 @@ export class Mesh {
         clock: init.clock,
         rtc: init.rtc(),
         prepared,
-        localStream: init.media.stream,
+        localStream: () => init.media.stream,
+        pendingStream: () => init.media.pending,
         extraTracks: () => this.#extra.entries(),
         selfName: () => init.selfName,
         relay: (message) => init.room.send(message, id),

@@ -28,7 +28,13 @@ export interface PeerInit {
    * initiate, bare when we answer. Without it, the peer makes its own.
    */
   prepared?: Prepared | undefined;
-  localStream: MediaStream | null;
+  /** Our camera and microphone, once open. */
+  localStream(): MediaStream | null;
+  /**
+   * While they are still opening, the stream they will be in: an offer that
+   * comes meanwhile is answered at once, ready to send them (mediaOpened()).
+   */
+  pendingStream(): MediaStream | null;
   /** Tracks we send as streams of their own (a shared screen), each with its stream. */
   extraTracks(): Iterable<[MediaStreamTrack, MediaStream]>;
   /** Our display name, carried with each description. */
@@ -84,6 +90,9 @@ export class Peer implements RemotePeer {
   #ignoreOffer = false;
   #settingRemoteAnswer = false;
   #tracksAdded = false;
+  /** We answered while our camera was still opening: its tracks are added in mediaOpened(), on these transceivers where they can. */
+  #mediaWait = false;
+  readonly #awaiting = new Set<RTCRtpTransceiver>();
   #closed = false;
   #retried = false;
   /** Our candidates not already in a description we sent go as signals of their own (trickle.ts). */
@@ -308,6 +317,33 @@ export class Peer implements RemotePeer {
     await this.#pc.getSenders().find((s) => s.track === old)?.replaceTrack(next);
   }
 
+  /**
+   * Our camera and microphone are open now (or failed to open: `localStream()`
+   * is null). What an answer made while they were opening promised to send
+   * starts, each track on its transceiver with replaceTrack (no
+   * renegotiation); a kind that did not open goes back to receiving only,
+   * and a track with no such transceiver is added (both renegotiated).
+   */
+  mediaOpened(): void {
+    if (this.#closed || !this.#mediaWait) return;
+    this.#mediaWait = false;
+    const stream = this.#init.localStream();
+    const waiting = [...this.#awaiting];
+    this.#awaiting.clear();
+    this.#tracksAdded = true;
+    for (const track of stream?.getTracks() ?? []) {
+      const i = waiting.findIndex((t) => t.receiver.track.kind === track.kind);
+      if (i < 0) {
+        this.#pc.addTrack(track, stream as MediaStream);
+        continue;
+      }
+      const [transceiver] = waiting.splice(i, 1);
+      void transceiver!.sender.replaceTrack(track).catch(() => {}); // closed meanwhile
+    }
+    for (const transceiver of waiting) transceiver.direction = 'recvonly';
+    this.#addExtraTracks();
+  }
+
   /** Sets what we know of this member (a name from a signal, or mic/camera state); true when something changed. */
   update(info: Partial<Pick<RemotePeer, 'name' | 'audioEnabled' | 'videoEnabled'>>): boolean {
     let changed = false;
@@ -341,14 +377,34 @@ export class Peer implements RemotePeer {
   }
 
   #addLocalTracks(): void {
-    if (this.#tracksAdded) return;
+    if (this.#tracksAdded || this.#mediaWait) return;
+    const stream = this.#init.localStream();
+    const pending = stream === null ? this.#init.pendingStream() : null;
+    if (pending && !this.#init.initiator) return this.#promiseTracks(pending);
     this.#tracksAdded = true;
-    const stream = this.#init.localStream;
     if (this.#init.initiator) addOfferTracks(this.#pc, stream);
     // Answering: each track takes a free transceiver of its kind from the
     // offer; one beyond those makes a new one, negotiated afterwards.
     else for (const track of stream?.getTracks() ?? []) this.#pc.addTrack(track, stream as MediaStream);
     this.#addExtraTracks();
+  }
+
+  /**
+   * Answering while our camera is still opening: each audio and video
+   * transceiver of their offer is set to send as well, in the stream our
+   * tracks will be in, with no track yet. Their media reaches us without
+   * waiting for our camera; ours follows once it is open.
+   */
+  #promiseTracks(pending: MediaStream): void {
+    this.#mediaWait = true;
+    for (const transceiver of this.#pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind;
+      if ((kind !== 'audio' && kind !== 'video') || transceiver.sender.track !== null || transceiver.direction !== 'recvonly') continue;
+      if ([...this.#awaiting].some((t) => t.receiver.track.kind === kind)) continue; // one of each, as addTrack would take
+      transceiver.direction = 'sendrecv';
+      transceiver.sender.setStreams(pending);
+      this.#awaiting.add(transceiver);
+    }
   }
 
   #addExtraTracks(): void {

@@ -9,10 +9,24 @@ import { demoAndBrowserForFile } from './browser.js';
 
 const shared = demoAndBrowserForFile();
 
-async function headlessMember(name: string, channel = 12): Promise<Page> {
+async function headlessMember(name: string, channel = 12, { holdCamera = false } = {}): Promise<Page> {
   const context = await shared.browser.newContext();
   // tsx compiles functions sent to the page with esbuild's keepNames (see shared.browser.ts openMember).
   await context.addInitScript('globalThis.__name ??= (fn) => fn');
+  // A camera that opens only when the test says (window.openCamera(true)), or is refused (false).
+  if (holdCamera) {
+    await context.addInitScript(() => {
+      const devices = navigator.mediaDevices;
+      const real = devices.getUserMedia.bind(devices);
+      let decide: (ok: boolean) => void = () => {};
+      const decided = new Promise<boolean>((resolve) => (decide = resolve));
+      Object.assign(window, { openCamera: (ok: boolean) => decide(ok) });
+      devices.getUserMedia = async (constraints) => {
+        if (!(await decided)) throw new DOMException('the test refused the camera', 'NotAllowedError');
+        return real(constraints);
+      };
+    });
+  }
   // Counts (and keeps) the RTCPeerConnections the page creates, and when each member joined.
   await context.addInitScript(() => {
     const Native = RTCPeerConnection;
@@ -38,7 +52,7 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
   });
   const page = await context.newPage();
   await page.goto(`${shared.demo.url}dist/`).catch(() => undefined); // any same-origin page will do
-  await page.evaluate(async ({ name, channel, relayUrl }) => {
+  await page.evaluate(async ({ name, channel, relayUrl, holdCamera }) => {
     const { createMeeting } = await import('/dist/core/index.js' as string);
     const { websocketRelay } = await import('/dist/adapters/websocket/index.js' as string);
     const meeting = createMeeting({ channel, password: 'headless', name, relay: websocketRelay({ url: relayUrl }) });
@@ -51,8 +65,10 @@ async function headlessMember(name: string, channel = 12): Promise<Page> {
       pcsAtJoin[e.peer?.name ?? ''] = (window as unknown as { pcs: number }).pcs;
     });
     Object.assign(window, { meeting, log, pcsAtJoin });
-    await meeting.join();
-  }, { name, channel, relayUrl: `${shared.demo.url.replace('http', 'ws')}relay/[TOPIC]` });
+    // join() resolves once the camera is open: a held one is not waited for here.
+    const joining = meeting.join();
+    if (!holdCamera) await joining;
+  }, { name, channel, relayUrl: `${shared.demo.url.replace('http', 'ws')}relay/[TOPIC]`, holdCamera });
   return page;
 }
 
@@ -135,7 +151,72 @@ test('a member who has been in a while answers a newcomer with the offer it prep
   assert.ok((cyTimes!['firstTrack'] as number) >= (cyTimes!['heard'] as number), `a track after their offer came: ${JSON.stringify(timings)}`);
   // Our answer leaves once ICE has gathered, while ICE already checks the paths their offer named.
   assert.ok(typeof cyTimes!['localDescription'] === 'number' && cyTimes!['localDescription'] >= (cyTimes!['remoteDescription'] as number), `our answer after their offer: ${JSON.stringify(timings)}`);
-  // The camera opens while the keys are derived and the relay dialled; our answer waits for it (it carries our tracks).
-  assert.ok(typeof timings['mediaOpen'] === 'number' && timings['mediaOpen'] <= (cyTimes!['localDescription'] as number), `camera open before our answer: ${JSON.stringify(timings)}`);
+  // The camera opens while the keys are derived and the relay dialled; our answer need not wait for it (the tests below).
+  assert.ok(typeof timings['mediaOpen'] === 'number', `camera opened: ${JSON.stringify(timings)}`);
   await Promise.all([cy, di].map((p) => p.evaluate(() => (window as unknown as Win).meeting.leave())));
+});
+
+/** Whether `viewer` decodes video from `from` and hears audio from them. */
+async function mediaFrom(viewer: Page, from: string): Promise<{ frames: number; audio: number }> {
+  return viewer.evaluate(async (from) => {
+    const { meeting } = window as unknown as { meeting: { peers: Map<string, { name: string }>; getPeerStats(id: string): Promise<{ framesDecoded: number; audioPacketsReceived: number }> } };
+    for (const [id, peer] of meeting.peers) {
+      if (peer.name !== from) continue;
+      const stats = await meeting.getPeerStats(id);
+      return { frames: stats.framesDecoded, audio: stats.audioPacketsReceived };
+    }
+    return { frames: 0, audio: 0 };
+  }, from);
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const stateOf = (page: Page) => page.evaluate(() => (window as unknown as { meeting: { state: string } }).meeting.state);
+const mediaOpenAt = (page: Page) => page.evaluate(() => (window as unknown as { meeting: { timings: { mediaOpen?: number } } }).meeting.timings.mediaOpen);
+
+test('a newcomer whose camera is still opening sees and hears the others at once; its own media follows on the same connection', { timeout: 90_000 }, async () => {
+  const eve = await headlessMember('Eve', 14);
+  const fay = await headlessMember('Fay', 14, { holdCamera: true });
+  await until('Fay to decode Eve while her camera is still opening', async () => {
+    const m = await mediaFrom(fay, 'Eve');
+    return m.frames > 0 && m.audio > 0;
+  });
+  assert.equal(await mediaOpenAt(fay), undefined, 'Fay\'s camera is not open yet');
+  assert.equal(await stateOf(fay), 'connecting', 'joined only once the camera is open');
+  // Eve applied one answer from Fay, which said Fay would send on both of Eve's transceivers.
+  const answer = () => eve.evaluate(() => (window as unknown as Win).made.find((pc) => pc.remoteDescription?.type === 'answer')?.remoteDescription?.sdp ?? '');
+  const first = await answer();
+  assert.equal(first.match(/^a=sendrecv/gm)?.length, 2, `audio and video both ways: ${first}`);
+
+  await fay.evaluate(() => (window as unknown as { openCamera(ok: boolean): void }).openCamera(true));
+  await until('Eve to decode and hear Fay once her camera is open', async () => {
+    const m = await mediaFrom(eve, 'Fay');
+    return m.frames > 10 && m.audio > 10;
+  });
+  assert.equal(await stateOf(fay), 'joined');
+  assert.equal(await answer(), first, 'the tracks went on the transceivers the answer set up: nothing renegotiated');
+  await Promise.all([eve, fay].map((p) => p.evaluate(() => (window as unknown as Win).meeting.leave())));
+});
+
+test('a newcomer whose camera is refused after it answered still sees the others, and stops offering to send', { timeout: 90_000 }, async () => {
+  const gil = await headlessMember('Gil', 15);
+  const hal = await headlessMember('Hal', 15, { holdCamera: true });
+  await until('Hal to decode Gil while his camera is still opening', async () => (await mediaFrom(hal, 'Gil')).frames > 0);
+  await hal.evaluate(() => (window as unknown as { openCamera(ok: boolean): void }).openCamera(false));
+  await until('Hal to join to watch and listen', async () => (await stateOf(hal)) === 'joined');
+  // Renegotiated over the control channel: Gil's side of the link now only sends.
+  await until('Gil to see Hal sends nothing', () => gil.evaluate(() => {
+    const pc = (window as unknown as Win).made.find((p) => p.remoteDescription?.type === 'answer' || p.remoteDescription?.type === 'offer');
+    const directions = pc?.getTransceivers().map((t) => t.currentDirection) ?? [];
+    return directions.length === 2 && directions.every((d) => d === 'sendonly');
+  }));
+  const before = (await mediaFrom(hal, 'Gil')).frames;
+  await until('Hal to go on decoding Gil', async () => (await mediaFrom(hal, 'Gil')).frames > before + 10);
+  await Promise.all([gil, hal].map((p) => p.evaluate(() => (window as unknown as Win).meeting.leave())));
 });
