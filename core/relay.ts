@@ -41,8 +41,9 @@ export interface RelayAdapter {
    * Optional: dial ahead while the person is still in the form, so that the
    * next `connect()` finds its connection made. Called first without a
    * target (the keys are being derived: MQTT dials the broker), then with
-   * the target once they are (a relay whose connection is per topic, like
-   * ours over WebSocket, opens it then). A connection no `connect()` takes
+   * the target once they are (MQTT subscribes to it then; a relay whose
+   * connection is per topic, like ours over WebSocket, opens it then). A
+   * connection no `connect()` takes
    * soon is closed again. Never throws; a failure here is met again, and
    * reported, by `connect()`.
    */

@@ -11,10 +11,14 @@ export type { MqttRelayOptions } from './options.js';
 
 /**
  * A relay adapter for an existing MQTT broker, spoken to over WebSockets with mqtt.js.
- * `warm()` makes the WebSocket and MQTT CONNECT ahead (no topic yet, so no
- * subscription): the next `connect()` only subscribes. A broker's WebSocket
- * handshake and CONNACK can take a while (Debian's Mosquitto 2.0: ~200 ms
- * on loopback), and a person pausing in the form is time to spend on it.
+ * `warm()` makes the WebSocket and MQTT CONNECT ahead; `warm(target)`, once
+ * the topic is known, subscribes there too (and sends the probe). The next
+ * `connect()` to that topic takes the connection as it is, and is open as
+ * soon as the broker has acknowledged both. A broker's WebSocket handshake
+ * and CONNACK can take a while (Debian's Mosquitto 2.0: ~200 ms on
+ * loopback), its SUBACK and PUBACK ~100 ms more, and a person pausing in the
+ * form is time to spend on them. What arrives on the topic before
+ * `connect()` is dropped: we are not in the meeting yet.
  */
 export function mqttRelay(options: MqttRelayOptions): RelayAdapter {
   const settings = readOptions(options);
@@ -32,12 +36,14 @@ export function mqttRelay(options: MqttRelayOptions): RelayAdapter {
       clearTimeout(expiry);
       return new ReconnectingConnection(new MqttAttempts(settings, settings.topicPrefix + topic, early), settings.reconnect, handlers);
     },
-    warm(): void {
+    warm(target?: RelayTarget): void {
       clearTimeout(expiry);
       if (settings.warmMs === 0) return;
       if (warm === null || warm.closed) warm = dialEarly(settings, settings.clientId ?? randomClientId(), settings.protocolVersion);
       const early = warm;
       if (early === null) return;
+      const topic = target?.topic;
+      if (typeof topic === 'string' && topic !== '' && !/[+#\0]/.test(topic)) early.subscribeTo(settings.topicPrefix + topic);
       expiry = setTimeout(() => {
         if (warm !== early) return;
         warm = null;
@@ -56,6 +62,11 @@ interface Early {
   connected: boolean;
   closed: boolean;
   error: unknown;
+  /** The topic warm(target) subscribed to once connected (or will), and how that went, once it is under way. */
+  topic: string | null;
+  subscribed: Promise<Subscribed> | null;
+  /** Subscribes to `topic` (now, or once connected), leaving an earlier one. */
+  subscribeTo(topic: string): void;
   /** Our listeners off (the adopting attempt has its own). */
   detach(): void;
   /** Listeners off and the client ended: not taken. */
@@ -98,8 +109,20 @@ function dialEarly(settings: Settings, clientId: string, version: 4 | 5): Early 
   } catch {
     return null;
   }
+  const start = (): void => {
+    if (early.topic !== null && early.subscribed === null) early.subscribed = subscribeAndProbe(client, early.topic, version, settings.qos);
+  };
   const early: Early = {
     client, clientId, version, connack: null, connected: false, closed: false, error: undefined,
+    topic: null,
+    subscribed: null,
+    subscribeTo: (topic) => {
+      if (early.topic === topic) return;
+      if (early.topic !== null && early.subscribed !== null) client.unsubscribe(early.topic);
+      early.topic = topic;
+      early.subscribed = null;
+      if (early.connected) start();
+    },
     detach: ignore,
     release: () => {
       early.detach();
@@ -116,6 +139,7 @@ function dialEarly(settings: Settings, clientId: string, version: 4 | 5): Early 
   };
   const onConnect = (): void => {
     early.connected = true;
+    start();
   };
   const onError = (error: unknown): void => {
     early.error = error;
@@ -285,7 +309,11 @@ class MqttAttempts implements Transport<Dialled> {
     if (early) {
       // Ours listen now; the warm client's own go (after, so 'error' is never without a listener).
       early.detach();
-      if (early.connected) this.#subscribe(dialled);
+      // Subscribed ahead to this topic: open once that is acknowledged. Another topic is left.
+      const ahead = early.topic === this.topic ? early.subscribed : null;
+      if (early.topic !== null && early.topic !== this.topic && early.subscribed !== null) client.unsubscribe(early.topic);
+      if (ahead) this.#subscribe(dialled, ahead);
+      else if (early.connected) this.#subscribe(dialled);
       return dialled;
     }
     try {
@@ -299,37 +327,18 @@ class MqttAttempts implements Transport<Dialled> {
   }
 
   /**
-   * After CONNACK: subscribe, and publish an empty probe with QoS 1 to the
-   * same topic. 'open' waits for both acknowledgements: the SUBACK means
-   * nothing published after 'open' is missed; the PUBACK means the broker
-   * takes our messages (an MQTT 5 broker says so in its reason code; Mosquitto
-   * grants any subscription and applies its ACL only when delivering, so the
-   * probe is how a topic outside the ACL shows up). Members drop empty payloads.
+   * After CONNACK: subscribe and probe (subscribeAndProbe), or take what
+   * warm(target) started; 'open' once both are acknowledged.
    */
-  #subscribe(dialled: Dialled): void {
-    const { client, version, attempt } = dialled;
-    let pending = 2;
-    const done = (): void => {
-      pending -= 1;
-      if (pending > 0 || !attempt.current) return;
+  #subscribe(dialled: Dialled, subscribed = subscribeAndProbe(dialled.client, this.topic, dialled.version, this.settings.qos)): void {
+    const { attempt } = dialled;
+    void subscribed.then((result) => {
+      // Lost (the connection dropped): 'close' follows and decides.
+      if (!attempt.current || result.kind === 'lost') return;
+      if (result.kind === 'refused') return attempt.ended({ kind: 'fatal', error: result.error });
       clearTimeout(dialled.timer);
       dialled.timer = undefined;
       attempt.opened();
-    };
-    const qos = this.settings.qos;
-    // No Local (MQTT 5 §3.8.3.1): the broker does not send us our own messages. 3.1.1 has no such flag.
-    const subscription = version === 5 ? { qos, nl: true, rap: false, rh: 0 as const } : { qos };
-    client.subscribe(this.topic, subscription, (_error, _granted, packet) => {
-      // Without a SUBACK (the connection dropped) 'close' follows and decides.
-      if (!attempt.current || packet === undefined) return;
-      const code = (packet.granted as unknown[]).find((c): c is number => typeof c === 'number' && c >= 0x80);
-      if (code !== undefined) return attempt.ended({ kind: 'fatal', error: refused(subackVerdict(code)) });
-      done();
-    });
-    client.publish(this.topic, '', { qos: 1, retain: false }, (error) => {
-      if (!attempt.current) return;
-      if (error === undefined || error === null) return done();
-      acked(attempt, error);
     });
   }
 
@@ -355,6 +364,41 @@ class MqttAttempts implements Transport<Dialled> {
     const message = verdict?.message ?? `cannot reach the MQTT broker${summary(error)}`;
     return { kind: 'unreachable', error: new SecureMeetingError('unreachable', message, { cause: error }) };
   }
+}
+
+/** How subscribing and probing went: both acknowledged, refused in the broker's words, or the connection dropped first. */
+type Subscribed = { kind: 'ok' } | { kind: 'refused'; error: SecureMeetingError } | { kind: 'lost' };
+
+/**
+ * Subscribes to `topic` and publishes an empty probe with QoS 1 to it. 'ok'
+ * needs both acknowledgements: the SUBACK means nothing published after it
+ * is missed; the PUBACK means the broker takes our messages (an MQTT 5
+ * broker says so in its reason code; Mosquitto grants any subscription and
+ * applies its ACL only when delivering, so the probe is how a topic outside
+ * the ACL shows up). Members drop empty payloads.
+ */
+function subscribeAndProbe(client: MqttClient, topic: string, version: 4 | 5, qos: 0 | 1): Promise<Subscribed> {
+  return new Promise((resolve) => {
+    let pending = 2;
+    const done = (): void => {
+      pending -= 1;
+      if (pending === 0) resolve({ kind: 'ok' });
+    };
+    // No Local (MQTT 5 §3.8.3.1): the broker does not send us our own messages. 3.1.1 has no such flag.
+    const subscription = version === 5 ? { qos, nl: true, rap: false, rh: 0 as const } : { qos };
+    client.subscribe(topic, subscription, (_error, _granted, packet) => {
+      if (packet === undefined) return resolve({ kind: 'lost' });
+      const code = (packet.granted as unknown[]).find((c): c is number => typeof c === 'number' && c >= 0x80);
+      if (code !== undefined) return resolve({ kind: 'refused', error: refused(subackVerdict(code)) });
+      done();
+    });
+    client.publish(topic, '', { qos: 1, retain: false }, (error) => {
+      if (error === undefined || error === null) return done();
+      const code = (error as { code?: unknown }).code;
+      // Other errors ("Connection closed") come with a dropped connection, which 'close' handles.
+      resolve(typeof code === 'number' && code >= 0x80 ? { kind: 'refused', error: refused(pubackVerdict(code)) } : { kind: 'lost' });
+    });
+  });
 }
 
 /** The broker's answer to a QoS 1 publish. Only an MQTT 5 PUBACK can say no; 3.1.1 brokers drop silently. */

@@ -82,6 +82,38 @@ describe('mqtt: warm() dials ahead of the topic', () => {
     }
   });
 
+  test('warm(target) subscribes ahead: connect() to that topic opens without subscribing again; another topic is left', { timeout: 30_000 }, async () => {
+    const broker = await startMosquitto();
+    try {
+      const [first, topic] = ['d'.repeat(32), 'e'.repeat(32)];
+      // Mosquitto's subscribe log: "<time>: <client id> <qos> <topic>"; unsubscribe: "<time>: <client id> <topic>".
+      const lines = (pattern: string) => broker.log().split('\n').filter((l) => new RegExp(pattern).test(l)).length;
+      const subscribed = (t: string) => lines(` sm[0-9a-f]+ \\d secure-meeting/v1/${t}$`);
+      const unsubscribed = (t: string) => lines(`: sm[0-9a-f]+ secure-meeting/v1/${t}$`);
+      const adapter = mqttRelay({ url: broker.url, reconnect });
+      adapter.warm!(); // keys still being derived: connected, on no topic
+      await until(() => connected(broker.log()) === 1, 'the warm connection', 10_000);
+      adapter.warm!({ topic: first, channel: '1' });
+      await until(() => subscribed(first) === 1, 'the subscription ahead', 10_000);
+      adapter.warm!({ topic, channel: '1' }); // the password changed: the keys and topic too
+      await until(() => subscribed(topic) === 1 && unsubscribed(first) === 1, 'the old topic left for the new', 10_000);
+      const a = member(adapter, topic);
+      const b = member(mqttRelay({ url: broker.url, reconnect }), topic);
+      await until(() => a.conn.state === 'open' && b.conn.state === 'open', 'both open', 10_000);
+      await sleep(200);
+      assert.equal(subscribed(topic), 2, `a subscribed once, ahead; b once: ${broker.log()}`);
+      assert.equal(connected(broker.log()), 2, 'a on the warm connection; only b dialled');
+      assert.equal(a.conn.publish('hello from a'), true);
+      assert.equal(b.conn.publish('hello from b'), true);
+      await until(() => a.messages.length === 1 && b.messages.length === 1, 'delivery both ways', 10_000);
+      assert.deepEqual([a.messages, b.messages], [['hello from b'], ['hello from a']]);
+      a.conn.close();
+      b.conn.close();
+    } finally {
+      await broker.close();
+    }
+  });
+
   test('a warm connection no connect() takes is closed after warmMs; warmMs 0 dials nothing', { timeout: 30_000 }, async () => {
     const broker = await startMosquitto();
     try {

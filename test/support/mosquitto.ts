@@ -98,6 +98,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     'log_type warning',
     'log_type notice',
     'log_type information',
+    // "<client id> <qos> <topic>" for each subscription: the warm() tests count them.
+    'log_type subscribe',
+    'log_type unsubscribe',
     'per_listener_settings false',
     // Debian's 2.0.11 exits with "Unable to start any listening sockets" when only
     // websockets listeners are defined (fixed in 2.0.12), so a plain one comes first.
