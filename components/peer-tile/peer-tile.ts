@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, svg, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
+import { srOnly } from '../a11y.styles.js';
 import { corners } from '../corners.styles.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './peer-tile.styles.js';
@@ -96,7 +97,7 @@ export class PeerTileVerifyEvent extends Event {
  */
 @customElement('peer-tile')
 export class PeerTile extends LitElement {
-  static override styles = [theme, corners, styles];
+  static override styles = [theme, corners, srOnly, styles];
 
   /** The member's audio and video. */
   @property({ attribute: false }) stream: MediaStream | null = null;

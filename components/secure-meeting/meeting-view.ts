@@ -24,6 +24,7 @@ import { RemovalController, newPassphraseNotice } from '../features/removal.js';
 import { QualityController, uplinkWarning } from '../features/quality.js';
 import { removal } from '../../core/features/removal.js';
 import { WaitingRoomController, knockList, waitingRoomButton, waitingScreen } from '../features/waiting-room.js';
+import { AnnouncerController, announcements } from '../features/announcer.js';
 import { GridSizeController, participantsGrid } from './grid.js';
 import { spotlight } from './spotlight.js';
 import { ToolbarController, type ToolbarItem } from './toolbar.js';
@@ -63,6 +64,7 @@ export class MeetingView {
   private readonly removal: RemovalController;
   private readonly waitingRoom: WaitingRoomController;
   private readonly quality: QualityController;
+  private readonly announcer: AnnouncerController;
   private readonly toolbar: ToolbarController;
   private readonly gridSize: GridSizeController;
   /** Attached to each meeting while it lasts (MeetingController does it). */
@@ -86,6 +88,7 @@ export class MeetingView {
       (this.waitingRoom = new WaitingRoomController(host)),
       (this.quality = new QualityController(host)),
       (this.videoFit = new VideoFitController(host)),
+      (this.announcer = new AnnouncerController(host, () => this.chat.open)),
     ];
     // Remove on a member's row: the removal feature (a new room secret for everyone else).
     this.moderation.remove = (m, id) => m.feature(removal).remove(id);
@@ -126,6 +129,7 @@ export class MeetingView {
     const screens = this.screenShare.screens;
     return html`
       ${knockList(this.waitingRoom)}
+      ${announcements(this.announcer)}
       <div part="stage" class=${screens.length > 0 ? 'stage spotlit' : 'stage'}>
         ${screens.length > 0 ? spotlight(screens) : nothing}
         ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),

@@ -29,6 +29,7 @@ import {
 import { chunkFailed } from './lazy-adapters.js';
 import { MeetingController, type MeetingParts } from './meeting-controller.js';
 import type { MeetingView } from './meeting-view.js';
+import { srOnly } from '../a11y.styles.js';
 import { corners } from '../corners.styles.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
@@ -130,6 +131,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  * @csspart share-problem - Why sharing the screen failed.
  * @csspart stage - What the meeting shows: the grid, or the spotlight and the strip of tiles while a screen is shared.
  * @csspart spotlight - The screens being shared, large.
+ * @csspart announcer - The live region (visually hidden, polite) that tells screen readers who joined, left, raised or lowered a hand, and chat messages while the chat is closed.
  * @csspart screen-frame - One shared screen with its caption.
  * @csspart screen - A shared screen's `<video>`.
  * @csspart presenter - "Ada is presenting" (or "You are presenting") on a shared screen.
@@ -206,7 +208,7 @@ const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status
  */
 @customElement('secure-meeting')
 export class SecureMeeting extends LitElement {
-  static override styles = [theme, corners, styles, inviteStyles, qualityStyles];
+  static override styles = [theme, corners, srOnly, styles, inviteStyles, qualityStyles];
 
   /**
    * Where the relay is, read by the chosen adapter: for `ws` a URL template
