@@ -8,6 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { lendLoudMicrophone } from './audio.js';
@@ -73,6 +74,34 @@ describe('raise hand, participants and active speaker, end to end', () => {
       await eventually(`${name} to see Bertrand's hand lowered`, async () => (await tiles(page)).every((t) => !t.hand));
       await eventually(`${name}'s panel to show no hands`, async () => (await participantRows(page)).every((r) => !r.includes('Hand raised')));
     }
+  });
+
+  test('the whole meeting view, with chat and participants open, passes an axe check (shadow roots included)', { timeout: 60_000 }, async () => {
+    const carol = members.get('Carol')!;
+    const controls = carol.getByRole('group', { name: 'Meeting controls' });
+    await participantRows(carol); // opens the panel
+    const chat = controls.getByRole('button', { name: /^Chat/ });
+    if ((await chat.getAttribute('aria-expanded')) !== 'true') await chat.click();
+    await carol.getByRole('log', { name: 'Messages' }).waitFor({ timeout: 10_000 });
+    await carol.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+    const result = await carol.evaluate(async () => {
+      const { axe } = window as unknown as { axe: { run(ctx: unknown, o: object): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } };
+      // WCAG 2.1 A and AA; what a person meets, not best-practice advice.
+      const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      // That it sees into the shadow roots: a nameless button put in one is found.
+      const planted = document.createElement('button');
+      document.querySelector('secure-meeting')!.shadowRoot!.append(planted);
+      const seen = await axe.run(document, { runOnly: { type: 'rule', values: ['button-name'] } });
+      planted.remove();
+      return {
+        violations: r.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`),
+        passes: r.passes.length,
+        planted: seen.violations.map((v) => v.id),
+      };
+    });
+    assert.deepEqual(result.violations, []);
+    assert.ok(result.passes > 10, `axe checked the view (${result.passes} rules passed)`);
+    assert.deepEqual(result.planted, ['button-name'], 'axe finds a nameless button inside the shadow root');
   });
 
   test('the member whose microphone is loud becomes the active speaker on the others\' screens', { timeout: 60_000 }, async () => {
