@@ -75,6 +75,13 @@ export const SHRINK_HOLD_MS = 1500;
 export const TICK_MS = 1000;
 /** Checks in a row a connection must measure under the floor before it carries audio only. */
 export const AUTO_LOW_TICKS = 3;
+/**
+ * A connection measured under the floor counts as weak only while its
+ * estimate is also under this share of what we let it carry: the browser's
+ * estimate stays near the caps we set, so a connection a low budget holds
+ * to ~110 kbps measures about that, and is not weak for it.
+ */
+export const LIMITED_SHARE = 0.8;
 /** A connection that went audio only on its measurement tries video again after this long (its estimate cannot rise without it). */
 export const AUTO_RETRY_MS = 15_000;
 export const MIN_UPLINK_KBPS = 100;
@@ -157,6 +164,8 @@ export const videoFit = defineFeature({
     const senders = new WeakMap<RTCRtpSender, SenderState>();
     /** The audio-only word each member last had from us. */
     const told = new Map<string, boolean>();
+    /** Kbps we let each member's connection carry (audio and our video plans), as the last refresh set them. */
+    let allowed = new Map<string, number>();
     let timer: TimerId | undefined;
     let held: TimerId | undefined;
     // Senders' scale factors are relative to the capture size: worked out again when it changes.
@@ -185,6 +194,7 @@ export const videoFit = defineFeature({
       }
       const shares = shareBudget(targets.map((t) => t.claim), maxUplink);
       const starved = new Set<string>();
+      const carried = new Map<string, number>();
       targets.forEach((t, i) => {
         const kbps = shares[i]!.kbps;
         let plan = t.plan;
@@ -198,7 +208,9 @@ export const videoFit = defineFeature({
         }
         // What the budget cuts goes at once, or the sum would be over it meanwhile.
         apply(t.sender, plan, now, !cut);
+        carried.set(t.peer.id, (carried.get(t.peer.id) ?? AUDIO_KBPS) + (plan.active ? plan.maxBitrate / 1000 : 0));
       });
+      allowed = carried;
       for (const t of targets) {
         if (t.kind !== 'camera') continue;
         const off = starved.has(t.peer.id);
@@ -261,7 +273,8 @@ export const videoFit = defineFeature({
         let m = measured.get(peer.id);
         if (!m) measured.set(peer.id, (m = { kbps: 0, low: 0, starvedSince: null }));
         m.kbps = bps / 1000;
-        m.low = m.kbps < AUDIO_KBPS + VIDEO_FLOOR_KBPS ? m.low + 1 : 0;
+        const weak = m.kbps < AUDIO_KBPS + VIDEO_FLOOR_KBPS && m.kbps < LIMITED_SHARE * (allowed.get(peer.id) ?? Infinity);
+        m.low = weak ? m.low + 1 : 0;
         if (m.starvedSince === null && m.low >= AUTO_LOW_TICKS) m.starvedSince = now;
         else if (m.starvedSince !== null && now - m.starvedSince >= AUTO_RETRY_MS) [m.starvedSince, m.low] = [null, 0];
       }

@@ -87,8 +87,9 @@ test('with an upload budget the sum of A\'s video bitrates stays under it, and u
   });
   const [off, on] = starved![0] ? [b!, c!] : [c!, b!];
   const offName = starved![0] ? 'B' : 'C';
-  assert.equal((await a!.applied(offName))?.active, false);
-  assert.equal(await on.audioOnly('A'), false);
+  // The word goes out as A decides; A's sender stops once its setParameters has resolved.
+  await eventually(`A's sender to ${offName} to stop`, async () => (await a!.applied(offName))?.active === false);
+  assert.equal(await on.audioOnly('A'), false, 'the other member still gets video');
   await a!.setMaxUplinkKbps(null);
   await eventually('the budget lifted: video and word again', async () => !(await off.audioOnly('A')) && (await a!.applied(offName))?.active === true);
   for (const p of [a, b, c]) await p!.leave();

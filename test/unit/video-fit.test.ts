@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AUDIO_KBPS, bitrateFor, planFor, shareBudget, VIDEO_FLOOR_KBPS, type Claim, type View } from '../../core/media/encoding.js';
 import { HIDE_SETTLE_MS, SIZE_SETTLE_MS, ViewReporter } from '../../core/features/video-fit-view.js';
-import { AUTO_LOW_TICKS, AUTO_RETRY_MS, availableOutgoing, SHRINK_HOLD_MS, TICK_MS, VideoFitEvent, videoFit } from '../../core/features/video-fit.js';
+import { AUTO_LOW_TICKS, AUTO_RETRY_MS, availableOutgoing, LIMITED_SHARE, SHRINK_HOLD_MS, TICK_MS, VideoFitEvent, videoFit } from '../../core/features/video-fit.js';
 import { CAPTURE_SHRINK_MS, CaptureSizer, captureHeightFor } from '../../core/media/capture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { meet, type FakePeer, type Member } from '../support/feature-harness.js';
@@ -222,6 +222,39 @@ test('a connection measured under the floor carries audio only, and tries video 
   assert.ok(fit(b!).audioOnly.has(a.id));
   for (let t = 0; t < AUTO_RETRY_MS; t += TICK_MS) await tick();
   assert.equal(senders.get('B')!.sets.some((e, i, all) => i > 0 && e.active && !all[i - 1]!.active), true, 'video tried again');
+});
+
+test('a connection a low budget holds down is not taken for a weak one: its estimate near our cap keeps its video', { timeout: 3000 }, async () => {
+  // 150 kbps: two members' audio (80) leaves 70, one picture; the other member gets audio only.
+  const { clock, a, all: [, b, c], senders, fit } = meeting(['A', 'B', 'C'], { maxUplinkKbps: 150 });
+  fit(b!).show(a.id, 'camera', { width: 640, height: 360, visible: true, priority: true });
+  fit(c!).show(a.id, 'camera', { width: 640, height: 360, visible: true });
+  await flush();
+  assert.equal(last(senders.get('B'))?.active, true);
+  assert.equal(last(senders.get('C'))?.active, false, 'c is left under the floor by the budget');
+  const carried = AUDIO_KBPS + last(senders.get('B'))!.maxBitrate! / 1000;
+  // B's connection measures what we let it carry, a little under: below the floor, but ours is the limit.
+  let kbps = Math.ceil(LIMITED_SHARE * carried) + 1;
+  assert.ok(kbps < AUDIO_KBPS + VIDEO_FLOOR_KBPS, `${kbps} kbps is under the floor`);
+  const report = () => new Map([['T', { type: 'transport', id: 'T', selectedCandidatePairId: 'P' }], ['P', { type: 'candidate-pair', id: 'P', availableOutgoingBitrate: kbps * 1000 }]]);
+  const peer = a.peers.get(b!.id)!;
+  peer.rtp = { ...peer.rtp, stats: async () => report() as unknown as RTCStatsReport };
+  const tick = async () => {
+    clock.advance(TICK_MS);
+    await flush();
+    await flush();
+  };
+  for (let i = 0; i < 2 * AUTO_LOW_TICKS; i++) await tick();
+  clock.advance(SHRINK_HOLD_MS);
+  await flush();
+  assert.equal(last(senders.get('B'))?.active, true, 'b keeps its video');
+  assert.ok(!fit(b!).audioOnly.has(a.id));
+  // Well under what we let it carry: weak after all.
+  kbps = Math.floor(LIMITED_SHARE * carried) - 20;
+  for (let i = 0; i < AUTO_LOW_TICKS; i++) await tick();
+  clock.advance(SHRINK_HOLD_MS);
+  await flush();
+  assert.equal(last(senders.get('B'))?.active, false, 'now audio only');
 });
 
 test('videoFit false: everyone gets the full picture', { timeout: 2000 }, async () => {
