@@ -116,3 +116,15 @@ export const deepActive = (): Element | null => {
   while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
   return a;
 };
+
+/** A meeting of one in a box of that size, joined. */
+export async function meetingIn(width: number, height: number): Promise<SecureMeeting> {
+  const box = await fixture<HTMLDivElement>(html`<div style="width:${width}px;height:${height}px">
+    <secure-meeting style="height:100%" .relayAdapter=${aloneRelay}></secure-meeting></div>`);
+  const el = box.querySelector('secure-meeting')!;
+  const joined = once(el, 'meeting-join');
+  await submitGate(el, { channel: '21', password: 'a long enough password', name: 'Ada' });
+  await joined;
+  await el.updateComplete;
+  return el;
+}

@@ -1,8 +1,7 @@
-import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
 import '../../components/index.js';
-import { aloneRelay, deepActive, joinThrough, MemoryRelay, once, submitGate } from './helpers.js';
+import { deepActive, joinThrough, meetingIn, MemoryRelay } from './helpers.js';
 
 /** Presses Tab from the start of the page until every one of `controls` had focus (40 presses at most): those never reached, and those focused without a ring. */
 async function tabThrough(controls: HTMLButtonElement[]): Promise<{ missed: string[]; unringed: string[] }> {
@@ -23,13 +22,7 @@ async function tabThrough(controls: HTMLButtonElement[]): Promise<{ missed: stri
 describe('<secure-meeting>: keyboard', () => {
   it('Tab reaches every control of the meeting view, each with a visible focus ring', async function () {
     this.timeout(40_000);
-    const box = await fixture<HTMLDivElement>(html`<div style="width:1100px;height:700px">
-      <secure-meeting style="height:100%" .relayAdapter=${aloneRelay}></secure-meeting></div>`);
-    const el = box.querySelector('secure-meeting') as SecureMeeting;
-    const joined = once(el, 'meeting-join');
-    await submitGate(el, { channel: '23', password: 'a long enough password', name: 'Ada' });
-    await joined;
-    await el.updateComplete;
+    const el = await meetingIn(1100, 700);
     const controls = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~=toolbar] button')].filter((b) => !b.disabled && b.offsetParent !== null);
     expect(controls.length).to.be.above(5, 'the toolbar has its controls');
     const { missed, unringed } = await tabThrough(controls);

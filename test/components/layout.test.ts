@@ -1,19 +1,7 @@
-import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
 import '../../components/index.js';
-import { aloneRelay, inShadow, once, submitGate } from './helpers.js';
-
-/** A meeting of one in a box of that size, joined. */
-async function meetingIn(width: number, height: number): Promise<SecureMeeting> {
-  const box = await fixture<HTMLDivElement>(html`<div style="width:${width}px;height:${height}px">
-    <secure-meeting style="height:100%" .relayAdapter=${aloneRelay}></secure-meeting></div>`);
-  const el = box.querySelector('secure-meeting')!;
-  const joined = once(el, 'meeting-join');
-  await submitGate(el, { channel: '21', password: 'a long enough password', name: 'Ada' });
-  await joined;
-  await el.updateComplete;
-  return el;
-}
+import { inShadow, meetingIn } from './helpers.js';
 
 const active = (el: SecureMeeting) => el.shadowRoot!.activeElement;
 const key = (target: Element, k: string) => target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, composed: true }));
