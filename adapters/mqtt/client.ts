@@ -1,11 +1,12 @@
 import mqtt from 'mqtt';
-import type { IClientOptions, MqttClient, Packet } from 'mqtt';
+import type { MqttClient, Packet } from 'mqtt';
 import { SecureMeetingError, invalidOption } from '../../core/errors.js';
 import { ReconnectingConnection, type Attempt, type Ending, type Transport } from '../reconnecting.js';
 import type { RelayAdapter, RelayConnection, RelayHandlers, RelayTarget } from '../../core/relay.js';
-import { connackVerdict, disconnectVerdict, pubackVerdict, subackVerdict, type Verdict } from './reasons.js';
+import { connackVerdict, disconnectVerdict, pubackVerdict, type Verdict } from './reasons.js';
 import { readOptions, type MqttRelayOptions, type Settings } from './options.js';
 import { SentPayloads } from './sent.js';
+import { clientOptions, dialEarly, ignore, listen, randomClientId, refused, subscribeAndProbe, type Early } from './dial.js';
 
 export type { MqttRelayOptions } from './options.js';
 
@@ -53,117 +54,6 @@ export function mqttRelay(options: MqttRelayOptions): RelayAdapter {
   };
 }
 
-/** A client dialled by warm(), not on a topic yet, and what it has seen so far. */
-interface Early {
-  readonly client: MqttClient;
-  readonly clientId: string;
-  readonly version: 4 | 5;
-  connack: number | null;
-  connected: boolean;
-  closed: boolean;
-  error: unknown;
-  /** The topic warm(target) subscribed to once connected (or will), and how that went, once it is under way. */
-  topic: string | null;
-  subscribed: Promise<Subscribed> | null;
-  /** Subscribes to `topic` (now, or once connected), leaving an earlier one. */
-  subscribeTo(topic: string): void;
-  /** Our listeners off (the adopting attempt has its own). */
-  detach(): void;
-  /** Listeners off and the client ended: not taken. */
-  release(): void;
-}
-
-function clientOptions(settings: Settings, clientId: string, version: 4 | 5): IClientOptions {
-  const options: IClientOptions = {
-    protocolVersion: version,
-    clientId,
-    keepalive: settings.keepalive,
-    // Clean session (§3.1.2.4): nothing is stored for us between connections.
-    clean: true,
-    // Our backoff with jitter replaces mqtt.js's fixed-period reconnect; each attempt is a fresh client.
-    reconnectPeriod: 0,
-    connectTimeout: settings.connectTimeoutMs,
-    resubscribe: false,
-    queueQoSZero: false,
-    manualConnect: true,
-  };
-  if (settings.username !== undefined) options.username = settings.username;
-  if (settings.password !== undefined) options.password = settings.password;
-  return options;
-}
-
-/** Adds the listeners; the function returned takes them off again. */
-function listen(client: MqttClient, listeners: Record<string, (...args: never[]) => void>): () => void {
-  const entries = Object.entries(listeners) as [string, (...args: unknown[]) => void][];
-  for (const [event, fn] of entries) client.on(event as 'close', fn);
-  return () => {
-    for (const [event, fn] of entries) client.off(event as 'close', fn);
-  };
-}
-
-/** Dials ahead; null when the client cannot even be made (a bad URL, a CSP block): connect() meets that again and reports it. */
-function dialEarly(settings: Settings, clientId: string, version: 4 | 5): Early | null {
-  let client: MqttClient;
-  try {
-    client = mqtt.connect(settings.url, clientOptions(settings, clientId, version));
-  } catch {
-    return null;
-  }
-  const start = (): void => {
-    if (early.topic !== null && early.subscribed === null) early.subscribed = subscribeAndProbe(client, early.topic, version, settings.qos);
-  };
-  const early: Early = {
-    client, clientId, version, connack: null, connected: false, closed: false, error: undefined,
-    topic: null,
-    subscribed: null,
-    subscribeTo: (topic) => {
-      if (early.topic === topic) return;
-      if (early.topic !== null && early.subscribed !== null) client.unsubscribe(early.topic);
-      early.topic = topic;
-      early.subscribed = null;
-      if (early.connected) start();
-    },
-    detach: ignore,
-    release: () => {
-      early.detach();
-      client.on('error', ignore);
-      try {
-        client.end(true);
-      } catch {
-        // Already torn down.
-      }
-    },
-  };
-  const onPacket = (packet: Packet): void => {
-    if (packet.cmd === 'connack') early.connack = (version === 5 ? packet.reasonCode : packet.returnCode) ?? 0;
-  };
-  const onConnect = (): void => {
-    early.connected = true;
-    start();
-  };
-  const onError = (error: unknown): void => {
-    early.error = error;
-  };
-  const onClose = (): void => {
-    early.closed = true;
-  };
-  early.detach = listen(client, { packetreceive: onPacket, connect: onConnect, error: onError, close: onClose });
-  try {
-    client.connect();
-  } catch {
-    early.release();
-    return null;
-  }
-  return early;
-}
-
-/** `sm` + 20 hex digits: 22 characters of [0-9a-z], inside what MQTT 3.1.1 §3.1.3.1 obliges every broker to accept. */
-function randomClientId(): string {
-  const bytes = new Uint8Array(10);
-  globalThis.crypto.getRandomValues(bytes);
-  return 'sm' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** The broker's words for a transport failure, one line, for the 'unreachable' message. */
 function summary(error: unknown): string {
   const message = error instanceof Error ? error.message : '';
@@ -171,11 +61,7 @@ function summary(error: unknown): string {
   return line === '' ? '' : ` (${line})`;
 }
 
-const ignore = (): void => {};
 const utf8 = new TextDecoder();
-
-const refused = (verdict: Verdict, cause?: unknown): SecureMeetingError =>
-  new SecureMeetingError(verdict.code, verdict.message, cause === undefined ? undefined : { cause });
 
 /** One attempt: one mqtt.js client, one socket, and what it has seen so far. */
 interface Dialled {
@@ -364,41 +250,6 @@ class MqttAttempts implements Transport<Dialled> {
     const message = verdict?.message ?? `cannot reach the MQTT broker${summary(error)}`;
     return { kind: 'unreachable', error: new SecureMeetingError('unreachable', message, { cause: error }) };
   }
-}
-
-/** How subscribing and probing went: both acknowledged, refused in the broker's words, or the connection dropped first. */
-type Subscribed = { kind: 'ok' } | { kind: 'refused'; error: SecureMeetingError } | { kind: 'lost' };
-
-/**
- * Subscribes to `topic` and publishes an empty probe with QoS 1 to it. 'ok'
- * needs both acknowledgements: the SUBACK means nothing published after it
- * is missed; the PUBACK means the broker takes our messages (an MQTT 5
- * broker says so in its reason code; Mosquitto grants any subscription and
- * applies its ACL only when delivering, so the probe is how a topic outside
- * the ACL shows up). Members drop empty payloads.
- */
-function subscribeAndProbe(client: MqttClient, topic: string, version: 4 | 5, qos: 0 | 1): Promise<Subscribed> {
-  return new Promise((resolve) => {
-    let pending = 2;
-    const done = (): void => {
-      pending -= 1;
-      if (pending === 0) resolve({ kind: 'ok' });
-    };
-    // No Local (MQTT 5 §3.8.3.1): the broker does not send us our own messages. 3.1.1 has no such flag.
-    const subscription = version === 5 ? { qos, nl: true, rap: false, rh: 0 as const } : { qos };
-    client.subscribe(topic, subscription, (_error, _granted, packet) => {
-      if (packet === undefined) return resolve({ kind: 'lost' });
-      const code = (packet.granted as unknown[]).find((c): c is number => typeof c === 'number' && c >= 0x80);
-      if (code !== undefined) return resolve({ kind: 'refused', error: refused(subackVerdict(code)) });
-      done();
-    });
-    client.publish(topic, '', { qos: 1, retain: false }, (error) => {
-      if (error === undefined || error === null) return done();
-      const code = (error as { code?: unknown }).code;
-      // Other errors ("Connection closed") come with a dropped connection, which 'close' handles.
-      resolve(typeof code === 'number' && code >= 0x80 ? { kind: 'refused', error: refused(pubackVerdict(code)) } : { kind: 'lost' });
-    });
-  });
 }
 
 /** The broker's answer to a QoS 1 publish. Only an MQTT 5 PUBACK can say no; 3.1.1 brokers drop silently. */
