@@ -46,6 +46,7 @@ export default [
       'components/index': 'components/index.ts',
       'adapters/websocket/index': 'adapters/websocket/index.ts',
       'adapters/websocket/server': 'adapters/websocket/server.ts',
+      'adapters/websocket/cluster': 'adapters/websocket/cluster.ts',
       'adapters/mqtt/index': 'adapters/mqtt/index.ts',
       'adapters/socketio/index': 'adapters/socketio/index.ts',
       'adapters/socketio/server': 'adapters/socketio/server.ts',

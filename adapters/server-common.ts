@@ -68,18 +68,32 @@ export interface RelayStats {
   bufferedBytes: number;
   /** Connections held, refused ones still closing included (what the connection caps count). */
   sockets: number;
+  /** Members taking part now, on this instance. */
+  members: number;
+  /** Topics with at least one member on this instance. */
+  topics: number;
+  /**
+   * Frames (and their payload bytes) received from this instance's members
+   * (`in`) and the copies of them handed to other members (`out`; on a
+   * cluster, only the copies this instance sends).
+   */
+  frames: { in: number; out: number };
+  bytes: { in: number; out: number };
   /** Members dropped for not reading (`slow`) or for missing a heartbeat. */
   dropped: { slow: number; heartbeat: number };
-  refused: { perAddress: number; total: number; badTopic: number; unauthorized: number; topicFull: number };
+  /** By reason; `unavailable`: the cluster could not be asked. */
+  refused: { perAddress: number; total: number; badTopic: number; unauthorized: number; topicFull: number; unavailable: number };
   /** Pongs that answered no outstanding ping, ignored. */
   ignoredPongs: number;
 }
 
 /** Fresh counters for RelayStats. */
-export function counters(): Omit<RelayStats, 'bufferedBytes' | 'sockets'> {
+export function counters(): Omit<RelayStats, 'bufferedBytes' | 'sockets' | 'members' | 'topics'> {
   return {
+    frames: { in: 0, out: 0 },
+    bytes: { in: 0, out: 0 },
     dropped: { slow: 0, heartbeat: 0 },
-    refused: { perAddress: 0, total: 0, badTopic: 0, unauthorized: 0, topicFull: 0 },
+    refused: { perAddress: 0, total: 0, badTopic: 0, unauthorized: 0, topicFull: 0, unavailable: 0 },
     ignoredPongs: 0,
   };
 }

@@ -160,6 +160,7 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
       remote = await remoteMembers(topic);
     } catch {
       // A cluster node did not answer in time: better a retry than a room over its cap.
+      stats.refused.unavailable += 1;
       return next(refusal('unavailable', 'cannot count the members of the topic'));
     }
     if (closed) return next(refusal('unavailable', 'relay closed'));
@@ -224,9 +225,15 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
       const data = args[0];
       if (event !== MESSAGE_EVENT || typeof data !== 'string') return;
       // UTF-8 never takes fewer bytes than UTF-16 code units, so the length is a cheap first test.
-      if (data.length > o.maxPayload || Buffer.byteLength(data, 'utf8') > o.maxPayload) {
-        return kick('too-big', 'message too big');
-      }
+      if (data.length > o.maxPayload) return kick('too-big', 'message too big');
+      const bytes = Buffer.byteLength(data, 'utf8');
+      if (bytes > o.maxPayload) return kick('too-big', 'message too big');
+      stats.frames.in += 1;
+      stats.bytes.in += bytes;
+      // The copies this instance sends; those for other instances are counted there.
+      const copies = Math.max(0, (nsp.adapter.rooms.get(room(topic))?.size ?? 1) - 1);
+      stats.frames.out += copies;
+      stats.bytes.out += copies * bytes;
       socket.to(room(topic)).emit(MESSAGE_EVENT, data);
     });
   }
@@ -266,7 +273,19 @@ export function createSocketIoRelay(options: SocketIoRelayServerOptions = {}): S
       let bufferedBytes = 0;
       for (const backlog of backlogs) bufferedBytes += backlog();
       const sockets = ownsIo ? connections.total : members.total;
-      return { ...stats, bufferedBytes, sockets, dropped: { ...stats.dropped }, refused: { ...stats.refused } };
+      let topics = 0;
+      for (const name of nsp.adapter.rooms.keys()) if (name.startsWith(ROOM_PREFIX)) topics += 1;
+      return {
+        ...stats,
+        bufferedBytes,
+        sockets,
+        members: this.connections(),
+        topics,
+        frames: { ...stats.frames },
+        bytes: { ...stats.bytes },
+        dropped: { ...stats.dropped },
+        refused: { ...stats.refused },
+      };
     },
     close(): Promise<void> {
       closing ??= (async () => {

@@ -1,24 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { invalidOption, PREFIX } from '../../core/errors.js';
-import {
-  checkObject,
-  ConnectionCounter,
-  count,
-  counters,
-  keyChecker,
-  listen,
-  readCommon,
-  shutDown,
-  tokenBucket,
-  type CommonSettings,
-  type LimitOptions,
-  type RelayStats as CommonStats,
-} from '../server-common.js';
+import { PREFIX } from '../../core/errors.js';
+import { ConnectionCounter, counters, keyChecker, listen, shutDown, tokenBucket, type RelayStats as CommonStats } from '../server-common.js';
+import type { ClusterSeat } from './cluster.js';
 import {
   CLOSE_BAD_TOPIC,
   CLOSE_RATE_LIMIT,
@@ -36,43 +23,13 @@ export {
   CLOSE_TOPIC_FULL,
   CLOSE_UNAUTHORIZED,
 } from './codes.js';
+import { readOptions, type RelayServerOptions } from './server-options.js';
 export type { LimitOptions, TopicRule } from '../server-common.js';
+export type { RelayServerOptions } from './server-options.js';
+export type { ClusterSeat, RelayCluster } from './cluster.js';
 
-/**
- * The relay: every frame sent on `<path><topic>` goes to every *other* socket
- * on the same topic, text or binary as sent. It stores nothing and logs
- * nothing; it only ever sees blinded topics and sealed envelopes.
- *
- * Limits (LimitOptions): a slow member (maxBufferedBytes) is terminated, which
- * the client sees as 1006; one socket over maxConnectionsPerAddress is closed
- * with 4029, and beyond twice that cap, or beyond maxConnections, the
- * handshake gets a plain HTTP 429 or 503 without an upgrade. Sockets still
- * closing after a refusal count (for 2 s at most).
- */
-export interface RelayServerOptions extends LimitOptions {
-  /** An existing HTTP(S) server to attach to; only upgrades under `path` are handled, and close() leaves it running. */
-  server?: HttpServer | HttpsServer;
-  /** Port to listen on when no `server` is given. Default 0 (a free port; see address()). */
-  port?: number;
-  /** Default 127.0.0.1: put a TLS-terminating proxy in front for the outside world. */
-  host?: string;
-  /** Path prefix; the rest of the path is the topic (see `topics`; others are closed with 4000). Default `/relay/`. */
-  path?: string;
-  /** When given, the `apiKey` query parameter must be one of these. */
-  apiKeys?: readonly string[];
-  /** Largest frame in bytes; bigger ones close the socket with 1009. Default 64 KiB. */
-  maxPayload?: number;
-  /** Token bucket per connection (frames and pings); going over closes it with 4008. Default 50 messages/s, burst 100. */
-  rateLimit?: { messagesPerSecond?: number; burst?: number } | false;
-  /**
-   * Ping period. Each ping carries 16 random bytes and only the pong echoing
-   * them counts (RFC 6455 §5.5.3), so pongs sent unasked keep nothing alive; a
-   * member that has not answered the previous ping is terminated. Default 15 000; 0 turns it off.
-   */
-  heartbeatMs?: number;
-  /** Members per topic; one more is closed with 4003. Default 50. */
-  maxMembersPerTopic?: number;
-}
+/** RFC 6455 §7.4.1 "Service Restart": what drain() closes members with, so their clients reconnect. */
+export const CLOSE_RESTARTING = 1012;
 
 export interface RelayStats extends CommonStats {
   /** Heartbeat rounds so far. */
@@ -85,6 +42,13 @@ export interface RelayServer {
   address(): AddressInfo;
   /** Terminates every client and stops the timers. Idempotent. */
   close(): Promise<void>;
+  /**
+   * A graceful close (SIGTERM): takes no new member, closes every member with
+   * 1012 (service restart) so its client reconnects, to another instance or
+   * to this one once it is back, waits up to `graceMs` (default 5 000) for
+   * their closing handshakes, then close().
+   */
+  drain(graceMs?: number): Promise<void>;
   /** Open members of one topic, or of all topics. */
   connections(topic?: string): number;
   /** A snapshot of the counters and of the bytes waiting to be sent. */
@@ -97,24 +61,25 @@ interface Refusal {
   readonly reason: string;
 }
 
+/** Where a cluster's frames for a member go, once its socket is upgraded. */
+interface Inbox {
+  socket: WebSocket | null;
+}
+
 interface Member {
   readonly socket: WebSocket;
   /** The payload of the ping not answered yet, if any. */
   awaiting: Buffer | null;
   readonly takeToken: () => boolean;
+  /** Its seat in the cluster, when there is one. */
+  readonly seat: ClusterSeat | null;
 }
 
 /** How long a refused socket may take to finish its closing handshake before it is cut. */
 const REFUSAL_GRACE_MS = 2_000;
 
-interface Settings extends CommonSettings {
-  readonly server: HttpServer | HttpsServer | undefined;
-  readonly path: string;
-  readonly heartbeatMs: number;
-}
-
-const FN = 'createRelayServer';
-
+const RESTARTING: Refusal = { code: CLOSE_RESTARTING, reason: 'relay restarting' };
+const TOPIC_FULL: Refusal = { code: CLOSE_TOPIC_FULL, reason: 'topic full' };
 const TOO_MANY: Refusal = { code: CLOSE_TOO_MANY_CONNECTIONS, reason: 'too many connections from this address' };
 const REFUSAL_COUNTERS: Partial<Record<number, 'perAddress' | 'badTopic' | 'unauthorized' | 'topicFull'>> = {
   [CLOSE_TOO_MANY_CONNECTIONS]: 'perAddress',
@@ -122,21 +87,6 @@ const REFUSAL_COUNTERS: Partial<Record<number, 'perAddress' | 'badTopic' | 'unau
   [CLOSE_UNAUTHORIZED]: 'unauthorized',
   [CLOSE_TOPIC_FULL]: 'topicFull',
 };
-
-function readOptions(options: RelayServerOptions): Settings {
-  checkObject(FN, options);
-  if (options.server !== undefined && options.port !== undefined) {
-    throw invalidOption(`${FN}: give either server or port, not both`);
-  }
-  const path = options.path ?? '/relay/';
-  if (typeof path !== 'string' || !path.startsWith('/')) throw invalidOption(`${FN}: path must start with "/"`);
-  return {
-    ...readCommon(FN, options),
-    server: options.server,
-    path: path.endsWith('/') ? path : path + '/',
-    heartbeatMs: count(FN, 'heartbeatMs', options.heartbeatMs, 15_000, 0),
-  };
-}
 
 // Registered on every socket: `ws` reports protocol errors (oversized frame,
 // bad UTF-8) as 'error' and then closes with the right code itself; an
@@ -189,11 +139,13 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = parse(req);
-    if (url === null || !url.pathname.startsWith(o.path) || closed) {
+    if (url === null || !url.pathname.startsWith(o.path)) {
       // On a shared server, other paths belong to other upgrade listeners.
-      if (owned || closed) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      if (owned) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    // Draining: the client retries, on another instance or on this one once it is back.
+    if (closed) return answer(socket, '503 Service Unavailable');
     socket.on('error', ignore);
     const address = o.addressOf(req);
     const over = counter.check(address);
@@ -207,15 +159,50 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     // Refusals happen after the upgrade: a browser never sees the HTTP status of a
     // failed handshake (only 1006), but it does see a close code and reason.
     const topic = url.pathname.slice(o.path.length);
-    verdicts.set(req, over !== null ? TOO_MANY : judge(url.searchParams.get('apiKey'), topic));
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, topic, verdicts.get(req) ?? null));
+    const refusal = over !== null ? TOO_MANY : judge(url.searchParams.get('apiKey'), topic);
+    if (refusal !== null || o.cluster === undefined) return upgrade(req, socket, head, topic, refusal, null);
+    // On a cluster the seat is taken (and the topic's channel heard) before the
+    // upgrade, so the member cannot send before its frames can go anywhere.
+    const inbox: Inbox = { socket: null };
+    o.cluster.join(topic, o.maxMembers, (data, isBinary) => {
+      if (inbox.socket !== null) forward(inbox.socket, data, isBinary);
+    }).then(
+      (seat) => {
+        if (closed || socket.destroyed) return seat?.leave();
+        upgrade(req, socket, head, topic, seat === null ? TOPIC_FULL : null, seat, inbox);
+      },
+      () => {
+        stats.refused.unavailable += 1;
+        answer(socket, '503 Service Unavailable');
+      },
+    );
+  }
+
+  function upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    topic: string,
+    refusal: Refusal | null,
+    seat: ClusterSeat | null,
+    inbox?: Inbox,
+  ): void {
+    verdicts.set(req, refusal);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (inbox !== undefined) inbox.socket = ws;
+      accept(ws, topic, refusal, seat);
+    });
   }
 
   function judge(apiKey: string | null, topic: string): Refusal | null {
     if (!keyAccepted(apiKey)) return { code: CLOSE_UNAUTHORIZED, reason: PREFIX + 'invalid API key' };
     if (!o.topicAllowed(topic)) return { code: CLOSE_BAD_TOPIC, reason: 'bad topic' };
-    if ((rooms.get(topic)?.size ?? 0) >= o.maxMembers) return { code: CLOSE_TOPIC_FULL, reason: 'topic full' };
-    return null;
+    return localFull(topic) ? TOPIC_FULL : null;
+  }
+
+  /** Without a cluster the topic's room here is all of it; with one, the cluster counts. */
+  function localFull(topic: string): boolean {
+    return o.cluster === undefined && (rooms.get(topic)?.size ?? 0) >= o.maxMembers;
   }
 
   function refuse(ws: WebSocket, refusal: Refusal): void {
@@ -240,17 +227,28 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     return false;
   }
 
-  function accept(ws: WebSocket, topic: string, refusal: Refusal | null): void {
+  /** One copy of a frame to one member, if it fits under its buffer cap. */
+  function forward(ws: WebSocket, data: Buffer, isBinary: boolean): void {
+    if (ws.readyState !== WebSocket.OPEN || !fits(ws, data.length)) return;
+    ws.send(data, { binary: isBinary });
+    stats.frames.out += 1;
+    stats.bytes.out += data.length;
+  }
+
+  function accept(ws: WebSocket, topic: string, refusal: Refusal | null, seat: ClusterSeat | null): void {
     sockets.add(ws);
     ws.on('error', ignore);
-    ws.once('close', () => sockets.delete(ws));
+    ws.once('close', () => {
+      sockets.delete(ws);
+      seat?.leave();
+    });
     const room = rooms.get(topic) ?? new Set<Member>();
     // Checked again: the room may have filled while this handshake completed.
-    refusal ??= room.size >= o.maxMembers ? { code: CLOSE_TOPIC_FULL, reason: 'topic full' } : null;
+    refusal ??= closed ? RESTARTING : localFull(topic) ? TOPIC_FULL : null;
     if (refusal !== null) return refuse(ws, refusal);
     rooms.set(topic, room);
 
-    const member: Member = { socket: ws, awaiting: null, takeToken: tokenBucket(o.rate) };
+    const member: Member = { socket: ws, awaiting: null, takeToken: tokenBucket(o.rate), seat };
     room.add(member);
     ws.once('close', () => {
       room.delete(member);
@@ -266,16 +264,15 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
       if (!member.takeToken()) return ws.close(CLOSE_RATE_LIMIT, 'rate limit');
       if (fits(ws, data.length + 2)) ws.pong(data);
     });
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (raw, isBinary) => {
       // After we start closing, `ws` still delivers frames that were in flight.
       if (ws.readyState !== WebSocket.OPEN) return;
       if (!member.takeToken()) return ws.close(CLOSE_RATE_LIMIT, 'rate limit');
-      const size = (data as Buffer).length;
-      for (const peer of room) {
-        if (peer !== member && peer.socket.readyState === WebSocket.OPEN && fits(peer.socket, size)) {
-          peer.socket.send(data, { binary: isBinary });
-        }
-      }
+      const data = raw as Buffer;
+      stats.frames.in += 1;
+      stats.bytes.in += data.length;
+      for (const peer of room) if (peer !== member) forward(peer.socket, data, isBinary);
+      seat?.publish(data, isBinary);
     });
   }
 
@@ -306,6 +303,21 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
   const ready = owned ? listen(http as HttpServer, o.port, o.host) : Promise.resolve();
 
   let closing: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
+
+  function close(): Promise<void> {
+    closing ??= (() => {
+      closed = true;
+      clearInterval(heartbeat);
+      http.off('upgrade', onUpgrade);
+      for (const ws of sockets) ws.terminate();
+      sockets.clear();
+      rooms.clear();
+      wss.close();
+      return owned ? shutDown(http as HttpServer) : Promise.resolve();
+    })();
+    return closing;
+  }
 
   return {
     ready,
@@ -328,24 +340,29 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
       return {
         bufferedBytes,
         sockets: counter.total,
+        members: this.connections(),
+        topics: rooms.size,
+        frames: { ...stats.frames },
+        bytes: { ...stats.bytes },
         heartbeats: stats.heartbeats,
         dropped: { ...stats.dropped },
         refused: { ...stats.refused },
         ignoredPongs: stats.ignoredPongs,
       };
     },
-    close(): Promise<void> {
-      closing ??= (() => {
+    close,
+    drain(graceMs = 5_000): Promise<void> {
+      draining ??= (async () => {
+        // From here on an upgrade is answered 503 (see onUpgrade): clients retry elsewhere.
         closed = true;
-        clearInterval(heartbeat);
-        http.off('upgrade', onUpgrade);
-        for (const ws of sockets) ws.terminate();
-        sockets.clear();
-        rooms.clear();
-        wss.close();
-        return owned ? shutDown(http as HttpServer) : Promise.resolve();
+        const gone = [...sockets].map((ws) => new Promise((resolve) => ws.once('close', resolve)));
+        for (const ws of sockets) ws.close(CLOSE_RESTARTING, 'relay restarting');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(gone), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+        clearTimeout(timer);
+        await close();
       })();
-      return closing;
+      return draining;
     },
   };
 }

@@ -2,7 +2,7 @@
  * Clients for the relay tests that misbehave as no library client would: a
  * Socket.IO member speaking Engine.IO v4 by hand (so the test decides what it
  * reads and which pongs it sends), a socket that stops reading, a handshake
- * that never answers. Not a test file: the relay-*.test.ts files import it.
+ * that never answers; and plain ones (dial, join, nextMessage). Not a test file: the relay-*.test.ts files import it.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -29,6 +29,37 @@ export function handshake(url: string, options?: ClientOptions): Promise<{ ws: W
       resolve({ ws, outcome: res.statusCode ?? 0 });
       res.resume();
     });
+  });
+}
+
+/** Sockets dial() opened, for a test file's after() to terminate. */
+export const dialled: WebSocket[] = [];
+
+/** Opens a socket; `closed` is listened for from the start, so an immediate refusal is not missed. */
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+export function dial(address: string, options?: ClientOptions): { ws: WebSocket; opened: Promise<void>; closed: Promise<Closed> } {
+  const ws = new WebSocket(address, options);
+  dialled.push(ws);
+  const closed = new Promise<Closed>((resolve) => {
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  const opened = once(ws, 'open').then(() => undefined);
+  return { ws, opened, closed };
+}
+
+export async function join(address: string, options?: ClientOptions): Promise<WebSocket> {
+  const { ws, opened } = dial(address, options);
+  await opened;
+  return ws;
+}
+
+export function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
+  return new Promise((resolve) => {
+    ws.once('message', (data, isBinary) => resolve({ data: data as Buffer, isBinary }));
   });
 }
 

@@ -99,7 +99,7 @@ describe('ws relay limits', () => {
     sockets.push(...silent);
     await until(() => relay.stats().sockets === 5, 'the silent sockets to be upgraded');
     assert.equal((await dial(url(topic), from('a').headers)).outcome, 429);
-    assert.deepEqual(relay.stats().refused, { perAddress: 4, total: 0, badTopic: 0, unauthorized: 0, topicFull: 0 });
+    assert.deepEqual(relay.stats().refused, { perAddress: 4, total: 0, badTopic: 0, unauthorized: 0, topicFull: 0, unavailable: 0 });
     // Cut after their grace; then a member leaving makes room for one more.
     await until(() => relay.stats().sockets === 3, 'the silent sockets to be cut', 10_000);
     members[0]!.ws.close();
@@ -197,7 +197,7 @@ describe('Socket.IO relay limits', () => {
     const a4 = await rawSocketIoMember(port, topic, from('a'));
     sockets.push(a4.ws);
     await assert.rejects(rawSocketIoMember(port, topic, from('a')), /handshake refused with HTTP 400/);
-    assert.deepEqual(relay.stats().refused, { perAddress: 3, total: 0, badTopic: 0, unauthorized: 0, topicFull: 0 });
+    assert.deepEqual(relay.stats().refused, { perAddress: 3, total: 0, badTopic: 0, unauthorized: 0, topicFull: 0, unavailable: 0 });
     a1.ws.close();
     await until(() => relay.connections(topic) === 2, 'the member to leave');
     a3.ws.close();

@@ -5,16 +5,16 @@ import { after, describe, test } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
 import { createRelayServer, type RelayServer, type RelayServerOptions } from '../../adapters/websocket/server.js';
 import { until } from '../support/wait.js';
+import { dial, dialled, handshake, join, nextMessage, silentUpgrade } from './relay-clients.js';
 
 /** Hooks start and stop relays and brokers; with no global timeout, this turns a hang into a failure. */
 const hookLimit = { timeout: 30_000 };
 
 const relays: RelayServer[] = [];
-const sockets: WebSocket[] = [];
 const httpServers: Server[] = [];
 
 after(async () => {
-  for (const ws of sockets) ws.terminate();
+  for (const ws of dialled) ws.terminate();
   await Promise.all(relays.map((relay) => relay.close()));
   await Promise.all(httpServers.map((server) => new Promise((resolve) => server.close(resolve))));
 }, hookLimit);
@@ -29,34 +29,6 @@ async function start(options: RelayServerOptions = {}): Promise<RelayServer> {
 
 function url(relay: RelayServer, topic: string, query = ''): string {
   return `ws://127.0.0.1:${relay.address().port}/relay/${topic}${query}`;
-}
-
-interface Closed {
-  code: number;
-  reason: string;
-}
-
-/** Opens a socket; `closed` is listened for from the start, so an immediate refusal is not missed. */
-function dial(address: string, options?: ClientOptions): { ws: WebSocket; opened: Promise<void>; closed: Promise<Closed> } {
-  const ws = new WebSocket(address, options);
-  sockets.push(ws);
-  const closed = new Promise<Closed>((resolve) => {
-    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-  });
-  const opened = once(ws, 'open').then(() => undefined);
-  return { ws, opened, closed };
-}
-
-async function join(address: string, options?: ClientOptions): Promise<WebSocket> {
-  const { ws, opened } = dial(address, options);
-  await opened;
-  return ws;
-}
-
-function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
-  return new Promise((resolve) => {
-    ws.once('message', (data, isBinary) => resolve({ data: data as Buffer, isBinary }));
-  });
 }
 
 function collect(ws: WebSocket): string[] {
@@ -254,5 +226,43 @@ describe('relay server', () => {
     for (const [options, message] of cases) {
       assert.throws(() => createRelayServer(options), { name: 'TypeError', message: 'secure-meeting: ' + message });
     }
+  });
+});
+
+describe('relay server: counters and draining', () => {
+  test('stats() counts members, topics, and frames and bytes in and out', limit, async () => {
+    const relay = await start();
+    const a = await join(url(relay, 'counted'));
+    const b = await join(url(relay, 'counted'));
+    const c = await join(url(relay, 'counted'));
+    await join(url(relay, 'elsewhere'));
+    const [toB, toC] = [nextMessage(b), nextMessage(c)];
+    a.send('12345');
+    await Promise.all([toB, toC]);
+    b.send(Buffer.from([1, 2, 3]));
+    await until(() => relay.stats().frames.out === 4, 'the second frame to be relayed');
+    const stats = relay.stats();
+    assert.equal(stats.members, 4);
+    assert.equal(stats.topics, 2);
+    assert.deepEqual(stats.frames, { in: 2, out: 4 });
+    assert.deepEqual(stats.bytes, { in: 8, out: 16 });
+  });
+
+  test('drain() closes members with 1012, answers new ones 503, then closes', limit, async () => {
+    const relay = await start();
+    const port = relay.address().port;
+    const a = dial(url(relay, 'draining'));
+    await a.opened;
+    // A member that does not answer the close is cut after the grace period.
+    await silentUpgrade(port, '/relay/draining');
+    await until(() => relay.stats().members === 2, 'the silent member to be upgraded');
+    const drained = relay.drain(1_500);
+    assert.deepEqual(await a.closed, { code: 1012, reason: 'relay restarting' });
+    const late = await handshake(`ws://127.0.0.1:${port}/relay/draining`);
+    assert.equal(late.outcome, 503);
+    assert.equal(relay.stats().sockets, 1, 'the silent member is given its grace period');
+    await drained;
+    await until(() => relay.stats().sockets === 0, 'the silent member to be cut');
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/`), 'the port is closed after draining');
   });
 });
