@@ -32,6 +32,14 @@ const engineIoBrowserFiles = {
   },
 };
 
+/** package.json's "bin" is run as a program: it needs its #! line. */
+const shebang = {
+  name: 'shebang',
+  renderChunk(code, chunk) {
+    return chunk.name === 'cli/bin' ? { code: '#!/usr/bin/env node\n' + code, map: null } : null;
+  },
+};
+
 /** Single-file bundles: components/bundles/<entry>.ts → dist/<file>. */
 const SINGLE_FILES = {
   websocket: 'secure-meeting.bundle.js',
@@ -50,9 +58,12 @@ export default [
       'adapters/mqtt/index': 'adapters/mqtt/index.ts',
       'adapters/socketio/index': 'adapters/socketio/index.ts',
       'adapters/socketio/server': 'adapters/socketio/server.ts',
+      // The relay CLI: relay.ts finds package.json two folders up, so it stays an entry of its own.
+      'cli/relay': 'adapters/cli/relay.ts',
+      'cli/bin': 'adapters/cli/bin.ts',
     },
     external,
-    plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })],
+    plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' }), shebang],
     output: {
       dir: 'dist',
       format: 'es',
