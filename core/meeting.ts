@@ -31,6 +31,7 @@ import type { RelayState } from './relay.js';
 import { MAX_INBOUND_QUEUE, Room } from './room/room.js';
 import { ControlRouter, type ControlDropReason } from './wire/registry.js';
 import { JoinTimeline, type JoinTimings } from './timings.js';
+import { IceServers } from './mesh/ice-servers.js';
 
 export type { MeetingOptions } from './options.js';
 export type { PeerStats } from './mesh/peer.js';
@@ -57,7 +58,7 @@ export class Meeting extends EventTarget {
   readonly name: string;
   readonly #channel: string;
   readonly #namespace: string;
-  readonly #iceServers: RTCIceServer[];
+  readonly #ice: IceServers;
   readonly #clock: Clock;
   readonly #router: ControlRouter<Peer>;
   readonly #room: Room;
@@ -83,7 +84,7 @@ export class Meeting extends EventTarget {
     this.#channel = o.channel;
     this.#namespace = o.namespace;
     this.#password = o.password;
-    this.#iceServers = o.iceServers;
+    this.#ice = new IceServers(o.iceServers, o.iceTransportPolicy, (error) => this.dispatchEvent(new MeetingErrorEvent(error)));
     this.#clock = options.clock ?? systemClock;
     this.#prepared = options.keys ?? null;
     this.#timeline = new JoinTimeline(() => this.#clock.now());
@@ -107,7 +108,8 @@ export class Meeting extends EventTarget {
       room: this.#room,
       media: this.#media,
       router: this.#router,
-      rtc: () => ({ iceServers: this.#iceServers, ...(this.#certificate ? { certificates: [this.#certificate] } : {}) }),
+      rtc: () => ({ ...this.#ice.config, ...(this.#certificate ? { certificates: [this.#certificate] } : {}) }),
+      made: (pc) => this.#ice.made(pc),
       joined: () => this.#state === 'joined',
       join: (peer) => this.dispatchEvent(new PeerEvent('peerjoin', peer)),
       update: (peer) => this.dispatchEvent(new PeerEvent('peerupdate', peer)),
@@ -321,6 +323,13 @@ export class Meeting extends EventTarget {
   /** The room code, from every member's identity key we know (ours included): the same for all who see the same members. */
   roomCode(): Promise<string | null> { return roomCodeOf(this.#identity, this.#mesh.peers.values()); }
 
+  /**
+   * New STUN/TURN servers (fresh short-lived TURN credentials): used by every
+   * connection made from now on, and by the open ones when they next gather
+   * candidates (an ICE restart). Throws a TypeError for a malformed list.
+   */
+  setIceServers(servers: RTCIceServer[]): void { this.#ice.set(servers); }
+
   /** Per-member receive statistics (for diagnostics and tests). */
   async getPeerStats(id: string): Promise<PeerStats | undefined> {
     return this.#mesh.peers.get(id)?.stats();
@@ -366,6 +375,7 @@ export class Meeting extends EventTarget {
     this.#features.ended();
     this.#room.close();
     this.#mesh.close();
+    this.#ice.clear();
     this.#media.release();
     this.#setState('left');
   }

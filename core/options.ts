@@ -17,8 +17,13 @@ export interface MeetingOptions {
   relay: RelayAdapter;
   /** Separates sites that share a relay: part of the key-derivation salt. */
   namespace?: string;
-  /** STUN/TURN servers. Default none: no third party learns who meets. */
+  /** STUN/TURN servers. Default none: no third party learns who meets. `meeting.setIceServers()` changes them later. */
   iceServers?: RTCIceServer[];
+  /**
+   * `'relay'`: media only through the TURN servers in iceServers, so no
+   * member learns another's IP address; `'all'` (default): direct when it can.
+   */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Constraints for camera and microphone, a stream you opened yourself, or false to only receive. */
   media?: MediaStreamConstraints | MediaStream | false;
   /** Start with the microphone switched off (silence is sent, never a sound, until it is switched on). Default false. */
@@ -78,6 +83,7 @@ export interface CheckedOptions {
   relay: RelayAdapter;
   namespace: string;
   iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
   media: MediaStreamConstraints | MediaStream | false | undefined;
   /** Whether microphone and camera start switched on. */
   enabled: { audio: boolean; video: boolean };
@@ -98,6 +104,8 @@ export function checkOptions(options: MeetingOptions): CheckedOptions {
   for (const key of ['audioOff', 'videoOff'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') throw invalidOption(`${key} must be true or false`);
   }
+  const { iceTransportPolicy = 'all' } = options;
+  if (iceTransportPolicy !== 'all' && iceTransportPolicy !== 'relay') throw invalidOption("iceTransportPolicy must be 'all' or 'relay'");
   if (!Array.isArray(features)) throw invalidOption('features must be an array of features made with defineFeature()');
   return {
     channel: String(channel).trim(),
@@ -105,9 +113,17 @@ export function checkOptions(options: MeetingOptions): CheckedOptions {
     name,
     relay,
     namespace,
-    iceServers: options.iceServers ?? [],
+    iceServers: checkIceServers(options.iceServers ?? []),
+    iceTransportPolicy,
     media: options.media,
     enabled: { audio: options.audioOff !== true, video: options.videoOff !== true },
     features,
   };
+}
+
+/** An array of RTCIceServer-shaped objects (the browser checks the rest), or a TypeError. */
+export function checkIceServers(servers: unknown): RTCIceServer[] {
+  const ok = Array.isArray(servers) && servers.every((s) => typeof s === 'object' && s !== null && (typeof s.urls === 'string' || Array.isArray(s.urls)));
+  if (!ok) throw invalidOption('iceServers must be an array of { urls, username?, credential? }');
+  return servers as RTCIceServer[];
 }

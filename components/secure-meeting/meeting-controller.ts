@@ -4,7 +4,9 @@ import type { createMeeting } from '../../core/meeting.js';
 import { PREFIX, SecureMeetingError } from '../../core/errors.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
+import { systemClock } from '../../core/clock.js';
 import { listen, type FeatureController } from '../features/feature.js';
+import { IceRefresher, type IceCredentials } from './ice-credentials.js';
 import { gateStatusText, meetingStatusText, plainMessage } from './status.js';
 
 /** What the controller tells its element; the element turns these into DOM events. */
@@ -73,6 +75,7 @@ export class MeetingController implements ReactiveController {
   // The same error can arrive as an `error` event and as join()'s rejection; report it once.
   private reported = new WeakSet<object>();
   private features: readonly FeatureController[] = [];
+  private refresher: IceRefresher | null = null;
 
   constructor(
     private readonly host: Host,
@@ -128,13 +131,14 @@ export class MeetingController implements ReactiveController {
     options: Omit<MeetingOptions, 'relay'>,
     relay: () => RelayAdapter | Promise<RelayAdapter>,
     parts: () => Promise<MeetingParts>,
+    ice: (() => Promise<IceCredentials>) | null = null,
   ): Promise<void> {
     if (this.attempt || this.meeting) {
       return Promise.reject(new DOMException(`${PREFIX}already in a meeting; leave() first`, 'InvalidStateError'));
     }
     const attempt = new AbortController();
     this.attempt = attempt;
-    this.joining = this.run(attempt, options, relay, parts);
+    this.joining = this.run(attempt, options, relay, parts, ice);
     return this.joining;
   }
 
@@ -143,6 +147,7 @@ export class MeetingController implements ReactiveController {
     options: Omit<MeetingOptions, 'relay'>,
     relay: () => RelayAdapter | Promise<RelayAdapter>,
     parts: () => Promise<MeetingParts>,
+    ice: (() => Promise<IceCredentials>) | null,
   ): Promise<void> {
     this.error = '';
     this.notice = '';
@@ -154,10 +159,15 @@ export class MeetingController implements ReactiveController {
       attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
     });
     try {
-      const [adapter, { createMeeting, features }] = await Promise.race([Promise.all([relay(), parts()]), aborted]);
+      const [adapter, { createMeeting, features }, credentials] = await Promise.race([
+        Promise.all([relay(), parts(), ice?.() ?? null]),
+        aborted,
+      ]);
       this.features = features;
-      const meeting = createMeeting({ ...options, relay: adapter });
+      const own = options.iceServers ?? [];
+      const meeting = createMeeting({ ...options, iceServers: [...own, ...(credentials?.iceServers ?? [])], relay: adapter });
       this.meeting = meeting;
+      if (ice && credentials) this.refresh(meeting, own, ice, credentials);
       this.subscribe(meeting);
       await Promise.race([meeting.join().then(() => untilJoined(meeting)), aborted]);
       this.attempt = null;
@@ -251,7 +261,25 @@ export class MeetingController implements ReactiveController {
     };
   }
 
+  /** Fetches the TURN credentials again before they expire, for as long as this meeting lasts. */
+  private refresh(meeting: Meeting, own: RTCIceServer[], ice: () => Promise<IceCredentials>, first: IceCredentials): void {
+    this.refresher = new IceRefresher({
+      clock: systemClock,
+      fetch: ice,
+      apply: (next) => meeting.setIceServers([...own, ...next.iceServers]),
+      failed: (error) => {
+        // The connections made go on; new ones may not get through a strict network until a refresh works.
+        this.notice = plainMessage(error);
+        this.noticeCode = (error as SecureMeetingError).code ?? '';
+        this.callbacks.error(error instanceof Error ? error : new Error(String(error)));
+        this.host.requestUpdate();
+      },
+    }, first);
+  }
+
   private async teardown(): Promise<void> {
+    this.refresher?.stop();
+    this.refresher = null;
     const meeting = this.meeting;
     this.unsubscribe?.();
     this.unsubscribe = null;

@@ -33,6 +33,7 @@ import { srOnly } from '../a11y.styles.js';
 import { corners } from '../corners.styles.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
+import { fetchIceCredentials, type IceCredentials } from './ice-credentials.js';
 
 const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status:gate-status, error:gate-error, devices:gate-devices';
 
@@ -242,6 +243,16 @@ export class SecureMeeting extends LitElement {
   @property({ attribute: false }) iceServers: RTCIceServer[] = [];
 
   /**
+   * Where to fetch short-lived TURN credentials at each Join (the relay CLI's
+   * `/turn-credentials`), sent `adapterOptions.apiKey` as a bearer token;
+   * fetched again before they expire. Added to `iceServers`.
+   */
+  @property({ attribute: 'ice-credentials-url' }) iceCredentialsUrl = '';
+
+  /** `relay`: media only through TURN, so no member learns another's IP address. Default `all`. */
+  @property({ attribute: 'ice-transport-policy' }) iceTransportPolicy: RTCIceTransportPolicy = 'all';
+
+  /**
    * Extra options for the chosen adapter: `{ apiKey }` for `ws` and
    * `socketio`; `{ username, password, topicPrefix, qos }` for `mqtt`. A
    * property only, so credentials never sit in the page's markup.
@@ -430,6 +441,7 @@ export class SecureMeeting extends LitElement {
         password: fields.password,
         name: fields.name,
         iceServers: this.iceServers,
+        iceTransportPolicy: this.iceTransportPolicy,
         lockAfter: this.lockAfter,
         joinWindow: this.joinWindow,
         maxPresenters: this.maxPresenters,
@@ -445,7 +457,16 @@ export class SecureMeeting extends LitElement {
       },
       () => this.takeRelay(),
       () => this.loadView(),
+      this.iceCredentials(),
     );
+  }
+
+  /** The fetch of `ice-credentials-url`, when there is one. */
+  private iceCredentials(): (() => Promise<IceCredentials>) | null {
+    if (!this.iceCredentialsUrl) return null;
+    const url = new URL(this.iceCredentialsUrl, location.href).href;
+    const { apiKey } = this.adapterOptions as { apiKey?: unknown };
+    return () => fetchIceCredentials(url, typeof apiKey === 'string' ? apiKey : undefined, Date.now());
   }
 
   private async loadView(): Promise<MeetingParts> {

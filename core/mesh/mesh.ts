@@ -65,6 +65,8 @@ export interface MeshInit {
   admits(peer: Peer, track: MediaStreamTrack, streamId: string): boolean;
   /** A phase of a member's connection happened now (`meeting.timings`). */
   timed?(id: string, phase: PeerPhase): void;
+  /** Each RTCPeerConnection, as it is made (prepared or not). */
+  made?(pc: RTCPeerConnection): void;
 }
 
 /** What a member not connected yet sends: its hello or offer, then candidates. */
@@ -104,7 +106,13 @@ export class Mesh {
 
   constructor(init: MeshInit) {
     this.#init = init;
-    this.pool = new PreparedPool({ clock: init.clock, rtc: init.rtc, localStream: () => init.media.stream, joined: init.joined });
+    this.pool = new PreparedPool({
+      clock: init.clock,
+      rtc: init.rtc,
+      localStream: () => init.media.stream,
+      joined: init.joined,
+      made: (pc) => init.made?.(pc),
+    });
     this.pending = new PendingPeers(init.clock, (signals) => this.#start(signals));
     this.gate = new Gate<MemberSignal>(init.clock, {
       start: (signals) => this.#release(signals),
@@ -336,6 +344,7 @@ export class Mesh {
         clock: init.clock,
         rtc: init.rtc(),
         prepared,
+        made: (pc) => init.made?.(pc),
         localStream: () => init.media.stream,
         pendingStream: () => init.media.pending,
         extraTracks: () => this.#extra.entries(),

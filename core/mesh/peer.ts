@@ -61,6 +61,8 @@ export interface PeerInit {
   channel(peer: Peer, channel: RTCDataChannel): void;
   /** A phase of this connection happened now, for `meeting.timings`. */
   timed?(peer: Peer, phase: PeerPhase): void;
+  /** The connection, when the peer made its own (not prepared). */
+  made?(pc: RTCPeerConnection): void;
   changed(peer: Peer): void;
   closed(peer: Peer): void;
 }
@@ -107,7 +109,7 @@ export class Peer implements RemotePeer {
     this.name = init.name;
     const admits: TrackRule = (track, streamId) => init.admits(this, track, streamId);
     this.#received = new ReceivedStreams(admits, () => this.#init.changed(this));
-    const { pc, channel, offered } = init.prepared ?? prepareConnection(init.rtc, init.clock.now());
+    const { pc, channel, offered } = init.prepared ?? prepareConnection(init.rtc, init.clock.now(), init.made);
     this.#pc = pc;
     this.#channel = channel;
     this.#link = new LinkMonitor(init.clock, {

@@ -29,8 +29,9 @@ export interface Prepared {
 }
 
 /** A connection and its control channel, nothing negotiated yet. */
-export function prepareConnection(rtc: RTCConfiguration, now = Date.now()): Prepared {
+export function prepareConnection(rtc: RTCConfiguration, now = Date.now(), made?: (pc: RTCPeerConnection) => void): Prepared {
   const pc = new RTCPeerConnection(rtc);
+  made?.(pc);
   return { pc, channel: pc.createDataChannel('control', CONTROL_CHANNEL), offered: false, createdAt: now };
 }
 
@@ -48,8 +49,13 @@ export function addOfferTracks(pc: RTCPeerConnection, stream: MediaStream | null
 }
 
 /** A connection with our tracks and a local offer set, ready to be sent to whoever says hello next. */
-export async function prepareOffer(rtc: RTCConfiguration, stream: MediaStream | null, now = Date.now()): Promise<Prepared> {
-  const prepared = prepareConnection(rtc, now);
+export async function prepareOffer(
+  rtc: RTCConfiguration,
+  stream: MediaStream | null,
+  now = Date.now(),
+  made?: (pc: RTCPeerConnection) => void,
+): Promise<Prepared> {
+  const prepared = prepareConnection(rtc, now, made);
   try {
     addOfferTracks(prepared.pc, stream);
     await prepared.pc.setLocalDescription();
@@ -89,6 +95,8 @@ export interface PoolInit {
   localStream(): MediaStream | null;
   /** Whether the meeting is joined (preparing waits for that) or has ended. */
   joined(): boolean;
+  /** Each connection, as it is made. */
+  made?(pc: RTCPeerConnection): void;
 }
 
 /**
@@ -108,9 +116,11 @@ export class PreparedPool {
     this.#init = init;
   }
 
+  readonly #made = (pc: RTCPeerConnection): void => this.#init.made?.(pc);
+
   /** The connection the first member's offer will land on, made while our keys are derived. */
   prepareAnswer(): void {
-    this.#answer ??= this.#try(() => prepareConnection(this.#init.rtc(), this.#init.clock.now()));
+    this.#answer ??= this.#try(() => prepareConnection(this.#init.rtc(), this.#init.clock.now(), this.#made));
   }
 
   /** A prepared connection of that kind if one is ready and still fresh; another is made soon after. */
@@ -152,7 +162,7 @@ export class PreparedPool {
     try {
       this.prepareAnswer();
       if (this.#offer === null) {
-        const offer = await prepareOffer(this.#init.rtc(), this.#init.localStream(), this.#init.clock.now()).catch(() => null);
+        const offer = await prepareOffer(this.#init.rtc(), this.#init.localStream(), this.#init.clock.now(), this.#made).catch(() => null);
         if (this.#closed || this.#offer !== null) offer?.pc.close();
         else this.#offer = offer;
       }

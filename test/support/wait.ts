@@ -1,4 +1,5 @@
 /** Small waiting helpers shared by the Node test suites and the benchmarks. */
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,4 +23,21 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Stops a server the tests started: SIGTERM, SIGKILL after 3 s, resolved once it has exited. Idempotent. */
+export function stopper(child: ChildProcess, then: () => void = () => {}): () => Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  let stopping: Promise<void> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+      then();
+    })());
 }
