@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: join time against the WebRTC floor (and per relay
- * adapter), relay throughput, file transfer throughput against the raw data
+ * adapter), relay throughput, relay capacity (capacity.ts), file transfer throughput against the raw data
  * channel (files.ts), Admit to the newcomer's frames (waiting-room.ts), a host's
  * mute request to silence (moderation.ts), per-receiver video (video-fit.ts),
  * key-derivation time and the size of each
@@ -21,6 +21,7 @@ import { joinThroughGate, launchBrowser, linkBetween, openMember } from '../test
 import { startMosquitto } from '../test/support/mosquitto.js';
 import { NetCut } from '../test/support/netcut.js';
 import { relayFigures } from './relays.js';
+import { capacityFigures, printCapacityFigures } from './capacity.js';
 import { baselineJoinFigures, printBaseline } from './baseline.js';
 import { floodCpu, openRates } from './identity.js';
 import { chatLatency } from './chat.js';
@@ -316,6 +317,14 @@ if (process.env['BENCH_ONLY'] === 'sizes') {
   process.exit(0);
 }
 
+if (process.env['BENCH_ONLY'] === 'capacity') {
+  // One relay instance and two on Redis beside a bare ws server: idle connections per GB, deliveries/s at p99 < 100 ms. No browser.
+  const figures = await capacityFigures();
+  console.log(JSON.stringify(figures, null, 2));
+  printCapacityFigures(figures);
+  process.exit(0);
+}
+
 const demo = await startDemoServer({ port: 0 });
 const browser = await launchBrowser();
 const mosquitto = await startMosquitto();
@@ -428,6 +437,8 @@ try {
   results['videoFit'] = fitting;
   const throughput = await relayFigures();
   results['relays'] = throughput;
+  const capacity = await capacityFigures();
+  results['capacity'] = capacity;
   results['runs'] = { floor: floors.length, join2: join2.length, join4: join4.length };
 
   const rows: Array<[string, string]> = [
@@ -463,6 +474,7 @@ try {
   console.log(`\nRelay throughput: ${load?.topics} topics × ${load?.membersPerTopic} members, every member publishing 1 KiB strings (Node clients, loopback)\n`);
   console.log('| relay | envelopes delivered/s | latency p50 | latency p99 |\n| --- | --- | --- | --- |');
   for (const r of throughput) console.log(`| ${r.relay} | ${r.deliveriesPerSecond} | ${r.p50Ms} ms | ${r.p99Ms} ms |`);
+  printCapacityFigures(capacity);
   printJoinFigures(againstTrystero);
   printFileFigures(fileRates);
   printVideoFitFigures(fitting);

@@ -7,7 +7,7 @@
  * `{ iceServers: [{ urls, username, credential }], expiresAt }` will do.
  */
 import { SecureMeetingError } from '../../core/errors.js';
-import type { Clock, TimerId } from '../../core/clock.js';
+import { systemClock, type Clock, type TimerId } from '../../core/clock.js';
 
 export interface IceCredentials {
   readonly iceServers: RTCIceServer[];
@@ -83,7 +83,8 @@ function parse(text: string): IceCredentials | null {
 const field = (value: unknown): boolean => typeof value === 'string' && value.length > 0 && value.length <= MAX_FIELD;
 
 export interface RefresherInit {
-  clock: Clock;
+  /** Default: the system's. */
+  clock?: Clock;
   /** Fetches a new set (fetchIceCredentials bound to the element's URL and key). */
   fetch(): Promise<IceCredentials>;
   /** A new set arrived: the meeting uses it from now on. */
@@ -94,12 +95,12 @@ export interface RefresherInit {
 
 /** Fetches the credentials again before each set expires, until stopped. */
 export class IceRefresher {
-  readonly #init: RefresherInit;
+  readonly #init: RefresherInit & { clock: Clock };
   #timer: TimerId | undefined;
   #stopped = false;
 
   constructor(init: RefresherInit, first: IceCredentials) {
-    this.#init = init;
+    this.#init = { ...init, clock: init.clock ?? systemClock };
     this.#schedule(first.expiresAt);
   }
 

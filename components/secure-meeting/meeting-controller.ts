@@ -4,9 +4,8 @@ import type { createMeeting } from '../../core/meeting.js';
 import { PREFIX, SecureMeetingError } from '../../core/errors.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
-import { systemClock } from '../../core/clock.js';
 import { listen, type FeatureController } from '../features/feature.js';
-import { IceRefresher, type IceCredentials } from './ice-credentials.js';
+import type { IceCredentials, IceRefresher } from './ice-credentials.js';
 import { gateStatusText, meetingStatusText, plainMessage } from './status.js';
 
 /** What the controller tells its element; the element turns these into DOM events. */
@@ -167,7 +166,7 @@ export class MeetingController implements ReactiveController {
       const own = options.iceServers ?? [];
       const meeting = createMeeting({ ...options, iceServers: [...own, ...(credentials?.iceServers ?? [])], relay: adapter });
       this.meeting = meeting;
-      if (ice && credentials) this.refresh(meeting, own, ice, credentials);
+      if (ice && credentials) void this.refresh(meeting, own, ice, credentials);
       this.subscribe(meeting);
       await Promise.race([meeting.join().then(() => untilJoined(meeting)), aborted]);
       this.attempt = null;
@@ -262,9 +261,11 @@ export class MeetingController implements ReactiveController {
   }
 
   /** Fetches the TURN credentials again before they expire, for as long as this meeting lasts. */
-  private refresh(meeting: Meeting, own: RTCIceServer[], ice: () => Promise<IceCredentials>, first: IceCredentials): void {
+  private async refresh(meeting: Meeting, own: RTCIceServer[], ice: () => Promise<IceCredentials>, first: IceCredentials): Promise<void> {
+    // Loaded already: the element fetched the first set with it.
+    const { IceRefresher } = await import('./ice-credentials.js');
+    if (this.meeting !== meeting) return;
     this.refresher = new IceRefresher({
-      clock: systemClock,
       fetch: ice,
       apply: (next) => meeting.setIceServers([...own, ...next.iceServers]),
       failed: (error) => {

@@ -33,7 +33,7 @@ import { srOnly } from '../a11y.styles.js';
 import { corners } from '../corners.styles.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
-import { fetchIceCredentials, type IceCredentials } from './ice-credentials.js';
+import type { IceCredentials } from './ice-credentials.js';
 
 const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status:gate-status, error:gate-error, devices:gate-devices';
 
@@ -466,7 +466,8 @@ export class SecureMeeting extends LitElement {
     if (!this.iceCredentialsUrl) return null;
     const url = new URL(this.iceCredentialsUrl, location.href).href;
     const { apiKey } = this.adapterOptions as { apiKey?: unknown };
-    return () => fetchIceCredentials(url, typeof apiKey === 'string' ? apiKey : undefined, Date.now());
+    // Fetched with the module that checks it, only by pages that use TURN credentials.
+    return async () => (await import('./ice-credentials.js')).fetchIceCredentials(url, typeof apiKey === 'string' ? apiKey : undefined, Date.now());
   }
 
   private async loadView(): Promise<MeetingParts> {

@@ -2,7 +2,8 @@
  * `npx secure-meeting-relay` as a site owner runs it: the packed tarball
  * installed into an empty folder (offline, test/support/fresh-install.ts),
  * the relay started with npx, a two-member meeting in real Chromium through
- * it, /healthz and /metrics, a wrong API key refused, and SIGTERM.
+ * it, /healthz and /metrics, a wrong API key refused, and SIGTERM; and two
+ * CLI relays on one real Redis, a member on each.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { readCli, type CliConfig } from '../../adapters/cli/options.js';
+import { startRelay, type RunningRelay } from '../../adapters/cli/relay.js';
 import { freshInstall, type FreshInstall } from '../support/fresh-install.js';
+import { startRedis } from '../support/redis.js';
 import { expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openMember, useRelay } from './browser.js';
 
 interface Started {
@@ -96,5 +100,27 @@ describe('npx secure-meeting-relay from the packed tarball', () => {
     const logged = JSON.stringify(relay.lines());
     assert.ok(!logged.includes('site-key') && !logged.includes('npx-relay-meeting'), 'no key or password in the logs');
     for (const page of members.values()) await page.context().close();
+  });
+
+  test('two relays on one Redis: members on different instances meet', { timeout: 90_000 }, async () => {
+    const redis = await startRedis();
+    const relays: RunningRelay[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        relays.push(await startRelay(readCli(['--port', '0', '--redis', redis.url], {}) as CliConfig, () => {}));
+      }
+      const members = new Map<string, Page>();
+      for (const [i, name] of ['Alice', 'Bertrand'].entries()) {
+        const page = await openMember(browser, demo.url);
+        await useRelay(page, 'ws', `ws://127.0.0.1:${relays[i]!.address().port}/relay/[TOPIC]`);
+        await joinThroughGate(page, { channel: 732, password: 'across-instances', name });
+        members.set(name, page);
+      }
+      await expectEveryoneSeesAndHearsEveryone(members);
+      for (const page of members.values()) await page.context().close();
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()));
+      await redis.stop();
+    }
   });
 });

@@ -11,6 +11,7 @@ import { freePort, stopper } from './wait.js';
 
 export interface RedisProcess {
   readonly port: number;
+  readonly pid: number;
   /** `redis://127.0.0.1:<port>`, for createClient({ url }). */
   readonly url: string;
   /** Stops the server (SIGTERM, then SIGKILL) and waits for it to exit. Idempotent. */
@@ -61,7 +62,7 @@ function startOnce(binary: string, port: number): Promise<RedisProcess> {
       output += chunk.toString();
       if (!output.includes('Ready to accept connections')) return;
       clearTimeout(timer);
-      resolve({ port, url: `redis://127.0.0.1:${port}`, stop });
+      resolve({ port, pid: child.pid!, url: `redis://127.0.0.1:${port}`, stop });
     };
     child.stdout.on('data', read);
     child.stderr.on('data', read);

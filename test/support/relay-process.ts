@@ -10,20 +10,30 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { createClient } from 'redis';
+import { WebSocket, WebSocketServer } from 'ws';
+import { redisCluster, type RelayCluster } from '../../adapters/websocket/cluster.js';
 import { createRelayServer } from '../../adapters/websocket/server.js';
 import { createSocketIoRelay, type SocketIoRelayServerOptions } from '../../adapters/socketio/server.js';
 import { sleep } from './wait.js';
 
-export type RelayKind = 'socketio' | 'websocket';
+/** `bare`: a plain `ws` broadcast server with no checks and no limits, the floor the benchmarks set ours beside. */
+export type RelayKind = 'socketio' | 'websocket' | 'bare';
 
 /** The options that survive JSON (`namespace` is the Socket.IO relay's only; the ws relay's path is always /relay/). */
 export type RelayProcessOptions = Pick<
   SocketIoRelayServerOptions,
-  'port' | 'apiKeys' | 'maxPayload' | 'maxMembersPerTopic' | 'rateLimit' | 'path' | 'namespace' | 'maxConnectionsPerAddress'
->;
+  'port' | 'apiKeys' | 'maxPayload' | 'maxMembersPerTopic' | 'rateLimit' | 'path' | 'namespace' | 'maxConnectionsPerAddress' | 'maxConnections'
+> & {
+  /** The ws relay only: a Redis URL to act as one with the other instances on it (adapters/websocket/cluster.ts). */
+  redis?: string;
+};
 
 export interface RelayProcess {
   readonly port: number;
+  /** Its process id, e.g. to read its memory from /proc. */
+  readonly pid: number;
   /** SIGKILL, and waits for the process to be gone. Idempotent. */
   kill(): Promise<void>;
 }
@@ -67,7 +77,7 @@ function spawnOnce(kind: RelayKind, options: RelayProcessOptions): Promise<Relay
       const port = /^ready (\d+)$/m.exec(output)?.[1];
       if (port === undefined) return;
       clearTimeout(timer);
-      resolve({ port: Number(port), kill });
+      resolve({ port: Number(port), pid: child.pid!, kill });
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
@@ -80,10 +90,12 @@ async function main(): Promise<void> {
   const kind = process.argv[2] as RelayKind;
   const options = JSON.parse(process.argv[3] ?? '{}') as RelayProcessOptions;
   const port = options.port ?? 0;
-  const { namespace: _namespace, path: _path, ...common } = options;
-  const relay = kind === 'websocket'
-    ? createRelayServer({ ...common, port, path: '/relay/' })
-    : createSocketIoRelay({ ...options, port });
+  const { namespace: _namespace, path: _path, redis, ...common } = options;
+  const relay = kind === 'bare'
+    ? bareRelay(port)
+    : kind === 'websocket'
+      ? createRelayServer({ ...common, port, path: '/relay/', ...(redis ? { cluster: await cluster(redis) } : {}) })
+      : createSocketIoRelay({ ...options, port });
   try {
     await relay.ready;
   } catch (error) {
@@ -94,6 +106,29 @@ async function main(): Promise<void> {
   // The test process is gone (or done with us): no orphan left listening.
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume();
+}
+
+async function cluster(url: string): Promise<RelayCluster> {
+  const publisher = createClient({ url, disableOfflineQueue: true });
+  const subscriber = publisher.duplicate();
+  await Promise.all([publisher.connect(), subscriber.connect()]);
+  return redisCluster({ publisher, subscriber });
+}
+
+/** Every frame to every other socket on the same path: nothing checked, nothing capped. */
+function bareRelay(port: number): { ready: Promise<void>; address(): AddressInfo } {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false, maxPayload: 1 << 20 });
+  const rooms = new Map<string, Set<WebSocket>>();
+  wss.on('connection', (ws, req) => {
+    const room = rooms.get(req.url ?? '/') ?? new Set<WebSocket>();
+    rooms.set(req.url ?? '/', room);
+    room.add(ws);
+    ws.on('close', () => room.delete(ws));
+    ws.on('message', (data, isBinary) => {
+      for (const other of room) if (other !== ws) other.send(data, { binary: isBinary });
+    });
+  });
+  return { ready: new Promise((resolve) => wss.once('listening', () => resolve())), address: () => wss.address() as AddressInfo };
 }
 
 if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) await main();
