@@ -14,7 +14,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
 const external = (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/') ||
-  ['ws', 'mqtt', 'socket.io', 'socket.io-client', 'idb'].includes(id) || id.startsWith('node:');
+  ['ws', 'mqtt', 'socket.io', 'socket.io-client', 'idb', 'react'].includes(id) || id.startsWith('node:');
 
 /**
  * engine.io-client (under socket.io-client) imports Node files such as
@@ -52,6 +52,7 @@ export default [
     input: {
       'core/index': 'core/index.ts',
       'components/index': 'components/index.ts',
+      'components/react': 'components/react.ts',
       'adapters/websocket/index': 'adapters/websocket/index.ts',
       'adapters/websocket/server': 'adapters/websocket/server.ts',
       'adapters/websocket/cluster': 'adapters/websocket/cluster.ts',
