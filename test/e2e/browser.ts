@@ -129,8 +129,16 @@ export async function openParticipants(page: Page): Promise<void> {
   await page.getByRole('region', { name: /^Participants/ }).waitFor({ timeout: 20_000 });
 }
 
+/**
+ * A page of either driver: Playwright's (Chromium) or puppeteer-core's
+ * (Firefox, test/e2e-firefox); the checks below only evaluate in it.
+ */
+export interface Evaluates {
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+}
+
 /** Names on the remote tiles this member sees. */
-export function remoteTileNames(page: Page): Promise<string[]> {
+export function remoteTileNames(page: Evaluates): Promise<string[]> {
   return page.evaluate(() => {
     const root = document.querySelector('secure-meeting')?.shadowRoot;
     return [...(root?.querySelectorAll('peer-tile:not([local])') ?? [])].map((t) => t.getAttribute('name') ?? '');
@@ -140,7 +148,7 @@ export function remoteTileNames(page: Page): Promise<string[]> {
 export interface ReceiveStats { framesDecoded: number; audioPacketsReceived: number; videoWidth: number }
 
 /** Per remote member: frames decoded and audio packets received (WebRTC getStats), and the tile's decoded width. */
-export function receiveStats(page: Page): Promise<Record<string, ReceiveStats>> {
+export function receiveStats(page: Evaluates): Promise<Record<string, ReceiveStats>> {
   return page.evaluate(async () => {
     const el = document.querySelector('secure-meeting') as unknown as {
       meeting: { peers: Map<string, { name: string }>; getPeerStats(id: string): Promise<{ framesDecoded: number; audioPacketsReceived: number }> };
@@ -184,7 +192,7 @@ export async function useRelay(page: Page, adapter: AdapterName, relay: string, 
  * Every member sees a tile for each other member, and from each of them video
  * frames keep decoding and audio packets keep arriving (not just "connected").
  */
-export async function expectEveryoneSeesAndHearsEveryone(members: Map<string, Page>): Promise<void> {
+export async function expectEveryoneSeesAndHearsEveryone(members: ReadonlyMap<string, Evaluates>): Promise<void> {
   const names = [...members.keys()];
   for (const [name, page] of members) {
     const others = names.filter((n) => n !== name);

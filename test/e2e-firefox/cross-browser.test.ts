@@ -1,0 +1,123 @@
+/**
+ * Chromium and Firefox members in one meeting: Debian's firefox-esr through
+ * puppeteer-core (WebDriver BiDi) beside Playwright's Chromium, over our ws
+ * relay and over a real Mosquitto, two members (Chromium, Firefox) and three
+ * (Chromium, Firefox, Chromium). Each member decodes every other's video and
+ * receives their audio; chat goes both ways. Run by `npm run test:firefox`
+ * in test/hermetic-firefox.sh's namespace.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { Browser as Firefox, Page as FirefoxPage } from 'puppeteer-core';
+import type { AdapterName } from '../../components/index.js';
+import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import {
+  eventually,
+  expectEveryoneSeesAndHearsEveryone,
+  joinThroughGate,
+  launchBrowser,
+  openMember,
+  useRelay,
+  type Evaluates,
+} from '../e2e/browser.js';
+import { firefoxChatTexts, joinFirefox, launchFirefox, openFirefoxMember, sendFirefoxChat } from './firefox.js';
+
+interface Relay {
+  adapter: AdapterName;
+  url: string;
+}
+
+/** Playwright's Chromium: sends through the chat panel as a person does. */
+async function sendChromiumChat(page: Page, text: string): Promise<void> {
+  const toggle = page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name: /^Chat/ });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+function chromiumChatTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const panel = document.querySelector('secure-meeting')!.shadowRoot!.querySelector('chat-panel');
+    return [...(panel?.shadowRoot?.querySelectorAll('[part~=text]') ?? [])].map((e) => e.textContent ?? '');
+  });
+}
+
+describe('Chromium and Firefox members meet', () => {
+  let demo: DemoServer;
+  let chromium: Browser;
+  let firefox: Firefox;
+  let mosquitto: Mosquitto;
+  const relays: Record<string, () => Relay> = {};
+
+  before(async () => {
+    demo = await startDemoServer({ port: 0 });
+    mosquitto = await startMosquitto();
+    chromium = await launchBrowser();
+    firefox = await launchFirefox();
+    relays['our ws relay'] = () => ({ adapter: 'ws', url: `${demo.url.replace(/^http/, 'ws').replace(/\/$/, '')}/relay/[TOPIC]` });
+    relays['Mosquitto'] = () => ({ adapter: 'mqtt', url: mosquitto.url });
+  }, { timeout: 90_000 });
+
+  after(async () => {
+    await firefox?.close();
+    await chromium?.close();
+    await mosquitto?.close();
+    await demo?.close();
+  }, { timeout: 60_000 });
+
+  async function meet(relay: Relay, channel: number, lineup: Array<['chromium' | 'firefox', string]>) {
+    const page = relay.adapter === 'mqtt' ? `${demo.url}?relay=mqtt` : demo.url;
+    const fields = { channel, password: `cross-browser-${channel}` };
+    const members = new Map<string, Evaluates>();
+    const chromiumPages: Page[] = [];
+    const firefoxPages: FirefoxPage[] = [];
+    for (const [kind, name] of lineup) {
+      if (kind === 'chromium') {
+        const member = await openMember(chromium, page);
+        await useRelay(member, relay.adapter, relay.url);
+        await joinThroughGate(member, { ...fields, name });
+        chromiumPages.push(member);
+        members.set(name, member);
+      } else {
+        const member = await openFirefoxMember(firefox, page);
+        await joinFirefox(member, relay, { ...fields, name });
+        firefoxPages.push(member);
+        members.set(name, member as unknown as Evaluates);
+      }
+    }
+    await expectEveryoneSeesAndHearsEveryone(members);
+    return {
+      chromiumPages,
+      firefoxPages,
+      close: async () => {
+        for (const member of chromiumPages) await member.context().close();
+        for (const member of firefoxPages) await member.browserContext().close();
+      },
+    };
+  }
+
+  for (const [index, relayName] of ['our ws relay', 'Mosquitto'].entries()) {
+    test(`${relayName}: Chromium and Firefox see and hear each other and chat both ways`, { timeout: 120_000 }, async () => {
+      const meeting = await meet(relays[relayName]!(), 761 + index, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
+      try {
+        const [a] = meeting.chromiumPages;
+        const [f] = meeting.firefoxPages;
+        await sendChromiumChat(a!, 'from Chromium');
+        await eventually('Firefox to show the message', async () => (await firefoxChatTexts(f!)).includes('from Chromium'), 30_000);
+        await sendFirefoxChat(f!, 'from Firefox');
+        await eventually('Chromium to show the message', async () => (await chromiumChatTexts(a!)).includes('from Firefox'), 30_000);
+        assert.deepEqual(await chromiumChatTexts(a!), ['from Chromium', 'from Firefox']);
+      } finally {
+        await meeting.close();
+      }
+    });
+
+    test(`${relayName}: Chromium, Firefox and Chromium, each decoding and hearing the two others`, { timeout: 150_000 }, async () => {
+      const meeting = await meet(relays[relayName]!(), 771 + index, [['chromium', 'Chromium A'], ['firefox', 'Firefox F'], ['chromium', 'Chromium C']]);
+      await meeting.close();
+    });
+  }
+});
