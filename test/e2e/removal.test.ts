@@ -73,11 +73,16 @@ test('a removed member is told; its rejoin with the old password reaches no one;
   assert.match(passphrase, /^(?:[a-z]{6}-){3}[a-z]{6}$/, 'a fresh random passphrase');
   assert.notEqual(passphrase, OLD_PASSWORD);
   assert.equal(await cy.getByRole('region', { name: /the meeting has a new password/ }).count(), 0, 'a member who is not host sees no notice');
-  const epochs = await Promise.all([ada, cy].map((p) => p.evaluate(async () => {
+  const epochsNow = () => Promise.all([ada, cy].map((p) => p.evaluate(async () => {
     const { removal } = await import('/dist/secure-meeting.bundle.js' as string);
     const m = (document.querySelector('secure-meeting') as unknown as { meeting: PageMeeting }).meeting;
     return { epoch: m.feature(removal).epoch, joining: m.joinWindow.open };
   })));
+  // Ada's notice comes with her own move; Cy hears of it a moment later, from her.
+  const epochs = await eventually('Cy to move to the new epoch too', async () => {
+    const now = await epochsNow();
+    return now.every((e) => e.epoch === 1) ? now : null;
+  });
   assert.deepEqual(epochs, [{ epoch: 1, joining: true }, { epoch: 1, joining: true }], 'both moved to the new epoch; joining is still open');
   await eventually('Ada and Cy to be back on the relay, on the new topic', async () =>
     (await Promise.all([ada, cy].map(meetingNow))).every((s) => s.relay === 'open'));

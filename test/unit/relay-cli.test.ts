@@ -6,7 +6,13 @@
  * test/e2e/relay-cli.test.ts.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { io as ioClient } from 'socket.io-client';
 import { CliError, helpText, OPTIONS, readCli, type CliConfig } from '../../adapters/cli/options.js';
 import { main, startRelay, type Log, type RunningRelay } from '../../adapters/cli/relay.js';
@@ -15,6 +21,7 @@ import { startRedis, type RedisProcess } from '../support/redis.js';
 import { until } from '../support/wait.js';
 import { dial, dialled, hexTopic, join, nextMessage } from './relay-clients.js';
 
+const run = promisify(execFile);
 const limit = { timeout: 15_000 };
 const hookLimit = { timeout: 30_000 };
 
@@ -191,6 +198,36 @@ describe('the relay the CLI starts', () => {
     await stopped;
     await assert.rejects(fetch(`${base}/healthz`));
     assert.deepEqual(log.lines.map((line) => JSON.parse(line).msg), ['listening', 'draining', 'stopped']);
+  });
+});
+
+describe('the relay CLI over TLS', () => {
+  test('with --tls-cert and --tls-key it serves https and wss; a missing file is a clear error', limit, async () => {
+    const dir = await mkdtemp(joinPath(tmpdir(), 'secure-meeting-tls-'));
+    try {
+      const [cert, key] = [joinPath(dir, 'cert.pem'), joinPath(dir, 'key.pem')];
+      await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+        '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      const ca = await readFile(cert);
+      const { relay: started } = await relay(['--tls-cert', cert, '--tls-key', key, '--topics', 'any']);
+      const port = started.address().port;
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        httpsGet({ host: '127.0.0.1', port, path: '/healthz', ca }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        }).on('error', reject);
+      });
+      assert.equal(status, 200);
+      const a = await join(`wss://127.0.0.1:${port}/relay/sealed`, { ca });
+      const b = await join(`wss://127.0.0.1:${port}/relay/sealed`, { ca });
+      const got = nextMessage(b);
+      a.send('over tls');
+      assert.equal(String((await got).data), 'over tls');
+      const missing = readCli(['--port', '0', '--tls-cert', joinPath(dir, 'nope.pem'), '--tls-key', key], {}) as CliConfig;
+      await assert.rejects(startRelay(missing, () => {}), (error: unknown) => error instanceof CliError && /--tls-cert: cannot read .*nope\.pem: ENOENT/.test(error.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
