@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { addressKey, keyChecker, shutDown, type CommonServerOptions, type RelayStats } from '../server-common.js';
+import { addressKey, keyChecker, shutDown, tokenBucket, type CommonServerOptions, type RelayStats } from '../server-common.js';
 import type { RelayCluster } from '../websocket/cluster.js';
 import { createRelayServer } from '../websocket/server.js';
 import { renderMetrics } from './metrics.js';
@@ -92,9 +92,16 @@ export async function startRelay(config: CliConfig, log: Log): Promise<RunningRe
   const served: Served[] = [];
   const turn = config.turnSecret !== undefined ? { issued: 0, refused: 0 } : null;
   const keyAccepted = keyChecker(config.apiKeys);
+  const addressOf = config.trustProxy ? forwardedAddress : (req: IncomingMessage) => addressKey(req.socket.remoteAddress);
+  const perAddress = addressLimiter(TURN_RATE);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://relay.invalid');
+    } catch {
+      return json(res, 400, { error: 'bad request' });
+    }
     if (url.pathname === '/healthz') return json(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok' });
     if (url.pathname === '/metrics') {
       const relays = served.map((s) => ({ label: s.label, stats: s.stats(), ...(s.cluster ? { clusterFailures: s.cluster.failures } : {}) }));
@@ -113,6 +120,8 @@ export async function startRelay(config: CliConfig, log: Log): Promise<RunningRe
     res.setHeader('cache-control', 'no-store');
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     if (req.method !== 'GET') return json(res, 405, { error: 'GET only' });
+    // The key sits in the site's pages, so anyone may hold it: each address gets a few sets a minute.
+    if (!perAddress(addressOf(req))) return json(res, 429, { error: 'too many requests' });
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!keyAccepted(bearer ?? url.searchParams.get('apiKey'))) {
       turn!.refused += 1;
@@ -203,6 +212,25 @@ async function serveSocketIo(http: Server, config: CliConfig, limits: CommonServ
 async function closeRedis(redis: Redis | undefined): Promise<void> {
   if (redis === undefined) return;
   await Promise.allSettled([redis.publisher, redis.subscriber].map((c) => (c.close ?? c.quit)?.call(c)));
+}
+
+/** TURN credential sets per address: a burst of 10, then one every 6 s. */
+const TURN_RATE = { perSecond: 1 / 6, burst: 10 };
+/** Addresses remembered at most; the oldest is forgotten first, so a flood of addresses costs bounded memory. */
+const MAX_ADDRESSES = 10_000;
+
+/** A token bucket per address (server-common's tokenBucket), in a map of bounded size. */
+function addressLimiter(rate: { perSecond: number; burst: number }): (address: string) => boolean {
+  const buckets = new Map<string, () => boolean>();
+  return (address) => {
+    let take = buckets.get(address);
+    if (take === undefined) {
+      if (buckets.size >= MAX_ADDRESSES) buckets.delete(buckets.keys().next().value!);
+      take = tokenBucket(rate);
+      buckets.set(address, take);
+    }
+    return take();
+  };
 }
 
 function forwardedAddress(req: IncomingMessage): string {

@@ -168,7 +168,12 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
       if (inbox.socket !== null) forward(inbox.socket, data, isBinary);
     }).then(
       (seat) => {
-        if (closed || socket.destroyed) return seat?.leave();
+        if (closed || socket.destroyed) {
+          seat?.leave();
+          // Drained while Redis answered: the client retries, elsewhere or later.
+          if (!socket.destroyed) answer(socket, '503 Service Unavailable');
+          return;
+        }
         upgrade(req, socket, head, topic, seat === null ? TOPIC_FULL : null, seat, inbox);
       },
       () => {

@@ -83,6 +83,18 @@ describe('TURN with short-lived credentials from the relay CLI', () => {
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /^secure_meeting_relay_turn_credentials_total\{outcome="issued"\} [2-9]\d*$/m);
+
+    // A refreshed set reaches every open connection (setConfiguration in Chromium), for its next gathering.
+    const fresh = turnCredentials(coturn.secret, [coturn.url], 600).iceServers;
+    const usernames = await members.get('Alice')!.evaluate((servers) => {
+      const el = document.querySelector('secure-meeting') as unknown as { meeting: { setIceServers(s: RTCIceServer[]): void } };
+      el.meeting.setIceServers(servers);
+      return (window as unknown as { smConnections: RTCPeerConnection[] }).smConnections
+        .filter((pc) => pc.signalingState !== 'closed')
+        .map((pc) => pc.getConfiguration().iceServers?.[0]?.username);
+    }, fresh);
+    assert.ok(usernames.length >= 1, 'Alice has open connections');
+    assert.deepEqual(new Set(usernames), new Set([fresh[0]!.username]), 'every open connection has the new credential');
     for (const page of members.values()) await page.context().close();
   });
 

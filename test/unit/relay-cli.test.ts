@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { once } from 'node:events';
 import { get as httpsGet } from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -186,6 +188,15 @@ describe('the relay the CLI starts', () => {
     assert.match(metrics, /^secure_meeting_relay_turn_credentials_total\{outcome="issued"\} 2$/m);
     assert.match(metrics, /^secure_meeting_relay_turn_credentials_total\{outcome="unauthorized"\} 1$/m);
     assert.ok(!log.lines.join('\n').includes('north-wind-secret'), 'the secret is never logged');
+    // Three sets so far from this address; the burst is 10, then one every 6 s.
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await fetch(`${base}/turn-credentials?apiKey=site-key`)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 200, 429]);
+    // A request target no URL parser takes is answered, not thrown.
+    const raw = connect(Number(new URL(base).port), '127.0.0.1');
+    raw.end('GET http://[bad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const [reply] = (await once(raw, 'data')) as [Buffer];
+    assert.match(reply.toString(), /^HTTP\/1\.1 400 /);
   });
 
   test('stop() drains: members are told to reconnect (1012), /healthz says draining, the port closes', limit, async () => {
