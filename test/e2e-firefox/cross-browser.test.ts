@@ -3,7 +3,8 @@
  * puppeteer-core (WebDriver BiDi) beside Playwright's Chromium, over our ws
  * relay and over a real Mosquitto, two members (Chromium, Firefox) and three
  * (Chromium, Firefox, Chromium). Each member decodes every other's video and
- * receives their audio; chat goes both ways. Run by `npm run test:firefox`
+ * receives their audio; chat goes both ways. Hands go both ways, and a
+ * screen share headless Firefox refuses is said in words. Run by `npm run test:firefox`
  * in test/hermetic-firefox.sh's namespace.
  */
 import assert from 'node:assert/strict';
@@ -19,10 +20,16 @@ import {
   joinThroughGate,
   launchBrowser,
   openMember,
+  toolbarControl,
   useRelay,
   type Evaluates,
 } from '../e2e/browser.js';
-import { firefoxChatTexts, joinFirefox, launchFirefox, openFirefoxMember, sendFirefoxChat } from './firefox.js';
+import { firefoxChatTexts, firefoxStatusTexts, joinFirefox, launchFirefox, openFirefoxMember, pressFirefox, sendFirefoxChat } from './firefox.js';
+
+/** Whose hands are up, as the member's tiles show them. */
+const raisedHands = (page: Evaluates): Promise<string[]> =>
+  page.evaluate(() =>
+    [...document.querySelector('secure-meeting')!.shadowRoot!.querySelectorAll('peer-tile[hand-raised]')].map((t) => t.getAttribute('name') ?? ''));
 
 interface Relay {
   adapter: AdapterName;
@@ -98,6 +105,26 @@ describe('Chromium and Firefox members meet', () => {
       },
     };
   }
+
+  test('in Firefox: a raised hand reaches Chromium and back; a screen share the browser refuses is said in words, and the meeting goes on', { timeout: 120_000 }, async () => {
+    const meeting = await meet(relays['our ws relay']!(), 781, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
+    try {
+      const [a] = meeting.chromiumPages;
+      const [f] = meeting.firefoxPages;
+      await pressFirefox(f!, /Raise hand/);
+      await eventually('Chromium to see Firefox’s hand', async () => (await raisedHands(a!)).includes('Firefox F'));
+      await (await toolbarControl(a!, 'Raise hand')).click();
+      await eventually('Firefox to see Chromium’s hand', async () => (await raisedHands(f! as unknown as Evaluates)).includes('Chromium A'));
+      // Headless Firefox refuses getDisplayMedia: the kit says so rather than breaking.
+      await pressFirefox(f!, /^Share screen/);
+      const said = await eventually('Firefox to say the screen was not shared', async () =>
+        (await firefoxStatusTexts(f!)).find((t) => t.includes('the screen was not shared')), 20_000);
+      assert.equal(said, 'the screen was not shared: the browser refused, or the choice was cancelled');
+      await expectEveryoneSeesAndHearsEveryone(new Map<string, Evaluates>([['Chromium A', a!], ['Firefox F', f! as unknown as Evaluates]]));
+    } finally {
+      await meeting.close();
+    }
+  });
 
   for (const [index, relayName] of ['our ws relay', 'Mosquitto'].entries()) {
     test(`${relayName}: Chromium and Firefox see and hear each other and chat both ways`, { timeout: 120_000 }, async () => {

@@ -61,6 +61,26 @@ export async function joinFirefox(
 /** Every element under `root`, through open shadow roots: the page's own way to find the chat box. */
 const DEEP = `function* deep(root) { for (const el of root.querySelectorAll('*')) { yield el; if (el.shadowRoot) yield* deep(el.shadowRoot); } }`;
 
+/** Presses one of the member's buttons, found by its accessible text (aria-label, else its text), as a person would. */
+export async function pressFirefox(page: Page, name: RegExp): Promise<void> {
+  const pressed = await page.evaluate(`(() => {
+    ${DEEP}
+    const label = (e) => (e.getAttribute('aria-label') ?? e.textContent ?? '').trim();
+    const button = [...deep(document)].find((e) => e.tagName === 'BUTTON' && ${name}.test(label(e)));
+    button?.click();
+    return button !== undefined;
+  })()`);
+  if (!pressed) throw new Error(`no button ${name} on the Firefox member's page`);
+}
+
+/** Every status line and alert the member's page shows now. */
+export function firefoxStatusTexts(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    ${DEEP}
+    return [...deep(document)].filter((e) => ['status', 'alert'].includes(e.getAttribute('role'))).map((e) => e.textContent.trim()).filter(Boolean);
+  })()`) as Promise<string[]>;
+}
+
 /** Opens the chat panel (it is made when first opened) and waits for its message box. */
 function openChat(page: Page): Promise<void> {
   return page.evaluate(`(async () => {
