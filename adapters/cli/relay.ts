@@ -131,7 +131,12 @@ export async function startRelay(config: CliConfig, log: Log): Promise<RunningRe
     json(res, 200, turnCredentials(config.turnSecret!, config.turnUrls!, config.turnTtl));
   }
 
-  const http: Server = tls ? createTlsServer(tls, onRequest) : createServer(onRequest);
+  let http: Server;
+  try {
+    http = tls ? createTlsServer(tls, onRequest) : createServer(onRequest);
+  } catch (error) {
+    throw new CliError(`--tls-cert and --tls-key: cannot use them: ${(error as Error).message}`);
+  }
   const redis = config.redis !== undefined ? await connectRedis(config.redis, log) : undefined;
   const limits: CommonServerOptions = {
     topics: config.topics,

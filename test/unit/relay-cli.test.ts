@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { get as httpsGet } from 'node:https';
 import { connect } from 'node:net';
@@ -236,6 +236,11 @@ describe('the relay CLI over TLS', () => {
       assert.equal(String((await got).data), 'over tls');
       const missing = readCli(['--port', '0', '--tls-cert', joinPath(dir, 'nope.pem'), '--tls-key', key], {}) as CliConfig;
       await assert.rejects(startRelay(missing, () => {}), (error: unknown) => error instanceof CliError && /--tls-cert: cannot read .*nope\.pem: ENOENT/.test(error.message));
+      // A key that is not one: said, not thrown from deep inside TLS.
+      const garbage = joinPath(dir, 'garbage.pem');
+      await writeFile(garbage, 'not a key');
+      const bad = readCli(['--port', '0', '--tls-cert', cert, '--tls-key', garbage], {}) as CliConfig;
+      await assert.rejects(startRelay(bad, () => {}), (error: unknown) => error instanceof CliError && /^secure-meeting: --tls-cert and --tls-key: cannot use them: /.test(error.message));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
