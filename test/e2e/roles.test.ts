@@ -13,7 +13,7 @@ import { demoAndBrowserForFile, eventually } from './browser.js';
 const shared = demoAndBrowserForFile();
 
 interface Win {
-  meeting: { id: string; peers: Map<string, { name: string }>; leave(): Promise<void>; feature(f: unknown): { host: string | null; term: number; mayAct: boolean; setCohost(id: string, on: boolean): Promise<void> } };
+  meeting: { id: string; peers: Map<string, { name: string }>; leave(): Promise<void>; feature(f: unknown): { host: string | null; term: number; cohosts: readonly string[]; mayAct: boolean; setCohost(id: string, on: boolean): Promise<void> } };
   roles: unknown;
   waitingRoom: unknown;
 }
@@ -54,6 +54,12 @@ async function meetingOf(names: string[], channel: number): Promise<Map<string, 
   return pages;
 }
 
+/** The co-hosts this page's meeting knows, by name ("(me)" for itself). */
+const cohostsSeen = (page: Page) => page.evaluate(() => {
+  const { meeting, roles } = window as unknown as Win;
+  return meeting.feature(roles).cohosts.map((id) => (id === meeting.id ? '(me)' : meeting.peers.get(id)?.name ?? id));
+});
+
 const everyoneSays = async (pages: Map<string, Page>, host: string, term: number) => {
   const seen = Object.fromEntries(await Promise.all([...pages].map(async ([n, p]) => [n, await hostSeen(p)] as const)));
   return Object.entries(seen).every(([n, s]) => s.host === (n === host ? '(me)' : host) && s.term === term) ? seen : null;
@@ -76,6 +82,14 @@ test('the first member hosts, a host who leaves hands over, and a vanished host 
       throw error;
     }
   }), 30_000);
+  // Ada leaves once the others know, as a person would after seeing it: a roster sent in the same
+  // moment as the leave may be cut off with the connections (noted in issue 14's closing note).
+  await eventually('Bo, Cy and Di to know Di is co-host', async () => {
+    for (const name of ['Bo', 'Cy', 'Di']) {
+      if (!(await cohostsSeen(pages.get(name)!)).includes(name === 'Di' ? '(me)' : 'Di')) return false;
+    }
+    return true;
+  }, 30_000);
   await pages.get('Ada')!.evaluate(() => (window as unknown as Win).meeting.leave());
   pages.delete('Ada');
   const afterLeave = await eventually('Bo, Cy and Di to agree Di hosts, in term 1', () => everyoneSays(pages, 'Di', 1));
