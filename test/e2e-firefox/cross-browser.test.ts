@@ -15,11 +15,13 @@ import type { AdapterName } from '../../components/index.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import {
+  chatTexts,
   eventually,
   expectEveryoneSeesAndHearsEveryone,
   joinThroughGate,
   launchBrowser,
   openMember,
+  sendChat,
   toolbarControl,
   useRelay,
   type Evaluates,
@@ -34,22 +36,6 @@ const raisedHands = (page: Evaluates): Promise<string[]> =>
 interface Relay {
   adapter: AdapterName;
   url: string;
-}
-
-/** Playwright's Chromium: sends through the chat panel as a person does. */
-async function sendChromiumChat(page: Page, text: string): Promise<void> {
-  const toggle = page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name: /^Chat/ });
-  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
-  const box = page.getByLabel('Message', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-function chromiumChatTexts(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const panel = document.querySelector('secure-meeting')!.shadowRoot!.querySelector('chat-panel');
-    return [...(panel?.shadowRoot?.querySelectorAll('[part~=text]') ?? [])].map((e) => e.textContent ?? '');
-  });
 }
 
 describe('Chromium and Firefox members meet', () => {
@@ -132,11 +118,11 @@ describe('Chromium and Firefox members meet', () => {
       try {
         const [a] = meeting.chromiumPages;
         const [f] = meeting.firefoxPages;
-        await sendChromiumChat(a!, 'from Chromium');
+        await sendChat(a!, 'from Chromium');
         await eventually('Firefox to show the message', async () => (await firefoxChatTexts(f!)).includes('from Chromium'), 30_000);
         await sendFirefoxChat(f!, 'from Firefox');
-        await eventually('Chromium to show the message', async () => (await chromiumChatTexts(a!)).includes('from Firefox'), 30_000);
-        assert.deepEqual(await chromiumChatTexts(a!), ['from Chromium', 'from Firefox']);
+        await eventually('Chromium to show the message', async () => (await chatTexts(a!)).includes('from Firefox'), 30_000);
+        assert.deepEqual(await chatTexts(a!), ['from Chromium', 'from Firefox']);
       } finally {
         await meeting.close();
       }

@@ -137,6 +137,33 @@ export interface Evaluates {
   evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
 }
 
+/** The toolbar's Chat button. */
+const chatButton = (page: Page) => page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name: /^Chat/ });
+
+/** Opens the chat panel (made when first opened), unless it is open, and waits for its message box. */
+export async function openChat(page: Page): Promise<void> {
+  const toggle = chatButton(page);
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByLabel('Message', { exact: true }).waitFor({ timeout: 20_000 });
+}
+
+/** The texts in the member's chat panel, as shown (opening it if needed). */
+export async function chatTexts(page: Page): Promise<string[]> {
+  await openChat(page);
+  return page.evaluate(() => {
+    const panel = document.querySelector('secure-meeting')!.shadowRoot!.querySelector('chat-panel');
+    return [...(panel?.shadowRoot?.querySelectorAll('[part~=text]') ?? [])].map((e) => e.textContent ?? '');
+  });
+}
+
+/** Sends a message as a person does: typed into the box, Enter pressed. */
+export async function sendChat(page: Page, text: string): Promise<void> {
+  await openChat(page);
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
 /** Names on the remote tiles this member sees. */
 export function remoteTileNames(page: Evaluates): Promise<string[]> {
   return page.evaluate(() => {

@@ -11,35 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { eventually, joinThroughGate, launchBrowser, meetThroughGate, openMember, toolbarControl } from './browser.js';
+import { chatTexts, eventually, joinThroughGate, launchBrowser, meetThroughGate, openChat, openMember, sendChat, toolbarControl } from './browser.js';
 
 const CHANNEL = 612;
 const PASSWORD = 'chat-test-pw';
 const XSS = '<img src=x onerror=alert(1)>';
-
-const chatButton = (page: Page) => page.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name: /^Chat/ });
-
-async function openChat(page: Page): Promise<void> {
-  const toggle = chatButton(page);
-  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
-  await page.getByLabel('Message', { exact: true }).waitFor({ timeout: 20_000 });
-}
-
-/** The texts in the member's chat panel, as shown (opening it if needed). */
-async function chatTexts(page: Page): Promise<string[]> {
-  await openChat(page);
-  return page.evaluate(() => {
-    const panel = document.querySelector('secure-meeting')!.shadowRoot!.querySelector('chat-panel');
-    return [...(panel?.shadowRoot?.querySelectorAll('[part~=text]') ?? [])].map((e) => e.textContent ?? '');
-  });
-}
-
-async function sendChat(page: Page, text: string): Promise<void> {
-  await openChat(page);
-  const box = page.getByLabel('Message', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /** Everything in every IndexedDB database of the page, bytes read as UTF-8, Latin-1 and UTF-16, with the names of databases and stores. */
 const dumpIndexedDb = (page: Page) => page.evaluate(async () => {
