@@ -20,3 +20,6 @@ export type {
   SocketIoAdapterOptions,
   WebSocketAdapterOptions,
 } from './secure-meeting/adapters.js';
+// The languages: a site's own with defineLanguage(); the messages' type to write one against.
+export { defineLanguage, shippedLanguages } from './i18n/i18n.js';
+export type { Messages, Translation } from './i18n/i18n.js';

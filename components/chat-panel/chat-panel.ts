@@ -1,10 +1,11 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { MAX_MESSAGE_LENGTH, type ChatMessage } from '../../core/features/chat-log.js';
 import { panelButtons } from '../panel-button.styles.js';
 // Files in chat are shown in this panel: their element arrives with it.
 import '../file-transfer/file-transfer.js';
+import { Localizer } from '../i18n/i18n.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './chat-panel.styles.js';
 
@@ -28,8 +29,6 @@ export class ChatForgetEvent extends Event {
     super('chat-forget', { bubbles: true, composed: true });
   }
 }
-
-const timeOf = (at: number) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
  * Loaded by `<secure-meeting>` the first time its Chat button is pressed.
@@ -77,32 +76,34 @@ export class ChatPanel extends LitElement {
   @property() problem = '';
 
   @query('textarea') private input!: HTMLTextAreaElement;
+  private readonly i18n = new Localizer(this);
   @query('[part~=log]') private log!: HTMLElement;
 
   protected override render() {
+    const t = this.i18n.t;
     return html`
       <section part="base" role="region" aria-labelledby="title" @keydown=${this.onKeydown}>
         <div part="header">
-          <h2 id="title">Chat</h2>
-          <button part="close" type="button" @click=${this.close}>Close</button>
+          <h2 id="title">${t.chatTitle}</h2>
+          <button part="close" type="button" @click=${this.close}>${t.chatClose}</button>
         </div>
-        <div part="log" role="log" aria-label="Messages" tabindex="0">
-          ${this.messages.length === 0 ? html`<p part="empty">No messages yet.</p>` : html`<ol>
+        <div part="log" role="log" aria-label=${t.chatLog} tabindex="0">
+          ${this.messages.length === 0 ? html`<p part="empty">${t.chatEmpty}</p>` : html`<ol>
             ${repeat(this.messages, (m) => m.id, (m) => html`
               <li part="message" data-id=${m.id} ?data-self=${m.from === this.selfId}>
-                <span part="sender">${m.name}${m.from === this.selfId ? ' (You)' : nothing}</span>
-                <time part="time" datetime=${new Date(m.at).toISOString()}>${timeOf(m.at)}</time>
+                <span part="sender">${m.from === this.selfId ? t.chatSenderYou(m.name) : m.name}</span>
+                <time part="time" datetime=${new Date(m.at).toISOString()}>${this.i18n.time(m.at)}</time>
                 <p part="text">${m.text}</p>
               </li>`)}
           </ol>`}
         </div>
         <form part="composer" @submit=${this.onSubmit}>
-          <label for="input">Message</label>
+          <label for="input">${t.chatMessageLabel}</label>
           <textarea id="input" part="input" rows="2" maxlength=${MAX_MESSAGE_LENGTH} @keydown=${this.onInputKeydown}></textarea>
-          <div class="actions"><slot name="composer-extra"></slot><button part="send" type="submit">Send</button></div>
+          <div class="actions"><slot name="composer-extra"></slot><button part="send" type="submit">${t.chatSend}</button></div>
         </form>
         <p part="problem" role="alert">${this.problem}</p>
-        <button part="forget" type="button" @click=${this.forget}>Forget this meeting's history</button>
+        <button part="forget" type="button" @click=${this.forget}>${t.chatForget}</button>
       </section>
     `;
   }

@@ -2,12 +2,13 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { theme } from '../theme.styles.js';
 import { loadChoices, mediaFor, saveChoices, type DeviceChoices } from './choices.js';
+import { Localizer, type Messages } from '../i18n/i18n.js';
 
 type DeviceKey = 'camera' | 'microphone' | 'speaker';
-const KINDS: Record<DeviceKey, { kind: MediaDeviceKind; label: string }> = {
-  camera: { kind: 'videoinput', label: 'Camera' },
-  microphone: { kind: 'audioinput', label: 'Microphone' },
-  speaker: { kind: 'audiooutput', label: 'Speaker' },
+const KINDS: Record<DeviceKey, { kind: MediaDeviceKind; label: (t: Messages) => string }> = {
+  camera: { kind: 'videoinput', label: (t) => t.devicesCamera },
+  microphone: { kind: 'audioinput', label: (t) => t.devicesMicrophone },
+  speaker: { kind: 'audiooutput', label: (t) => t.devicesSpeaker },
 };
 /** Chromium lists its default devices a second time under these ids; our "Default" entry stands for them. */
 const ALIASES = new Set(['default', 'communications']);
@@ -64,7 +65,9 @@ export class DeviceCheck extends LitElement {
   @state() private devices: MediaDeviceInfo[] = [];
   @state() private previewing = false;
   @state() private level = 0;
-  @state() private problem = '';
+  /** Why the devices could not be opened: put into words at render. */
+  @state() private problem: 'denied' | 'failed' | null = null;
+  private readonly i18n = new Localizer(this);
   private stream: MediaStream | null = null;
   private audio: AudioContext | null = null;
   private meter: ReturnType<typeof setInterval> | undefined;
@@ -88,12 +91,10 @@ export class DeviceCheck extends LitElement {
     try {
       this.stream = await navigator.mediaDevices.getUserMedia(mediaFor(this.choices));
     } catch (error) {
-      this.problem = error instanceof DOMException && error.name === 'NotAllowedError'
-        ? 'Permission to use the camera and microphone was denied.'
-        : 'The camera or microphone could not be opened.';
+      this.problem = error instanceof DOMException && error.name === 'NotAllowedError' ? 'denied' : 'failed';
       return;
     }
-    this.problem = '';
+    this.problem = null;
     this.previewing = true;
     this.watchLevel(this.stream);
     // Labels are only listed once the page may use the devices.
@@ -118,43 +119,47 @@ export class DeviceCheck extends LitElement {
 
   protected override render() {
     const gate = this.mode === 'gate';
+    const t = this.i18n.t;
     const speakers = typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
     return html`
-      <div part="base" role="group" aria-label="Camera and microphone">
+      <div part="base" role="group" aria-label=${t.devicesGroup}>
         ${gate ? this.renderPreview() : nothing}
         ${this.renderSelect('camera')} ${this.renderSelect('microphone')} ${speakers ? this.renderSelect('speaker') : nothing}
         ${gate
-          ? html`${this.renderCheck('cameraOff', 'Join with camera off')} ${this.renderCheck('microphoneOff', 'Join with microphone off')}`
+          ? html`${this.renderCheck('cameraOff', t.devicesJoinCameraOff)} ${this.renderCheck('microphoneOff', t.devicesJoinMicrophoneOff)}`
           : nothing}
-        <p part="problem" role="alert">${this.problem}</p>
+        <p part="problem" role="alert">${this.problem === 'denied' ? t.devicesDenied : this.problem === 'failed' ? t.devicesFailed : ''}</p>
       </div>
     `;
   }
 
   private renderPreview() {
+    const t = this.i18n.t;
     if (!this.previewing) {
       return html`<div part="preview">
-        <button part="button preview-button" type="button" @click=${() => void this.startPreview()}>Check camera and microphone</button>
+        <button part="button preview-button" type="button" @click=${() => void this.startPreview()}>${t.devicesCheck}</button>
       </div>`;
     }
     return html`<div part="preview">
-      <video part="video" autoplay muted playsinline aria-label="Your camera preview"></video>
+      <video part="video" autoplay muted playsinline aria-label=${t.devicesPreview}></video>
       <div class="choice">
-        <label part="label" for="level">Microphone level</label>
+        <label part="label" for="level">${t.devicesLevel}</label>
         <meter part="level" id="level" min="0" max="1" low="0.05" .value=${this.level}></meter>
       </div>
-      <button part="button preview-button" type="button" @click=${() => this.stop()}>Stop preview</button>
+      <button part="button preview-button" type="button" @click=${() => this.stop()}>${t.devicesStopPreview}</button>
     </div>`;
   }
 
   private renderSelect(key: DeviceKey) {
-    const { kind, label } = KINDS[key];
+    const t = this.i18n.t;
+    const kind = KINDS[key].kind;
+    const label = KINDS[key].label(t);
     const options = this.devices.filter((d) => d.kind === kind && !ALIASES.has(d.deviceId));
     return html`<div class="choice">
       <label part="label" for=${key}>${label}</label>
       <select part="select" id=${key} @change=${(e: Event) => this.choose(key, (e.target as HTMLSelectElement).value)}>
-        <option value="" ?selected=${this.choices[key] === ''}>Default</option>
-        ${options.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === this.choices[key]}>${d.label || `${label} ${i + 1}`}</option>`)}
+        <option value="" ?selected=${this.choices[key] === ''}>${t.devicesDefault}</option>
+        ${options.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === this.choices[key]}>${d.label || t.devicesUnnamed(label, i + 1)}</option>`)}
       </select>
     </div>`;
   }

@@ -6,6 +6,7 @@ import type { Meeting } from '../../core/index.js';
 import { chat, type ChatMessage } from '../../core/features/chat.js';
 import type { ChatSendEvent } from '../chat-panel/chat-panel.js';
 import { FeatureController, listen } from './feature.js';
+import { failureReason } from './permission-hint.js';
 
 type PanelModule = typeof import('../chat-panel/chat-panel.js');
 
@@ -13,8 +14,8 @@ export class ChatController extends FeatureController {
   open = false;
   /** Messages from others since the panel was last open. */
   unread = 0;
-  /** Why the last message could not be sent. */
-  problem = '';
+  /** Why the last message could not be sent; put in words when shown. */
+  failure: { readonly error: unknown } | null = null;
   panel: PanelModule | null = null;
   #loading: Promise<PanelModule> | null = null;
 
@@ -38,17 +39,17 @@ export class ChatController extends FeatureController {
 
   close(): void {
     this.open = false;
-    this.problem = '';
+    this.failure = null;
     this.host.requestUpdate();
   }
 
   send(e: ChatSendEvent): void {
     try {
       this.meeting?.feature(chat).send(e.text);
-      this.problem = '';
+      this.failure = null;
     } catch (error) {
       e.preventDefault();
-      this.problem = `Not sent: ${error instanceof Error ? error.message.replace(/^secure-meeting: /, '') : String(error)}.`;
+      this.failure = { error };
     }
     this.host.requestUpdate();
   }
@@ -78,9 +79,10 @@ export class ChatController extends FeatureController {
 
 /** The toolbar's "Chat" toggle; its name includes the unread count ("Chat 3 unread"). */
 export function chatButton(c: ChatController) {
+  const t = c.i18n.t;
   return html`<button part="button chat" type="button" aria-expanded=${c.open ? 'true' : 'false'} aria-controls="chat"
-    @click=${() => void c.toggle()}>Chat${c.unread > 0
-      ? html` <span part="chat-unread" class="badge">${c.unread}<span class="visually-hidden"> unread</span></span>`
+    @click=${() => void c.toggle()}>${t.chatButton}${c.unread > 0
+      ? html` <span part="chat-unread" class="badge">${c.i18n.number(c.unread)}<span class="visually-hidden"> ${t.chatUnread(c.unread)}</span></span>`
       : nothing}</button>`;
 }
 
@@ -90,13 +92,14 @@ export function chatButton(c: ChatController) {
  */
 export function chatPanel(c: ChatController, extra: unknown = nothing) {
   if (!c.open || !c.panel) return nothing;
+  const t = c.i18n.t;
   const closed = (e: Event) => {
     c.close();
     const root = (e.target as Element).getRootNode() as ParentNode;
     root.querySelector<HTMLElement>('[part~=chat]')?.focus();
   };
   return html`<chat-panel id="chat" part="chat-panel" exportparts=${PANEL_PARTS} .messages=${c.messages} .selfId=${c.selfId}
-    .problem=${c.problem} @chat-send=${(e: ChatSendEvent) => c.send(e)} @chat-close=${closed} @chat-forget=${() => void c.forget()}>${extra}</chat-panel>`;
+    .problem=${c.failure ? t.chatNotSent(failureReason(c.failure.error, t)) : ''} @chat-send=${(e: ChatSendEvent) => c.send(e)} @chat-close=${closed} @chat-forget=${() => void c.forget()}>${extra}</chat-panel>`;
 }
 
 const PANEL_PARTS = 'base:chat-base, log:chat-log, message:chat-message, sender:chat-sender, time:chat-time, text:chat-text, ' +

@@ -9,17 +9,18 @@ import { loadChoices } from '../devices/choices.js';
 import type { DeviceChangeEvent } from '../devices/device-check.js';
 import '../devices/device-check.js';
 import { FeatureController } from './feature.js';
+import { failureReason } from './permission-hint.js';
 
 export class DevicesController extends FeatureController {
   open = false;
   /** The speaker every member's tile plays through ('' for the default). */
   speaker = loadChoices().speaker;
-  /** Why the last switch failed, if it did. */
-  problem = '';
+  /** Why the last switch failed, if it did; put in words when shown. */
+  failure: { readonly error: unknown } | null = null;
 
   toggle(): void {
     this.open = !this.open;
-    this.problem = '';
+    this.failure = null;
     this.host.requestUpdate();
   }
 
@@ -46,9 +47,9 @@ export class DevicesController extends FeatureController {
     try {
       const id = e.choices[e.changed as 'camera' | 'microphone'] || (await defaultDevice(kind));
       if (id) await m.setDevice(kind, id);
-      this.problem = '';
+      this.failure = null;
     } catch (error) {
-      this.problem = `Could not switch: ${error instanceof Error ? error.message.replace(/^secure-meeting: /, '') : String(error)}.`;
+      this.failure = { error };
     }
     this.host.requestUpdate();
   }
@@ -61,19 +62,21 @@ async function defaultDevice(kind: InputKind): Promise<string | undefined> {
 
 /** The toolbar's "Settings" toggle. */
 export function settingsButton(c: DevicesController) {
+  const t = c.i18n.t;
   return html`<button part="button settings" type="button" aria-expanded=${c.open ? 'true' : 'false'} aria-controls="settings" @click=${() => c.toggle()}>
-    Settings
+    ${t.settingsButton}
   </button>`;
 }
 
 /** The settings panel, while open. */
 export function settingsPanel(c: DevicesController) {
   if (!c.open) return nothing;
+  const t = c.i18n.t;
   return html`
-    <section part="settings" id="settings" role="region" aria-label="Settings" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && c.close()}>
+    <section part="settings" id="settings" role="region" aria-label=${t.settingsPanel} @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && c.close()}>
       <device-check mode="meeting" exportparts="label:settings-label, select:settings-select" @device-change=${(e: DeviceChangeEvent) => void c.change(e)}></device-check>
-      <p part="settings-problem" role="alert">${c.problem}</p>
-      <button part="button" type="button" @click=${() => c.close()}>Close</button>
+      <p part="settings-problem" role="alert">${c.failure ? t.settingsNotSwitched(failureReason(c.failure.error, t)) : ''}</p>
+      <button part="button" type="button" @click=${() => c.close()}>${t.settingsClose}</button>
     </section>
   `;
 }

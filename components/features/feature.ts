@@ -3,6 +3,7 @@
 // follows that meeting's events with typed listeners.
 import type { ReactiveControllerHost } from 'lit';
 import type { Meeting, MeetingEventMap } from '../../core/index.js';
+import { localizer, type Localizer } from '../i18n/i18n.js';
 
 /** Follows one of the meeting's events, typed through MeetingEventMap; returns the way to stop. */
 export function listen<K extends keyof MeetingEventMap>(
@@ -24,6 +25,11 @@ export abstract class FeatureController {
   private stops: (() => void)[] = [];
 
   constructor(protected readonly host: ReactiveControllerHost) {}
+
+  /** The language of the element showing this feature: `i18n.t` holds its messages, `i18n.time()` and the others format. */
+  get i18n(): Localizer {
+    return localizer(this.host as ReactiveControllerHost & HTMLElement);
+  }
 
   attach(meeting: Meeting): void {
     this.detach();

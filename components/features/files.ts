@@ -9,10 +9,11 @@ import { files } from '../../core/features/files.js';
 import type { FileTransfer } from '../../core/features/file-events.js';
 import type { FileTransferCancelEvent } from '../file-transfer/file-transfer.js';
 import { FeatureController, listen } from './feature.js';
+import { failureReason } from './permission-hint.js';
 
 export class FilesController extends FeatureController {
-  /** Why the last file could not be sent. */
-  problem = '';
+  /** Why the last file could not be sent; put in words when shown. */
+  failure: { readonly error: unknown } | null = null;
 
   get transfers(): readonly FileTransfer[] {
     return this.meeting?.feature(files).transfers ?? [];
@@ -23,9 +24,9 @@ export class FilesController extends FeatureController {
     if (!api || !list) return;
     try {
       for (const file of list) api.send(file);
-      this.problem = '';
+      this.failure = null;
     } catch (error) {
-      this.problem = `Not sent: ${error instanceof Error ? error.message.replace(/^secure-meeting: /, '') : String(error)}.`;
+      this.failure = { error };
     }
     this.host.requestUpdate();
   }
@@ -42,6 +43,7 @@ export class FilesController extends FeatureController {
 
 /** What goes into the chat panel's `composer-extra` slot: the Send file button and the transfers. */
 export function filesInChat(c: FilesController) {
+  const t = c.i18n.t;
   const picked = (e: Event) => {
     const input = e.target as HTMLInputElement;
     c.send(input.files);
@@ -50,9 +52,9 @@ export function filesInChat(c: FilesController) {
   const pick = (e: Event) => ((e.target as Element).parentElement?.querySelector('input[type=file]') as HTMLInputElement | null)?.click();
   return html`<div slot="composer-extra" part="files">
     <input type="file" multiple hidden @change=${picked} />
-    <button part="button send-file" type="button" @click=${pick}>Send file</button>
-    ${c.problem ? html`<p part="files-problem" role="alert">${c.problem}</p>` : nothing}
-    ${repeat(c.transfers, (t) => t.id, (t) => html`<file-transfer part="file" exportparts=${FILE_PARTS} .transfer=${t}
+    <button part="button send-file" type="button" @click=${pick}>${t.fileSend}</button>
+    ${c.failure ? html`<p part="files-problem" role="alert">${t.fileNotSent(failureReason(c.failure.error, t))}</p>` : nothing}
+    ${repeat(c.transfers, (f) => f.id, (f) => html`<file-transfer part="file" exportparts=${FILE_PARTS} .transfer=${f}
       @file-transfer-cancel=${(e: FileTransferCancelEvent) => c.cancel(e.id)}></file-transfer>`)}
   </div>`;
 }

@@ -34,7 +34,8 @@ export class HandsController extends FeatureController {
  * "Lower hand, pressed"); pressing it again lowers the hand.
  */
 export function handButton(c: HandsController) {
+  const t = c.i18n.t;
   return html`<button part="button hand" type="button" aria-pressed=${c.up ? 'true' : 'false'} @click=${() => c.toggle()}>
-    <span aria-hidden="true">✋</span>Raise hand
+    <span aria-hidden="true">✋</span>${t.handRaise}
   </button>`;
 }

@@ -6,6 +6,7 @@
 // the calendar file is fetched with import() the first time the panel opens.
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
+import type { Messages } from '../i18n/i18n.js';
 import type { Invite } from '../invite/invite.js';
 import { FeatureController } from './feature.js';
 
@@ -22,17 +23,20 @@ export function localInputValue(d: Date): string {
 
 export class InviteController extends FeatureController {
   open = false;
-  /** "Copied", or what to do when the browser would not copy. */
-  status = '';
-  /** The browser refused the clipboard: the text is shown, selected, to copy by hand. */
+  /** The invite went onto the clipboard ("Copied"). */
+  copied = false;
+  /** The browser refused the clipboard: the text is shown, selected, to copy by hand (and the status says so). */
   manual = false;
   /** The calendar form's start (`datetime-local`, local time) and length. */
   start = '';
   minutes = 60;
   /** The .ics as an object URL for the download link; null while the form is invalid. */
   href: string | null = null;
-  problem = '';
+  /** What is wrong with the calendar form, if anything: no valid start, or a length out of range. */
+  problem: 'start' | 'length' | null = null;
   invite: Invite | null = null;
+  /** The messages the invite was worded in: a language switch words it again. */
+  #wordedIn: Messages | null = null;
   /** The invite builder, once loaded. */
   builder: Builder | null = null;
   #loading: Promise<Builder> | null = null;
@@ -53,7 +57,7 @@ export class InviteController extends FeatureController {
     if (!this.meeting) return;
     this.#opener = opener;
     this.open = true;
-    this.status = '';
+    this.copied = false;
     this.manual = false;
     this.start = localInputValue(this.builder.nextHalfHour(new Date()));
     this.minutes = 60;
@@ -84,10 +88,10 @@ export class InviteController extends FeatureController {
     try {
       await navigator.clipboard.writeText(text);
       this.manual = false;
-      this.status = 'Copied';
+      this.copied = true;
     } catch {
       this.manual = true;
-      this.status = 'Your browser did not allow copying: the invite is selected below, copy it with Ctrl+C (⌘C).';
+      this.copied = false;
     }
     this.host.requestUpdate();
     if (!this.manual) return;
@@ -104,6 +108,12 @@ export class InviteController extends FeatureController {
     this.refresh();
   }
 
+  /** The invite in the element's language now: after a language switch, its text, file name and .ics are made again. */
+  worded(): Invite | null {
+    if (this.open && this.#wordedIn !== this.i18n.t) this.refresh();
+    return this.invite;
+  }
+
   private refresh(): void {
     this.revoke();
     const { channel, namespace } = this.source();
@@ -111,12 +121,13 @@ export class InviteController extends FeatureController {
     if (channel === undefined || !b) return;
     const start = this.start ? new Date(this.start) : new Date(Number.NaN);
     const validLength = Number.isInteger(this.minutes) && this.minutes >= 1 && this.minutes <= b.MAX_MINUTES;
-    this.problem = Number.isNaN(start.getTime()) ? 'Enter a start date and time.'
-      : validLength ? '' : `Enter a length from 1 to ${b.MAX_MINUTES} minutes.`;
+    this.problem = Number.isNaN(start.getTime()) ? 'start' : validLength ? null : 'length';
+    const t = this.i18n.t;
+    this.#wordedIn = t;
     this.invite = b.buildInvite({ channel, namespace }, {
       page: location.href, uid: this.#uid,
       start: this.problem ? new Date() : start, minutes: this.problem ? 60 : this.minutes,
-    });
+    }, t);
     if (!this.problem) this.href = URL.createObjectURL(new Blob([this.invite.ics], { type: 'text/calendar' }));
     this.host.requestUpdate();
   }
@@ -129,15 +140,19 @@ export class InviteController extends FeatureController {
 
 /** The toolbar's "Invite" toggle. */
 export function inviteButton(c: InviteController) {
+  const t = c.i18n.t;
   return html`<button part="button invite" type="button" aria-expanded=${c.open ? 'true' : 'false'} aria-controls="invite"
-    @click=${(e: Event) => void c.toggle(e.currentTarget as HTMLElement)}>Invite</button>`;
+    @click=${(e: Event) => void c.toggle(e.currentTarget as HTMLElement)}>${t.inviteButton}</button>`;
 }
 
 /** The panel while open. Escape or Close shuts it and focus returns to the Invite button. */
 export function invitePanel(c: InviteController) {
-  const invite = c.invite;
+  const invite = c.worded();
   if (!c.open || !invite || !c.builder) return nothing;
+  const t = c.i18n.t;
   const max = c.builder.MAX_MINUTES;
+  const status = c.manual ? t.inviteCopyByHand : c.copied ? t.inviteCopied : '';
+  const problem = c.problem === 'start' ? t.inviteNoStart : c.problem === 'length' ? t.inviteBadLength(max) : '';
   const edited = (e: Event) => {
     const form = (e.currentTarget as HTMLElement).closest('section')!;
     c.edit(form.querySelector<HTMLInputElement>('#invite-start')!.value, form.querySelector<HTMLInputElement>('#invite-minutes')!.value);
@@ -148,24 +163,23 @@ export function invitePanel(c: InviteController) {
     c.close();
   };
   return html`
-    <section part="invite-panel" id="invite" role="region" aria-label="Invite" @keydown=${escape}>
-      <p part="invite-help">The link opens this page with the channel filled in. It does not hold the password:
-        share that another way (aloud, or in a different app), never with the link.</p>
-      <button part="button invite-copy" type="button" @click=${() => void c.copy()}>Copy invite</button>
-      <p part="invite-status" role="status">${c.status}</p>
-      ${c.manual ? html`<label for="invite-text">Invite to copy</label>
+    <section part="invite-panel" id="invite" role="region" aria-label=${t.invitePanel} @keydown=${escape}>
+      <p part="invite-help">${t.inviteHelp}</p>
+      <button part="button invite-copy" type="button" @click=${() => void c.copy()}>${t.inviteCopy}</button>
+      <p part="invite-status" role="status">${status}</p>
+      ${c.manual ? html`<label for="invite-text">${t.inviteToCopy}</label>
         <textarea id="invite-text" part="invite-text" readonly rows="4" .value=${invite.text}></textarea>` : nothing}
       <fieldset part="invite-calendar">
-        <legend>Add to calendar</legend>
-        <label for="invite-start">Starts</label>
+        <legend>${t.inviteCalendar}</legend>
+        <label for="invite-start">${t.inviteStarts}</label>
         <input id="invite-start" part="invite-input" type="datetime-local" required .value=${live(c.start)} @change=${edited}>
-        <label for="invite-minutes">Length (minutes)</label>
+        <label for="invite-minutes">${t.inviteLength}</label>
         <input id="invite-minutes" part="invite-input" type="number" min="1" max=${max} step="1" required
           .value=${live(String(c.minutes))} @change=${edited}>
-        ${c.href ? html`<a part="button invite-download" href=${c.href} download=${invite.filename}>Add to calendar</a>` : nothing}
-        <p part="invite-problem" role="alert">${c.problem}</p>
+        ${c.href ? html`<a part="button invite-download" href=${c.href} download=${invite.filename}>${t.inviteDownload}</a>` : nothing}
+        <p part="invite-problem" role="alert">${problem}</p>
       </fieldset>
-      <button part="button invite-close" type="button" @click=${() => c.close()}>Close</button>
+      <button part="button invite-close" type="button" @click=${() => c.close()}>${t.inviteClose}</button>
     </section>
   `;
 }

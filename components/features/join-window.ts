@@ -15,7 +15,7 @@ export class JoinWindowController extends FeatureController {
   }
 
   get text(): string {
-    return this.meeting ? joinWindowText(this.meeting, Date.now()) : '';
+    return this.meeting ? joinWindowText(this.meeting, Date.now(), this.i18n) : '';
   }
 
   /** "Allow joining": every member goes back on the relay for a window. */
@@ -53,10 +53,11 @@ export class JoinWindowController extends FeatureController {
 
 /** The join window's part of the toolbar. */
 export function joinWindowControls(c: JoinWindowController) {
+  const t = c.i18n.t;
   return html`
     <span part="join-status" class="join-status">${c.text}</span>
     ${c.open
-      ? html`<button part="button lock" type="button" @click=${() => c.lock()}>Lock now</button>`
-      : html`<button part="button allow-joining" type="button" @click=${() => c.allow()}>Allow joining</button>`}
+      ? html`<button part="button lock" type="button" @click=${() => c.lock()}>${t.joinWindowLock}</button>`
+      : html`<button part="button allow-joining" type="button" @click=${() => c.allow()}>${t.joinWindowAllow}</button>`}
   `;
 }

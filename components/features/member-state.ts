@@ -8,7 +8,7 @@ import { camOff, camOn, micOff, micOn } from '../secure-meeting/icons.js';
 import { FeatureController, listen } from './feature.js';
 import { withReason } from './permission-hint.js';
 
-/** One toggle: is there a track to switch at all, is it sending, and why it may not be switched on (a host's permission). */
+/** One toggle: is there a track to switch at all, is it sending, and why it may not be switched on (a host's permission; core's words, null when allowed). */
 export interface DeviceToggle {
   readonly available: boolean;
   readonly on: boolean;
@@ -54,10 +54,11 @@ export class MemberStateController extends FeatureController {
 
 /**
  * One toolbar toggle; aria-pressed says whether it is on, and the styles pick
- * the matching icon. Off and not allowed: it says why (permission-hint.ts).
+ * the matching icon. Off and not allowed: it says why (`forbidden`, through
+ * permission-hint.ts).
  */
-function deviceButton(part: string, label: string, state: DeviceToggle, icons: readonly unknown[], onClick: () => void) {
-  const reason = state.on ? null : state.forbidden;
+function deviceButton(part: string, label: string, forbidden: string, state: DeviceToggle, icons: readonly unknown[], onClick: () => void) {
+  const reason = state.on || state.forbidden === null ? null : forbidden;
   return withReason(`${part}-forbidden`, reason, (a) => html`
     <button part="button ${part}" type="button" aria-pressed=${state.on ? 'true' : 'false'} ?disabled=${!state.available}
       aria-disabled=${a.ariaDisabled} aria-describedby=${a.describedBy} @click=${a.blocked ? () => {} : onClick}>
@@ -68,8 +69,9 @@ function deviceButton(part: string, label: string, state: DeviceToggle, icons: r
 
 /** The Microphone and Camera toggles of the toolbar. */
 export function memberStateControls(c: MemberStateController) {
+  const t = c.i18n.t;
   return html`
-    ${deviceButton('microphone', 'Microphone', c.audio, [micOn, micOff], () => c.toggleAudio())}
-    ${deviceButton('camera', 'Camera', c.video, [camOn, camOff], () => c.toggleVideo())}
+    ${deviceButton('microphone', t.mediaMicrophone, t.permissionMicrophone, c.audio, [micOn, micOff], () => c.toggleAudio())}
+    ${deviceButton('camera', t.mediaCamera, t.permissionCamera, c.video, [camOn, camOff], () => c.toggleVideo())}
   `;
 }

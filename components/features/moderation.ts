@@ -7,12 +7,23 @@ import { moderation, type ModerationEvent } from '../../core/features/moderation
 import { permissions, type Permissions } from '../../core/features/permissions.js';
 import { roles } from '../../core/features/roles.js';
 import type { ParticipantAction, RowRoles } from '../participants-panel/participants-panel.js';
+import { plainMessage } from '../secure-meeting/status.js';
 import { FeatureController, listen } from './feature.js';
 
 /** How long what a host asked of us stays on screen. */
 const REQUEST_MS = 10_000;
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/^secure-meeting: /, '');
+/** What became of the last host control used: which, for whom (their name then), or why it failed. */
+export type Outcome =
+  | { readonly kind: 'mute' | 'lower-hand' | 'cohost-on' | 'cohost-off' | 'remove'; readonly name: string | null }
+  | { readonly kind: 'mute-all' | 'cannot-remove' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+/** What a host last asked of us: muting (us or everyone) or lowering our hand, and who asked ('' unknown). */
+export interface HostRequest {
+  readonly kind: 'mute-you' | 'mute-everyone' | 'lower-hand';
+  readonly by: string;
+}
 
 export class ModerationController extends FeatureController implements RowRoles {
   /**
@@ -20,10 +31,10 @@ export class ModerationController extends FeatureController implements RowRoles 
    * set it and the panel shows Remove on each member's row.
    */
   remove: ((meeting: Meeting, id: string) => Promise<void>) | null = null;
-  /** What became of the last host control used, for the panel. */
-  notice = '';
-  /** What a host last asked of us ("Ada asked you to mute"), for a while. */
-  request = '';
+  /** What became of the last host control used, for the panel (in words: noticeText()). */
+  notice: Outcome | null = null;
+  /** What a host last asked of us ("Ada asked you to mute"), for a while (in words: requestText()). */
+  request: HostRequest | null = null;
   #requestTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** We are host or co-host. */
@@ -53,30 +64,34 @@ export class ModerationController extends FeatureController implements RowRoles 
   async act(action: ParticipantAction): Promise<void> {
     const m = this.meeting;
     if (!m) return;
-    const name = 'id' in action ? (m.peers.get(action.id)?.name ?? 'Guest') : '';
-    this.notice = '';
+    // Their name now: they may be gone by the time the outcome shows.
+    const name = 'id' in action ? (m.peers.get(action.id)?.name ?? null) : null;
+    this.notice = null;
     try {
       switch (action.kind) {
         case 'mute':
           await m.feature(moderation).mute(action.id);
-          this.notice = `Asked ${name} to mute`;
+          this.notice = { kind: 'mute', name };
           break;
         case 'mute-all':
           await m.feature(moderation).muteAll();
-          this.notice = 'Asked everyone to mute';
+          this.notice = { kind: 'mute-all' };
           break;
         case 'lower-hand':
           await m.feature(moderation).lowerHand(action.id);
-          this.notice = `Lowered ${name}'s hand`;
+          this.notice = { kind: 'lower-hand', name };
           break;
         case 'cohost':
           await m.feature(roles).setCohost(action.id, action.on);
-          this.notice = action.on ? `${name} is a co-host` : `${name} is no longer a co-host`;
+          this.notice = { kind: action.on ? 'cohost-on' : 'cohost-off', name };
           break;
         case 'remove':
-          if (!this.remove) throw new Error('this meeting cannot remove members');
+          if (!this.remove) {
+            this.notice = { kind: 'cannot-remove' };
+            break;
+          }
           await this.remove(m, action.id);
-          this.notice = `Removed ${name}`;
+          this.notice = { kind: 'remove', name };
           break;
         case 'allow':
           await m.feature(permissions).set(action.id, { [action.what]: action.on });
@@ -86,28 +101,54 @@ export class ModerationController extends FeatureController implements RowRoles 
           break;
       }
     } catch (error) {
-      this.notice = messageOf(error);
+      this.notice = { kind: 'failed', error };
     }
     this.host.requestUpdate();
   }
 
+  /** The panel's notice in words ('' for nothing to say). */
+  noticeText(): string {
+    const t = this.i18n.t;
+    const n = this.notice;
+    if (!n) return '';
+    if (n.kind === 'failed') return plainMessage(n.error, t);
+    if (!('name' in n)) return n.kind === 'mute-all' ? t.moderationAskedEveryoneToMute : t.moderationCannotRemove;
+    const name = n.name ?? t.participantsGuest;
+    switch (n.kind) {
+      case 'mute': return t.moderationAskedToMute(name);
+      case 'lower-hand': return t.moderationLoweredHand(name);
+      case 'cohost-on': return t.moderationIsCohost(name);
+      case 'cohost-off': return t.moderationNoLongerCohost(name);
+      case 'remove': return t.moderationRemoved(name);
+    }
+  }
+
+  /** What a host asked of us, in words ('' for nothing now). */
+  requestText(): string {
+    const t = this.i18n.t;
+    const r = this.request;
+    if (!r) return '';
+    if (r.by === '') {
+      return r.kind === 'mute-you' ? t.moderationHostMuteYou : r.kind === 'mute-everyone' ? t.moderationHostMuteEveryone : t.moderationHostLowerYourHand;
+    }
+    return r.kind === 'mute-you' ? t.moderationMuteYou(r.by) : r.kind === 'mute-everyone' ? t.moderationMuteEveryone(r.by) : t.moderationLowerYourHand(r.by);
+  }
+
   override detach(): void {
     clearTimeout(this.#requestTimer);
-    this.request = '';
-    this.notice = '';
+    this.request = null;
+    this.notice = null;
     super.detach();
   }
 
   protected override follow(meeting: Meeting): (() => void)[] {
     const again = () => this.host.requestUpdate();
     const told = (e: ModerationEvent) => {
-      const who = e.byName || 'A host';
-      this.request = e.type === 'muterequest'
-        ? `${who} asked ${e.everyone ? 'everyone' : 'you'} to mute: your microphone is off`
-        : `${who} lowered your hand`;
+      const by = e.byName || '';
+      this.request = e.type === 'muterequest' ? { kind: e.everyone ? 'mute-everyone' : 'mute-you', by } : { kind: 'lower-hand', by };
       clearTimeout(this.#requestTimer);
       this.#requestTimer = setTimeout(() => {
-        this.request = '';
+        this.request = null;
         this.host.requestUpdate();
       }, REQUEST_MS);
       again();
@@ -118,5 +159,5 @@ export class ModerationController extends FeatureController implements RowRoles 
 
 /** What a host asked of us, beside the toolbar (a polite live region, there before it has words). */
 export function moderationRequest(c: ModerationController) {
-  return html`<p part="host-request" role="status" class="host-request">${c.request || nothing}</p>`;
+  return html`<p part="host-request" role="status" class="host-request">${c.requestText() || nothing}</p>`;
 }

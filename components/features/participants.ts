@@ -42,10 +42,11 @@ export class ParticipantsController extends FeatureController {
   }
 }
 
-/** The toolbar's "Participants" toggle, with how many are present. */
+/** The toolbar's Participants toggle, with how many are present. */
 export function participantsButton(c: ParticipantsController, count: number) {
+  const t = c.i18n.t;
   return html`<button part="button participants" type="button" aria-expanded=${c.open ? 'true' : 'false'}
-    aria-controls="participants" @click=${() => void c.toggle()}>Participants <span class="count">${count}</span></button>`;
+    aria-controls="participants" @click=${() => void c.toggle()}>${t.participantsButton} <span class="count">${c.i18n.number(count)}</span></button>`;
 }
 
 /**
@@ -61,7 +62,7 @@ export function participantsPanel(c: ParticipantsController, m: Meeting, raised:
   };
   return html`<participants-panel id="participants" part="participants-panel" exportparts=${PANEL_PARTS}
     .members=${c.panel.participantRows(m, raised, mod)} ?moderate=${mod.moderate} ?appoint=${mod.appoint}
-    ?removable=${mod.remove !== null} .defaults=${mod.defaults} .notice=${mod.notice}
+    ?removable=${mod.remove !== null} .defaults=${mod.defaults} .notice=${mod.noticeText()}
     @participant-action=${(e: GlobalEventHandlersEventMap['participant-action']) => void mod.act(e.action)}
     @participants-close=${closed}></participants-panel>`;
 }

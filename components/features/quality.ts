@@ -5,23 +5,26 @@
 import { html, nothing } from 'lit';
 import type { Meeting } from '../../core/index.js';
 import { quality, type QualityFigures, type QualityLevel, type UplinkState } from '../../core/features/quality.js';
+import type { Localizer } from '../i18n/i18n.js';
 import { FeatureController, listen } from './feature.js';
 
-/** "rtt 420 ms, loss 6 %, jitter 12 ms, 24 fps": the figures that are known. */
-export function qualityDetail(f: QualityFigures): string {
+/** "rtt 420 ms, loss 6 %, jitter 12 ms, 24 fps": the figures that are known, in the Localizer's language. */
+export function qualityDetail(f: QualityFigures, i18n: Localizer): string {
+  const t = i18n.t;
   return [
-    f.rttMs === null ? null : `rtt ${f.rttMs} ms`,
-    f.lossPercent === null ? null : `loss ${f.lossPercent} %`,
-    f.jitterMs === null ? null : `jitter ${f.jitterMs} ms`,
-    f.fps === null ? null : `${f.fps} fps`,
+    f.rttMs === null ? null : t.qualityRtt(i18n.number(f.rttMs)),
+    f.lossPercent === null ? null : t.qualityLoss(i18n.number(f.lossPercent, 1)),
+    f.jitterMs === null ? null : t.qualityJitter(i18n.number(f.jitterMs)),
+    f.fps === null ? null : t.qualityFps(i18n.number(f.fps)),
   ].filter((s) => s !== null).join(', ');
 }
 
-/** What the upload warning says. */
-export function uplinkText(u: UplinkState): string {
-  const others = u.members === 1 ? 'the other member' : `all ${u.members} other members`;
-  const measured = u.kbps === null ? '' : ` (${u.kbps} kbit/s measured, about ${u.perMemberKbps} needed for each)`;
-  return `Your upload may be too slow to send to ${others}${measured}. Video may stall; turning your camera off helps.`;
+/** What the upload warning says, in the Localizer's language. */
+export function uplinkText(u: UplinkState, i18n: Localizer): string {
+  const t = i18n.t;
+  return u.kbps === null
+    ? t.uplinkTooSlow(u.members)
+    : t.uplinkTooSlowMeasured(u.members, i18n.number(u.kbps), i18n.number(u.perMemberKbps));
 }
 
 export class QualityController extends FeatureController {
@@ -31,7 +34,7 @@ export class QualityController extends FeatureController {
   /** A tile's level and figures for one member; null until measured. */
   tile(id: string): { level: QualityLevel; detail: string } | null {
     const q = this.meeting?.feature(quality).of(id);
-    return q?.level ? { level: q.level, detail: qualityDetail(q.figures) } : null;
+    return q?.level ? { level: q.level, detail: qualityDetail(q.figures, this.i18n) } : null;
   }
 
   /** The upload warning to show now, or null. */
@@ -69,8 +72,9 @@ export class QualityController extends FeatureController {
  */
 export function uplinkWarning(c: QualityController) {
   const u = c.warning;
+  const t = c.i18n.t;
   return html`<div part="uplink-warning" class=${u ? 'uplink-warning shown' : 'uplink-warning'}>
-    <p part="uplink-text" role="status">${u ? uplinkText(u) : nothing}</p>
-    ${u ? html`<button part="button uplink-dismiss" type="button" @click=${() => c.dismiss()}>Dismiss</button>` : nothing}
+    <p part="uplink-text" role="status">${u ? uplinkText(u, c.i18n) : nothing}</p>
+    ${u ? html`<button part="button uplink-dismiss" type="button" @click=${() => c.dismiss()}>${t.uplinkDismiss}</button>` : nothing}
   </div>`;
 }

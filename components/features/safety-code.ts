@@ -65,35 +65,34 @@ export class SafetyCodeController extends FeatureController {
 
 /** The toolbar's "Safety codes" toggle. */
 export function safetyCodeButton(c: SafetyCodeController) {
+  const t = c.i18n.t;
   return html`<button part="button verify" type="button" aria-expanded=${c.open ? 'true' : 'false'} aria-controls="safety" @click=${() => void c.toggle()}>
-    Safety codes
+    ${t.safetyButton}
   </button>`;
 }
 
 /** The panel, while open: one row per member, the room code, and what they mean. */
 export function safetyCodePanel(c: SafetyCodeController) {
   if (!c.open) return nothing;
+  const t = c.i18n.t;
   return html`
-    <section part="safety" id="safety" role="region" aria-label="Safety codes" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && c.close()}>
-      <p part="safety-help">
-        Compare your code with each person, aloud or face to face. If both of you see the same digits, no one
-        sits between your two browsers, not even someone else who knows the password. If they differ, leave the meeting.
-      </p>
+    <section part="safety" id="safety" role="region" aria-label=${t.safetyPanel} @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && c.close()}>
+      <p part="safety-help">${t.safetyHelp}</p>
       <dl>
         ${repeat(
           c.pairs,
           (p) => p.id,
           (p) => html`<div part="safety-pair" data-id=${p.id} tabindex="-1" ?data-focus=${c.focusId === p.id}>
             <dt>${p.name}</dt>
-            <dd part="safety-code">${p.code ?? 'Not connected yet'}</dd>
+            <dd part="safety-code">${p.code ?? t.safetyNotConnected}</dd>
           </div>`,
         )}
         <div part="safety-pair">
-          <dt>Everyone (room code)</dt>
+          <dt>${t.safetyEveryone}</dt>
           <dd part="safety-code">${c.room ?? '…'}</dd>
         </div>
       </dl>
-      <button part="button" type="button" @click=${() => c.close()}>Close</button>
+      <button part="button" type="button" @click=${() => c.close()}>${t.safetyClose}</button>
     </section>
   `;
 }

@@ -5,7 +5,7 @@ import type { Meeting } from '../../core/index.js';
 import { permissions } from '../../core/features/permissions.js';
 import { screenShare } from '../../core/features/screen-share.js';
 import { FeatureController, listen } from './feature.js';
-import { withReason } from './permission-hint.js';
+import { failureReason, withReason } from './permission-hint.js';
 
 /** One screen in the spotlight: whose, and its stream once it has arrived. */
 export interface SharedScreen {
@@ -18,8 +18,8 @@ export interface SharedScreen {
 const canCapture = () => typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
 
 export class ScreenShareController extends FeatureController {
-  /** Why the last start failed (not shown for a cancelled choice), for the toolbar's status. */
-  problem = '';
+  /** Why the last start failed (not kept for a cancelled choice), for the toolbar's status; put in words when shown. */
+  failure: { readonly error: unknown } | null = null;
 
   get presenting(): boolean {
     return this.meeting?.feature(screenShare).presenting ?? false;
@@ -38,11 +38,12 @@ export class ScreenShareController extends FeatureController {
   get screens(): readonly SharedScreen[] {
     const m = this.meeting;
     if (!m) return [];
+    const t = this.i18n.t;
     const api = m.feature(screenShare);
     return api.presenters.map((id) => ({
       id,
       local: id === m.id,
-      name: id === m.id ? m.name : m.peers.get(id)?.name ?? 'Guest',
+      name: id === m.id ? m.name : m.peers.get(id)?.name ?? t.screenGuest,
       stream: api.streamOf(id),
     }));
   }
@@ -56,7 +57,7 @@ export class ScreenShareController extends FeatureController {
   async toggle(): Promise<void> {
     const api = this.meeting?.feature(screenShare);
     if (!api) return;
-    this.problem = '';
+    this.failure = null;
     if (api.presenting) api.stop();
     else {
       this.host.requestUpdate();
@@ -65,7 +66,7 @@ export class ScreenShareController extends FeatureController {
       } catch (error) {
         // Cancelling the browser's picker is a choice, not a problem to report.
         const cancelled = error instanceof Error && (error.cause as Error | undefined)?.name === 'NotAllowedError';
-        if (!cancelled) this.problem = error instanceof Error ? error.message.replace(/^secure-meeting: /, '') : String(error);
+        if (!cancelled) this.failure = { error };
       }
     }
     this.host.requestUpdate();
@@ -84,12 +85,13 @@ export class ScreenShareController extends FeatureController {
  * has not allowed it, it says so (permission-hint.ts).
  */
 export function screenShareButton(c: ScreenShareController) {
+  const t = c.i18n.t;
   const others = c.screens.filter((s) => !s.local).map((s) => s.name);
   const busy = !c.presenting && !c.canStart && others.length > 0;
-  const reason = c.presenting ? null : c.forbidden;
+  const reason = c.presenting || c.forbidden === null ? null : t.permissionScreen;
   return html`${withReason('share-screen-forbidden', reason, (a) => html`<button part="button share-screen" type="button"
     aria-pressed=${c.presenting ? 'true' : 'false'} ?disabled=${!c.presenting && !c.canStart}
     aria-disabled=${a.ariaDisabled} aria-describedby=${a.describedBy} @click=${a.blocked ? () => {} : () => void c.toggle()}>
-    Share screen${busy ? html`<span class="share-busy"> · ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} presenting</span>` : nothing}
-  </button>`)}${c.problem ? html`<span part="share-problem" role="status">${c.problem}</span>` : nothing}`;
+    ${t.screenShare}${busy ? html`<span class="share-busy"> · ${t.screenPresenting(others.join(', '), others.length)}</span>` : nothing}
+  </button>`)}${c.failure ? html`<span part="share-problem" role="status">${failureReason(c.failure.error, t)}</span>` : nothing}`;
 }

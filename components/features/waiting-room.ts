@@ -35,8 +35,8 @@ function playCue(): void {
 export class WaitingRoomController extends FeatureController {
   /** Members an Admit or Deny is on its way for. */
   readonly busy = new Set<string>();
-  /** Why the last Admit, Deny or toggle failed. */
-  problem = '';
+  /** Why the last Admit, Deny or toggle failed (the error; in words at render), or null. */
+  problem: unknown = null;
 
   get state(): WaitingState {
     return this.meeting?.feature(waitingRoom).state ?? 'none';
@@ -92,11 +92,11 @@ export class WaitingRoomController extends FeatureController {
   }
 
   private async attempt(run: () => Promise<unknown>): Promise<void> {
-    this.problem = '';
+    this.problem = null;
     try {
       await run();
     } catch (error) {
-      this.problem = plainMessage(error);
+      this.problem = error ?? new Error();
     }
     this.host.requestUpdate();
   }
@@ -107,29 +107,30 @@ export function waitingScreen(c: WaitingRoomController, leave: () => void) {
   const state = c.state;
   if (state !== 'waiting' && state !== 'denied') return nothing;
   const denied = state === 'denied';
+  const t = c.i18n.t;
   return html`<section part="waiting" class="waiting" role="region" aria-labelledby="waiting-title" data-state=${state}>
     <h2 id="waiting-title" part="waiting-message" role=${denied ? 'alert' : 'status'}>
-      ${denied ? 'The host did not let you in.' : 'Waiting for the host to let you in'}
+      ${denied ? t.waitingDenied : t.waitingTitle}
     </h2>
-    <p part="waiting-help">${denied
-      ? 'You cannot join this meeting. Ask the host if you think this is a mistake.'
-      : 'The host has been told you are here. Keep this page open.'}</p>
-    <button part="button waiting-leave" type="button" @click=${leave}>${denied ? 'Back' : 'Leave'}</button>
+    <p part="waiting-help">${denied ? t.waitingDeniedHelp : t.waitingHelp}</p>
+    <button part="button waiting-leave" type="button" @click=${leave}>${denied ? t.waitingBack : t.waitingLeave}</button>
   </section>`;
 }
 
 /** Who is knocking, for hosts and co-hosts; `nothing` for everyone else or while no one knocks. */
 export function knockList(c: WaitingRoomController) {
   if (!c.mayAct || c.knocks.length === 0) return nothing;
+  const t = c.i18n.t;
   return html`<knock-list part="knock-list" exportparts=${KNOCK_PARTS} .knocks=${c.knocks} .busy=${new Set(c.busy)}
     @knock-admit=${(e: KnockDecisionEvent) => void c.admit(e.id)} @knock-deny=${(e: KnockDecisionEvent) => void c.deny(e.id)}></knock-list>
-    ${c.problem ? html`<p part="waiting-problem" role="alert">${c.problem}</p>` : nothing}`;
+    ${c.problem !== null ? html`<p part="waiting-problem" role="alert">${plainMessage(c.problem, t)}</p>` : nothing}`;
 }
 
 /** The hosts' toolbar toggle: whether newcomers wait (aria-pressed). */
 export function waitingRoomButton(c: WaitingRoomController) {
+  const t = c.i18n.t;
   return html`<button part="button waiting-room" type="button" aria-pressed=${c.on ? 'true' : 'false'} @click=${() => void c.toggle()}>
-    Waiting room
+    ${t.waitingRoomButton}
   </button>`;
 }
 

@@ -2,6 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { FileTransfer } from '../../core/features/file-events.js';
 import type { FileFailure } from '../../core/features/file-send.js';
+import { Localizer, type Messages } from '../i18n/i18n.js';
 import { theme } from '../theme.styles.js';
 import { panelButtons } from '../panel-button.styles.js';
 import { styles } from './file-transfer.styles.js';
@@ -13,42 +14,37 @@ export class FileTransferCancelEvent extends Event {
   }
 }
 
-const FAILURE: Record<FileFailure, string> = {
-  hash: 'the file arrived damaged (its hash did not match)',
-  size: 'more bytes came than announced',
-  closed: 'the connection closed',
-  timeout: 'no answer',
-  read: 'the file could not be read',
-  nobody: 'no one to send it to',
-};
-
-/** 1 536 → "1.5 KB" (powers of 1024, as file managers show them). */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) [value, unit] = [value / 1024, unit + 1];
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+/** A failed transfer, in words: one whole sentence per failure. */
+function failedText(failure: FileFailure, t: Messages): string {
+  switch (failure) {
+    case 'hash': return t.fileFailedHash;
+    case 'size': return t.fileFailedSize;
+    case 'closed': return t.fileFailedClosed;
+    case 'timeout': return t.fileFailedTimeout;
+    case 'read': return t.fileFailedRead;
+    case 'nobody': return t.fileFailedNobody;
+  }
 }
 
-/** What a person reads about where the transfer is. */
-export function statusText(t: FileTransfer): string {
-  const who = t.from?.name ?? '';
-  const count = t.recipients.length;
-  switch (t.state) {
-    case 'hashing': return 'Preparing…';
-    case 'waiting': return t.direction === 'send' ? 'Waiting for the others…' : `From ${who}, starting…`;
-    case 'sending': return `Sending to ${count} ${count === 1 ? 'member' : 'members'}…`;
-    case 'receiving': return `Receiving from ${who}…`;
-    case 'verifying': return 'Checking…';
+/** What a person reads about where the transfer is, in the language of `t`. */
+export function statusText(transfer: FileTransfer, t: Messages): string {
+  const who = transfer.from?.name ?? '';
+  const count = transfer.recipients.length;
+  switch (transfer.state) {
+    case 'hashing': return t.filePreparing;
+    case 'waiting': return transfer.direction === 'send' ? t.fileWaiting : t.fileStarting(who);
+    case 'sending': return t.fileSending(count);
+    case 'receiving': return t.fileReceiving(who);
+    case 'verifying': return t.fileChecking;
     case 'done': {
-      if (t.direction === 'receive') return `From ${who}: ready to save`;
-      const got = t.recipients.filter((r) => r.state === 'done').length;
-      return `Sent to ${got} of ${count}`;
+      if (transfer.direction === 'receive') return t.fileReady(who);
+      const got = transfer.recipients.filter((r) => r.state === 'done').length;
+      return t.fileSentTo(got, count);
     }
-    case 'cancelled': return t.cancelledBy === 'them' ? `Cancelled by ${t.direction === 'receive' ? who : 'the other side'}` : 'Cancelled';
-    case 'failed': return `Failed: ${FAILURE[t.failure ?? 'closed']}`;
+    case 'cancelled':
+      if (transfer.cancelledBy !== 'them') return t.fileCancelled;
+      return transfer.direction === 'receive' ? t.fileCancelledBy(who) : t.fileCancelledByOther;
+    case 'failed': return failedText(transfer.failure ?? 'closed', t);
   }
 }
 
@@ -86,19 +82,22 @@ export class FileTransferElement extends LitElement {
   /** The transfer as the latest file event showed it. */
   @property({ attribute: false }) transfer: FileTransfer | null = null;
 
+  private readonly i18n = new Localizer(this);
+
   protected override render() {
-    const t = this.transfer;
-    if (!t) return nothing;
-    const running = !ENDED.includes(t.state);
+    const f = this.transfer;
+    if (!f) return nothing;
+    const t = this.i18n.t;
+    const running = !ENDED.includes(f.state);
     return html`
-      <div part="base" data-state=${t.state} data-direction=${t.direction}>
-        <span part="name" id="name">${t.name}</span>
-        <span part="size">${formatSize(t.size)}</span>
-        <progress part="progress" aria-labelledby="name" max=${Math.max(1, t.total)} value=${t.state === 'done' ? Math.max(1, t.total) : t.bytes}></progress>
-        <span part="status" role="status">${statusText(t)}</span>
-        ${running ? html`<button part="cancel" type="button" aria-describedby="name" @click=${this.cancel}>Cancel</button>` : nothing}
-        ${t.direction === 'receive' && t.state === 'done' && t.blob
-          ? html`<button part="save" type="button" aria-describedby="name" @click=${this.save}>Save</button>` : nothing}
+      <div part="base" data-state=${f.state} data-direction=${f.direction}>
+        <span part="name" id="name">${f.name}</span>
+        <span part="size">${this.i18n.size(f.size)}</span>
+        <progress part="progress" aria-labelledby="name" max=${Math.max(1, f.total)} value=${f.state === 'done' ? Math.max(1, f.total) : f.bytes}></progress>
+        <span part="status" role="status">${statusText(f, t)}</span>
+        ${running ? html`<button part="cancel" type="button" aria-describedby="name" @click=${this.cancel}>${t.fileCancel}</button>` : nothing}
+        ${f.direction === 'receive' && f.state === 'done' && f.blob
+          ? html`<button part="save" type="button" aria-describedby="name" @click=${this.save}>${t.fileSave}</button>` : nothing}
       </div>
     `;
   }

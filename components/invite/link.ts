@@ -11,6 +11,7 @@
 // (`sm-channel.<namespace>=42`), so a link for one does not prefill the
 // other; the default namespace uses the plain `sm-channel`. Never the
 // password: nothing here takes one.
+import type { Messages } from '../i18n/i18n.js';
 
 /** The fragment key that carries the channel for a namespace. */
 export function channelKey(namespace = ''): string {
@@ -68,7 +69,7 @@ function decodePiece(s: string): string {
   }
 }
 
-/** What "Copy invite" puts on the clipboard. */
-export function inviteText(channel: number, link: string): string {
-  return `Join channel ${channel} at ${link}. The password is shared separately: never send it with this link.`;
+/** What "Copy invite" puts on the clipboard, in the language of `t`. */
+export function inviteText(channel: number, link: string, t: Messages): string {
+  return t.inviteText(channel, link);
 }

@@ -7,6 +7,8 @@ import { randomPassphrase } from './passphrase.js';
 import { loadChoices, type DeviceChoices } from '../devices/choices.js';
 import '../devices/device-check.js';
 import type { DeviceCheck } from '../devices/device-check.js';
+import { en } from '../i18n/en.js';
+import { Localizer, type Messages } from '../i18n/i18n.js';
 
 export const DEFAULT_MAX_CHANNEL = 1000;
 export const NAME_MAX_LENGTH = 64;
@@ -36,6 +38,7 @@ export function channelCeiling(max: unknown): number {
 export function checkJoinFields(
   input: { channel: unknown; password: unknown; name: unknown },
   maxChannel: number = DEFAULT_MAX_CHANNEL,
+  t: Messages = en,
 ): JoinCheck {
   const max = channelCeiling(maxChannel);
   const errors: JoinFieldErrors = {};
@@ -43,24 +46,24 @@ export function checkJoinFields(
   let channel = Number.NaN;
   const rawChannel = typeof input.channel === 'string' ? input.channel.trim() : input.channel;
   if (rawChannel === '' || rawChannel === undefined || rawChannel === null) {
-    errors.channel = 'Enter a channel number.';
+    errors.channel = t.gateChannelMissing;
   } else {
     // Digits only: Number() would also accept "1e3", "0x10" or " 12 ".
     if (typeof rawChannel === 'number') channel = rawChannel;
     else if (typeof rawChannel === 'string' && /^\d+$/.test(rawChannel)) channel = Number(rawChannel);
     if (!Number.isInteger(channel) || channel < 1 || channel > max) {
-      errors.channel = `Channel must be a whole number from 1 to ${max}.`;
+      errors.channel = t.gateChannelInvalid(max);
     }
   }
 
   const password = typeof input.password === 'string' ? input.password : '';
-  if (password === '') errors.password = 'Enter the meeting password.';
+  if (password === '') errors.password = t.gatePasswordMissing;
 
   const name = typeof input.name === 'string' ? input.name.trim() : '';
-  if (name === '') errors.name = 'Enter your name.';
+  if (name === '') errors.name = t.gateNameMissing;
   // UTF-16 units, as core and the wire protocol count them (an emoji counts as two):
   // the form must not accept a name the meeting will then refuse.
-  else if (name.length > NAME_MAX_LENGTH) errors.name = `Name must be at most ${NAME_MAX_LENGTH} characters.`;
+  else if (name.length > NAME_MAX_LENGTH) errors.name = t.gateNameTooLong(NAME_MAX_LENGTH);
 
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value: { channel, password, name } };
 }
@@ -163,12 +166,16 @@ export class JoinGate extends LitElement {
   @state() private channelText = '';
   @state() private nameText = '';
   @state() private errors: JoinFieldErrors = {};
-  @state() private announcement = '';
+  /** What the status line says when not busy, put into words at render. */
+  @state() private announcement: ((t: Messages) => string) | null = null;
   /** Shown as text once "Random password" made it, so it can be read out and shared. */
   @state() private passwordShown = false;
 
   /** The pause before `join-prepare`, and whether one with fields went out since the last change. */
   private prepareTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly i18n = new Localizer(this);
+  /** The language the field messages on show were worded in. */
+  private errorsLang = '';
   private prepared = false;
 
   // Fields whose message is on show: after a submit attempt, or once the person left a filled-in field.
@@ -190,19 +197,22 @@ export class JoinGate extends LitElement {
       this.channelText = typeof this.channel === 'number' && Number.isFinite(this.channel) ? String(this.channel) : '';
     }
     if (changed.has('name')) this.nameText = this.name ?? '';
-    if (changed.has('busy') && this.busy) this.announcement = '';
+    if (changed.has('busy') && this.busy) this.announcement = null;
+    // `lang` changed: the messages on show, in the new language.
+    if (this.errorsLang !== this.i18n.lang && this.hasUpdated && Object.keys(this.errors).length > 0) this.revalidate();
   }
 
   protected override render() {
     const max = channelCeiling(this.maxChannel);
-    const statusText = this.busy ? this.status || 'Joining…' : this.announcement;
+    const t = this.i18n.t;
+    const statusText = this.busy ? this.status || t.statusJoining : this.announcement?.(t) ?? '';
     return html`
       <form part="base" novalidate @submit=${this.onSubmit}>
         <fieldset ?disabled=${this.busy}>
-          <legend part="title">Join a meeting</legend>
+          <legend part="title">${t.gateTitle}</legend>
 
           <div class="field">
-            <label part="label" for="channel">Channel</label>
+            <label part="label" for="channel">${t.gateChannel}</label>
             <div class="row">
               <input
                 part="input"
@@ -220,14 +230,14 @@ export class JoinGate extends LitElement {
                 @input=${this.onChannelInput}
                 @blur=${this.onBlur}
               />
-              <button part="button random" type="button" @click=${this.pickRandomChannel}>Random channel</button>
+              <button part="button random" type="button" @click=${this.pickRandomChannel}>${t.gateRandomChannel}</button>
             </div>
-            <p class="hint" id="channel-hint">Everyone in the meeting picks the same number, from 1 to ${max}.</p>
+            <p class="hint" id="channel-hint">${t.gateChannelHint(max)}</p>
             <p class="field-error" id="channel-error">${this.errors.channel ?? ''}</p>
           </div>
 
           <div class="field">
-            <label part="label" for="password">Password</label>
+            <label part="label" for="password">${t.gatePassword}</label>
             <div class="row">
               <input
                 part="input"
@@ -240,14 +250,14 @@ export class JoinGate extends LitElement {
                 @input=${this.onPasswordInput}
                 @blur=${this.onBlur}
               />
-              <button part="button random-password" type="button" @click=${this.pickRandomPassword}>Random password</button>
+              <button part="button random-password" type="button" @click=${this.pickRandomPassword}>${t.gateRandomPassword}</button>
             </div>
-            <p class="hint" id="password-hint">Shared by everyone in the meeting. It never leaves this device.</p>
+            <p class="hint" id="password-hint">${t.gatePasswordHint}</p>
             <p class="field-error" id="password-error">${this.errors.password ?? ''}</p>
           </div>
 
           <div class="field">
-            <label part="label" for="name">Your name</label>
+            <label part="label" for="name">${t.gateName}</label>
             <input
               part="input"
               id="name"
@@ -266,7 +276,7 @@ export class JoinGate extends LitElement {
 
           <device-check part="devices" mode="gate" exportparts=${DEVICE_PARTS}></device-check>
 
-          <button part="button submit" type="submit">Join</button>
+          <button part="button submit" type="submit">${t.gateJoin}</button>
         </fieldset>
         <p part="status" role="status">${statusText}</p>
         <p part="error" role="alert">${this.error}</p>
@@ -282,6 +292,7 @@ export class JoinGate extends LitElement {
     return checkJoinFields(
       { channel: this.channelInput.value, password: this.passwordInput.value, name: this.nameInput.value },
       this.maxChannel,
+      this.i18n.t,
     );
   }
 
@@ -296,6 +307,7 @@ export class JoinGate extends LitElement {
       }
     }
     this.errors = errors;
+    this.errorsLang = this.i18n.lang;
     return result;
   }
 
@@ -356,7 +368,8 @@ export class JoinGate extends LitElement {
     this.shown.add('channel');
     this.revalidate();
     this.keysChanged();
-    this.announcement = `Channel ${this.channelText} picked.`;
+    const picked = this.channelText;
+    this.announcement = (t) => t.gateChannelPicked(picked);
   }
 
   private pickRandomPassword(): void {
@@ -365,7 +378,7 @@ export class JoinGate extends LitElement {
     this.shown.add('password');
     this.revalidate();
     this.keysChanged();
-    this.announcement = 'A random password was made and is shown in its field. Share it with the others.';
+    this.announcement = (t) => t.gatePasswordMade;
   }
 
   private onSubmit(e: SubmitEvent): void {
@@ -374,7 +387,7 @@ export class JoinGate extends LitElement {
     for (const f of FIELDS) this.shown.add(f);
     const result = this.revalidate();
     if (!result.ok) {
-      this.announcement = '';
+      this.announcement = null;
       void this.updateComplete.then(() => this.focus());
       return;
     }

@@ -2,6 +2,7 @@ import { LitElement, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Knock } from '../../core/features/waiting-room.js';
+import { Localizer } from '../i18n/i18n.js';
 import { panelButtons } from '../panel-button.styles.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './knock-list.styles.js';
@@ -12,9 +13,6 @@ export class KnockDecisionEvent extends Event {
     super(type, { bubbles: true, composed: true });
   }
 }
-
-/** "since 10:42": when the member started knocking, in the viewer's own clock format. */
-const sinceText = (since: number) => new Date(since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
  * Shown by `<secure-meeting>` to hosts and co-hosts while someone is in the
@@ -50,21 +48,24 @@ export class KnockList extends LitElement {
   /** Members a decision is on its way for: their buttons are disabled meanwhile. */
   @property({ attribute: false }) busy: ReadonlySet<string> = new Set();
 
+  private readonly i18n = new Localizer(this);
+
   protected override render() {
+    const t = this.i18n.t;
     const newest = this.knocks.reduce<Knock | null>((a, k) => (a === null || k.since >= a.since ? k : a), null);
     return html`
       <section part="base" role="region" aria-labelledby="title">
-        <h2 id="title">Waiting to join (${this.knocks.length})</h2>
-        <p part="cue" role="status">${newest ? `${newest.name} wants to join` : ''}</p>
+        <h2 id="title">${t.knockTitle(this.i18n.number(this.knocks.length))}</h2>
+        <p part="cue" role="status">${newest ? t.knockWantsToJoin(newest.name) : ''}</p>
         <ul part="list">
           ${repeat(this.knocks, (k) => k.id, (k) => html`
             <li part="knock" data-id=${k.id}>
               <span part="name">${k.name}</span>
-              <span part="since">since ${sinceText(k.since)}</span>
-              <button part="button admit" type="button" aria-label=${`Admit ${k.name}`} ?disabled=${this.busy.has(k.id)}
-                @click=${() => this.dispatchEvent(new KnockDecisionEvent('knock-admit', k.id))}>Admit</button>
-              <button part="button deny" type="button" aria-label=${`Deny ${k.name}`} ?disabled=${this.busy.has(k.id)}
-                @click=${() => this.dispatchEvent(new KnockDecisionEvent('knock-deny', k.id))}>Deny</button>
+              <span part="since">${t.knockSince(this.i18n.time(k.since))}</span>
+              <button part="button admit" type="button" aria-label=${t.knockAdmitLabel(k.name)} ?disabled=${this.busy.has(k.id)}
+                @click=${() => this.dispatchEvent(new KnockDecisionEvent('knock-admit', k.id))}>${t.knockAdmit}</button>
+              <button part="button deny" type="button" aria-label=${t.knockDenyLabel(k.name)} ?disabled=${this.busy.has(k.id)}
+                @click=${() => this.dispatchEvent(new KnockDecisionEvent('knock-deny', k.id))}>${t.knockDeny}</button>
             </li>
           `)}
         </ul>

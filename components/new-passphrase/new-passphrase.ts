@@ -1,5 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { Localizer } from '../i18n/i18n.js';
 import { theme } from '../theme.styles.js';
 import { panelButtons } from '../panel-button.styles.js';
 import { styles } from './new-passphrase.styles.js';
@@ -44,7 +45,9 @@ export class NewPassphrase extends LitElement {
   @property({ attribute: false }) passphrase: string | null = null;
 
   @state() private shown = false;
-  @state() private status = '';
+  /** What Copy did: copied, or left the password selected to copy by hand ('' before). */
+  @state() private status: '' | 'copied' | 'by-hand' = '';
+  private readonly i18n = new Localizer(this);
 
   protected override willUpdate(changed: Map<string, unknown>): void {
     // A newer removal: hidden again, and nothing said about the old one.
@@ -57,16 +60,17 @@ export class NewPassphrase extends LitElement {
   protected override render() {
     const p = this.passphrase;
     if (!p) return nothing;
+    const t = this.i18n.t;
+    const status = this.status === 'copied' ? t.passphraseCopied : this.status === 'by-hand' ? t.passphraseCopyByHand : '';
     return html`
       <section part="base" role="region" aria-labelledby="message">
-        <p part="message" id="message">A member was removed, so the meeting has a new password; the old one leads
-          nowhere now. Give this one to people who still need to join.</p>
-        <code part="passphrase" id="passphrase" aria-label=${this.shown ? 'New password' : 'New password, hidden'}>${this.shown ? p : masked(p)}</code>
+        <p part="message" id="message">${t.passphraseMessage}</p>
+        <code part="passphrase" id="passphrase" aria-label=${this.shown ? t.passphraseShown : t.passphraseHidden}>${this.shown ? p : masked(p)}</code>
         <button part="show" type="button" aria-pressed=${this.shown ? 'true' : 'false'} aria-controls="passphrase"
-          @click=${() => (this.shown = !this.shown)}>Show</button>
-        <button part="copy" type="button" @click=${() => void this.copy()}>Copy</button>
-        <span part="status" role="status">${this.status}</span>
-        <button part="close" type="button" @click=${this.dismiss}>Close</button>
+          @click=${() => (this.shown = !this.shown)}>${t.passphraseShow}</button>
+        <button part="copy" type="button" @click=${() => void this.copy()}>${t.passphraseCopy}</button>
+        <span part="status" role="status">${status}</span>
+        <button part="close" type="button" @click=${this.dismiss}>${t.passphraseClose}</button>
       </section>
     `;
   }
@@ -77,10 +81,10 @@ export class NewPassphrase extends LitElement {
     if (!p) return;
     try {
       await navigator.clipboard.writeText(p);
-      this.status = 'Copied';
+      this.status = 'copied';
     } catch {
       this.shown = true;
-      this.status = 'Your browser did not allow copying: the password is selected, copy it with Ctrl+C (⌘C).';
+      this.status = 'by-hand';
       await this.updateComplete;
       const code = this.renderRoot.querySelector('[part~=passphrase]');
       if (code) getSelection()?.selectAllChildren(code);

@@ -6,6 +6,7 @@
 // meeting's events.
 import { html, nothing } from 'lit';
 import type { Permissions } from '../../core/features/permissions.js';
+import type { Messages } from '../i18n/i18n.js';
 
 export type PermissionKind = keyof Permissions;
 
@@ -26,7 +27,10 @@ export class ParticipantActionEvent extends Event {
   }
 }
 
-const KINDS: readonly [PermissionKind, string][] = [['microphone', 'Microphone'], ['camera', 'Camera'], ['screen', 'Screen share']];
+const KINDS: readonly PermissionKind[] = ['microphone', 'camera', 'screen'];
+
+/** A permission's name, as its checkbox says it. */
+const kindText = (what: PermissionKind, t: Messages) => (what === 'microphone' ? t.hostMicrophone : what === 'camera' ? t.hostCamera : t.hostScreen);
 
 /** A member's row as the host controls need it. */
 export interface ModeratedRow {
@@ -47,14 +51,14 @@ export interface HostPowers {
 type Ask = (action: ParticipantAction) => void;
 
 /** Three checkboxes in a labelled group; each change asks at once. */
-function permissionToggles(label: string, allow: Permissions, part: string, ask: (what: PermissionKind, on: boolean) => void) {
+function permissionToggles(label: string, allow: Permissions, part: string, t: Messages, ask: (what: PermissionKind, on: boolean) => void) {
   return html`
     <fieldset part=${part}>
       <legend>${label}</legend>
-      ${KINDS.map(([what, text]) => html`
+      ${KINDS.map((what) => html`
         <label part="permission">
           <input type="checkbox" data-permission=${what} .checked=${allow[what]}
-            @change=${(e: Event) => ask(what, (e.target as HTMLInputElement).checked)}>${text}
+            @change=${(e: Event) => ask(what, (e.target as HTMLInputElement).checked)}>${kindText(what, t)}
         </label>
       `)}
     </fieldset>
@@ -62,38 +66,39 @@ function permissionToggles(label: string, allow: Permissions, part: string, ask:
 }
 
 /** One member's host controls (never on our own row). */
-export function memberControls(m: ModeratedRow, powers: HostPowers, ask: Ask) {
+export function memberControls(m: ModeratedRow, powers: HostPowers, ask: Ask, t: Messages) {
   const member = m.role === 'member';
   const cohost = m.role === 'cohost';
   return html`
-    <div part="host-controls" role="group" aria-label=${`${m.name}: host controls`}>
-      <button part="host-control mute" type="button" aria-label=${`Mute ${m.name}`} ?disabled=${!m.audio}
-        @click=${() => ask({ kind: 'mute', id: m.id })}>Mute</button>
+    <div part="host-controls" role="group" aria-label=${t.hostControlsOf(m.name)}>
+      <button part="host-control mute" type="button" aria-label=${t.hostMuteLabel(m.name)} ?disabled=${!m.audio}
+        @click=${() => ask({ kind: 'mute', id: m.id })}>${t.hostMute}</button>
       ${m.hand !== null
-        ? html`<button part="host-control lower-hand" type="button" aria-label=${`Lower hand of ${m.name}`}
-            @click=${() => ask({ kind: 'lower-hand', id: m.id })}>Lower hand</button>`
+        ? html`<button part="host-control lower-hand" type="button" aria-label=${t.hostLowerHandLabel(m.name)}
+            @click=${() => ask({ kind: 'lower-hand', id: m.id })}>${t.hostLowerHand}</button>`
         : nothing}
       ${powers.appoint && m.role !== 'host'
-        ? html`<button part="host-control cohost" type="button" aria-label=${`${cohost ? 'Remove co-host' : 'Make co-host'}: ${m.name}`}
-            @click=${() => ask({ kind: 'cohost', id: m.id, on: !cohost })}>${cohost ? 'Remove co-host' : 'Make co-host'}</button>`
+        ? html`<button part="host-control cohost" type="button" aria-label=${cohost ? t.hostRemoveCohostLabel(m.name) : t.hostMakeCohostLabel(m.name)}
+            @click=${() => ask({ kind: 'cohost', id: m.id, on: !cohost })}>${cohost ? t.hostRemoveCohost : t.hostMakeCohost}</button>`
         : nothing}
       ${powers.remove && m.role !== 'host'
-        ? html`<button part="host-control remove" type="button" aria-label=${`Remove ${m.name}`}
-            @click=${() => ask({ kind: 'remove', id: m.id })}>Remove</button>`
+        ? html`<button part="host-control remove" type="button" aria-label=${t.hostRemoveLabel(m.name)}
+            @click=${() => ask({ kind: 'remove', id: m.id })}>${t.hostRemove}</button>`
         : nothing}
-      ${member ? permissionToggles(`${m.name} may use`, m.allow, 'permissions', (what, on) => ask({ kind: 'allow', id: m.id, what, on })) : nothing}
+      ${member ? permissionToggles(t.hostMayUse(m.name), m.allow, 'permissions', t, (what, on) => ask({ kind: 'allow', id: m.id, what, on })) : nothing}
     </div>
   `;
 }
 
 /** The meeting-wide controls above the list. */
-export function meetingControls(defaults: Permissions, ask: Ask) {
+export function meetingControls(defaults: Permissions, ask: Ask, t: Messages) {
   return html`
-    <div part="meeting-controls" role="group" aria-label="Host controls for everyone">
-      <button part="host-control mute-all" type="button" @click=${() => ask({ kind: 'mute-all' })}>Mute everyone</button>
-      ${permissionToggles('Newcomers may use', defaults, 'defaults', (what, on) => ask({ kind: 'defaults', what, on }))}
+    <div part="meeting-controls" role="group" aria-label=${t.hostForEveryone}>
+      <button part="host-control mute-all" type="button" @click=${() => ask({ kind: 'mute-all' })}>${t.hostMuteEveryone}</button>
+      ${permissionToggles(t.hostNewcomersMayUse, defaults, 'defaults', t, (what, on) => ask({ kind: 'defaults', what, on }))}
     </div>
   `;
 }
 
-export const ROLE_TEXT = { host: 'Host', cohost: 'Co-host' } as const;
+/** A host's or co-host's badge. */
+export const roleText = (role: 'host' | 'cohost', t: Messages) => (role === 'host' ? t.hostRoleHost : t.hostRoleCohost);

@@ -4,9 +4,10 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { Meeting } from '../../core/index.js';
 import type { RemotePeer } from '../../core/events.js';
 import type { Permissions } from '../../core/features/permissions.js';
+import { Localizer, type Messages } from '../i18n/i18n.js';
 import { panelButtons } from '../panel-button.styles.js';
 import { theme } from '../theme.styles.js';
-import { meetingControls, memberControls, ParticipantActionEvent, ROLE_TEXT, type ParticipantAction } from './host-controls.js';
+import { meetingControls, memberControls, ParticipantActionEvent, roleText, type ParticipantAction } from './host-controls.js';
 import { styles } from './participants-panel.styles.js';
 
 export { ParticipantActionEvent, type ParticipantAction, type PermissionKind } from './host-controls.js';
@@ -37,7 +38,15 @@ export interface RowRoles {
   allowOf(id: string): Permissions;
 }
 
-const CONNECTION_TEXT = { connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', failed: 'Could not connect' } as const;
+/** Our connection to a member, in words. */
+function connectionText(state: NonNullable<ParticipantRow['connection']>, t: Messages): string {
+  switch (state) {
+    case 'connected': return t.participantsConnected;
+    case 'connecting': return t.participantsConnecting;
+    case 'reconnecting': return t.participantsReconnecting;
+    case 'failed': return t.participantsFailed;
+  }
+}
 
 const connectionOf = (p: RemotePeer): ParticipantRow['connection'] =>
   p.connectionFailed ? 'failed' : p.reconnecting ? 'reconnecting' : p.connectionState === 'connected' ? 'connected' : 'connecting';
@@ -131,25 +140,28 @@ export class ParticipantsPanel extends LitElement {
   /** What became of the last host control used ('' for nothing to say). */
   @property() notice = '';
 
+  private readonly i18n = new Localizer(this);
+
   protected override render() {
+    const t = this.i18n.t;
     return html`
       <section part="base" role="region" aria-labelledby="title" @keydown=${this.onKeydown}>
-        <h2 id="title">Participants (${this.members.length})</h2>
-        ${this.moderate ? meetingControls(this.defaults, this.ask) : nothing}
+        <h2 id="title">${t.participantsTitle(this.i18n.number(this.members.length))}</h2>
+        ${this.moderate ? meetingControls(this.defaults, this.ask, t) : nothing}
         <p part="notice" role="status">${this.notice}</p>
         <ul part="list">
           ${repeat(this.members, (m) => m.id, (m) => html`
             <li part="member" data-id=${m.id}>
-              <span part="name">${m.name}${m.you ? ' (You)' : nothing}</span>
-              ${m.role !== 'member' ? html`<span part="role" data-role=${m.role}>${ROLE_TEXT[m.role]}</span>` : nothing}
-              ${m.hand !== null ? html`<span part="hand"><span aria-hidden="true">✋</span> Hand raised (${m.hand})</span>` : nothing}
-              <span part="state">${m.audio ? 'Microphone on' : 'Microphone off'}, ${m.video ? 'camera on' : 'camera off'}</span>
-              ${m.connection ? html`<span part="connection" data-state=${m.connection}>${CONNECTION_TEXT[m.connection]}</span>` : nothing}
-              ${this.moderate && !m.you ? memberControls(m, { appoint: this.appoint, remove: this.removable }, this.ask) : nothing}
+              <span part="name">${m.you ? t.participantsNameYou(m.name) : m.name}</span>
+              ${m.role !== 'member' ? html`<span part="role" data-role=${m.role}>${roleText(m.role, t)}</span>` : nothing}
+              ${m.hand !== null ? html`<span part="hand"><span aria-hidden="true">✋</span> ${t.participantsHandRaised(this.i18n.number(m.hand))}</span>` : nothing}
+              <span part="state">${t.participantsMedia(m.audio, m.video)}</span>
+              ${m.connection ? html`<span part="connection" data-state=${m.connection}>${connectionText(m.connection, t)}</span>` : nothing}
+              ${this.moderate && !m.you ? memberControls(m, { appoint: this.appoint, remove: this.removable }, this.ask, t) : nothing}
             </li>
           `)}
         </ul>
-        <button part="close" type="button" @click=${this.close}>Close</button>
+        <button part="close" type="button" @click=${this.close}>${t.participantsClose}</button>
       </section>
     `;
   }

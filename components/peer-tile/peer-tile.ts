@@ -2,6 +2,7 @@ import { LitElement, html, nothing, svg, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { srOnly } from '../a11y.styles.js';
 import { corners } from '../corners.styles.js';
+import { Localizer, type Messages } from '../i18n/i18n.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './peer-tile.styles.js';
 import { TileViewController } from './view-size.js';
@@ -25,9 +26,20 @@ export function initialOf(name: string): string {
 export const TILE_QUALITY_LEVELS = ['good', 'fair', 'poor', 'bad'] as const;
 export type TileQuality = (typeof TILE_QUALITY_LEVELS)[number];
 
+/** A level in words: "poor". */
+function levelText(level: TileQuality, t: Messages): string {
+  switch (level) {
+    case 'good': return t.tileQualityGood;
+    case 'fair': return t.tileQualityFair;
+    case 'poor': return t.tileQualityPoor;
+    case 'bad': return t.tileQualityBad;
+  }
+}
+
 /** "Connection: poor (rtt 420 ms, loss 6 %)": what the quality indicator says to a screen reader and on hover or focus. */
-export function qualityLabel(level: TileQuality, detail: string): string {
-  return `Connection: ${level}${detail.trim() ? ` (${detail.trim()})` : ''}`;
+export function qualityLabel(level: TileQuality, detail: string, t: Messages): string {
+  const figures = detail.trim();
+  return figures ? t.tileConnectionDetail(levelText(level, t), figures) : t.tileConnection(levelText(level, t));
 }
 
 /** Four bars, as many filled as the level is good: four for good, one for bad. */
@@ -150,6 +162,7 @@ export class PeerTile extends LitElement {
   @property({ type: Boolean, reflect: true, attribute: 'audio-only' }) audioOnly = false;
 
   @query('video') private video!: HTMLVideoElement;
+  private readonly i18n = new Localizer(this);
 
   /** Whether the tile shows video now (for `tile-view`). */
   get showsVideo(): boolean {
@@ -164,8 +177,9 @@ export class PeerTile extends LitElement {
   protected override render() {
     // Audio only: their last frame would freeze; the initial shows, and the note says why.
     const hasVideo = this.showsVideo && !this.audioOnly;
+    const t = this.i18n.t;
     // A removed `name` attribute sets null, whatever the declared type says.
-    const name = (this.name ?? '').trim() || (this.local ? 'You' : 'Guest');
+    const name = (this.name ?? '').trim() || (this.local ? t.tileYou : t.tileGuest);
     return html`
       <figure part="base" class=${hasVideo ? 'video' : 'no-video'}>
         <video part="video" autoplay playsinline .muted=${this.local || this.silenced}></video>
@@ -173,28 +187,28 @@ export class PeerTile extends LitElement {
           <span class="initial">${initialOf(name)}</span>
         </div>
         <figcaption class="bar">
-          <span part="name">${name}${this.local ? html` <span part="you" class="you">(You)</span>` : nothing}</span>
+          <span part="name">${name}${this.local ? html` <span part="you" class="you">${t.tileYouMark}</span>` : nothing}</span>
           <span part="status">
             ${this.renderQuality()}
-            ${this.handRaised ? html`<span part="hand" class="hand"><span aria-hidden="true">✋</span><span class="sr-only">Hand raised</span></span>` : nothing}
-            ${this.reconnecting && !this.connectionFailed ? html`<span class="reconnecting" role="status">Reconnecting…</span>` : nothing}
+            ${this.handRaised ? html`<span part="hand" class="hand"><span aria-hidden="true">✋</span><span class="sr-only">${t.tileHandRaised}</span></span>` : nothing}
+            ${this.reconnecting && !this.connectionFailed ? html`<span class="reconnecting" role="status">${t.tileReconnecting}</span>` : nothing}
             ${this.audioMuted
-              ? html`<span class="indicator">${micOffIcon}<span class="sr-only">Microphone off</span></span>`
+              ? html`<span class="indicator">${micOffIcon}<span class="sr-only">${t.tileMicrophoneOff}</span></span>`
               : nothing}
             ${this.cameraOff
-              ? html`<span class="indicator">${camOffIcon}<span class="sr-only">Camera off</span></span>`
+              ? html`<span class="indicator">${camOffIcon}<span class="sr-only">${t.tileCameraOff}</span></span>`
               : nothing}
           </span>
         </figcaption>
         <span class="corners top" aria-hidden="true"></span><span class="corners bottom" aria-hidden="true"></span>
         ${this.connectionFailed
           ? html`<p part="problem" class="problem" role="status">
-              <strong>Could not connect</strong>
-              <span>No network path between you; a TURN server may be needed.</span>
+              <strong>${t.tileCouldNotConnect}</strong>
+              <span>${t.tileNoPath}</span>
             </p>`
           : nothing}
         ${this.audioOnly && !this.local
-          ? html`<p part="audio-only" class="audio-only" role="status">Audio only: ${name}'s upload is full</p>`
+          ? html`<p part="audio-only" class="audio-only" role="status">${t.tileAudioOnly(name)}</p>`
           : nothing}
         ${this.controls && !this.local ? this.renderControls(name) : nothing}
       </figure>
@@ -204,23 +218,24 @@ export class PeerTile extends LitElement {
   private renderQuality() {
     const level = TILE_QUALITY_LEVELS.find((l) => l === this.quality);
     if (!level) return nothing;
-    const label = qualityLabel(level, this.qualityDetail ?? '');
+    const label = qualityLabel(level, this.qualityDetail ?? '', this.i18n.t);
     return html`<span part="quality" class="quality" data-level=${level} role="img" tabindex="0" aria-label=${label}>
       ${qualityBars(level)}<span part="quality-text" class="quality-text" aria-hidden="true">${label}</span>
     </span>`;
   }
 
   private renderControls(name: string) {
+    const t = this.i18n.t;
     return html`
-      <div part="controls" class="controls" role="group" aria-label=${`${name}: controls`}>
-        <button part="control silence" type="button" aria-label=${`Mute ${name} for me`}
-          aria-pressed=${this.silenced ? 'true' : 'false'} @click=${() => this.toggle('silenced')}>Mute</button>
-        <button part="control hide-video" type="button" aria-label=${`Hide video of ${name}`}
-          aria-pressed=${this.videoHidden ? 'true' : 'false'} @click=${() => this.toggle('videoHidden')}>Hide video</button>
-        <button part="control verify" type="button" aria-label=${`Verify ${name}: safety code`}
-          @click=${() => this.dispatchEvent(new PeerTileVerifyEvent())}>Verify</button>
-        <button part="control disconnect" type="button" aria-label=${`Disconnect ${name}`}
-          @click=${() => this.dispatchEvent(new PeerTileCloseEvent())}>Disconnect</button>
+      <div part="controls" class="controls" role="group" aria-label=${t.tileControls(name)}>
+        <button part="control silence" type="button" aria-label=${t.tileSilenceLabel(name)}
+          aria-pressed=${this.silenced ? 'true' : 'false'} @click=${() => this.toggle('silenced')}>${t.tileSilence}</button>
+        <button part="control hide-video" type="button" aria-label=${t.tileHideVideoLabel(name)}
+          aria-pressed=${this.videoHidden ? 'true' : 'false'} @click=${() => this.toggle('videoHidden')}>${t.tileHideVideo}</button>
+        <button part="control verify" type="button" aria-label=${t.tileVerifyLabel(name)}
+          @click=${() => this.dispatchEvent(new PeerTileVerifyEvent())}>${t.tileVerify}</button>
+        <button part="control disconnect" type="button" aria-label=${t.tileDisconnectLabel(name)}
+          @click=${() => this.dispatchEvent(new PeerTileCloseEvent())}>${t.tileDisconnect}</button>
       </div>
     `;
   }

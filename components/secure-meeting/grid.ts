@@ -110,7 +110,7 @@ export function participantsGrid(
   const cameraOf = (p: RemotePeer) => (p.stream && isScreen(p, p.stream) ? null : p.stream);
   const style = view.strip ? {} : size?.styleFor(peers.length + 1) ?? {};
   return html`
-    <div part="grid" class=${view.strip ? 'strip' : 'fill'} role="group" aria-label="Participants" style=${styleMap(style)}>
+    <div part="grid" class=${view.strip ? 'strip' : 'fill'} role="group" aria-label=${self.i18n.t.gridLabel} style=${styleMap(style)}>
       <peer-tile
         part="tile local-tile"
         exportparts=${TILE_PARTS}

@@ -6,6 +6,8 @@ import type { RemotePeer } from '../../core/events.js';
 import type { RelayAdapter } from '../../core/relay.js';
 import { listen, type FeatureController } from '../features/feature.js';
 import type { IceCredentials, IceRefresher } from './ice-credentials.js';
+import { en } from '../i18n/en.js';
+import type { Messages } from '../i18n/i18n.js';
 import { gateStatusText, meetingStatusText, plainMessage } from './status.js';
 
 /** What the controller tells its element; the element turns these into DOM events. */
@@ -25,6 +27,9 @@ export interface MeetingParts {
   readonly createMeeting: typeof createMeeting;
   readonly features: readonly FeatureController[];
 }
+
+/** Why a meeting is over when it ended on its own without an error. */
+const ENDED = Symbol('ended');
 
 function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
@@ -61,11 +66,11 @@ function untilJoined(meeting: Meeting): Promise<void> {
  */
 export class MeetingController implements ReactiveController {
   meeting: Meeting | null = null;
-  /** Why the last attempt or meeting ended; shown in the gate. */
-  error = '';
+  // Kept as they came, and put into words when shown, in the element's language then.
+  /** Why the last attempt or meeting ended (an error, or ENDED); shown in the gate. */
+  private failure: unknown = null;
   /** A problem that did not end the meeting (the relay dropped, no camera); shown in the status line. */
-  notice = '';
-  private noticeCode = '';
+  private problem: unknown = null;
 
   private attempt: AbortController | null = null;
   private joining: Promise<void> | null = null;
@@ -104,12 +109,20 @@ export class MeetingController implements ReactiveController {
     return this.attempt !== null && this.view === 'gate';
   }
 
-  get gateStatus(): string {
-    return this.busy ? gateStatusText(this.meeting) : '';
+  /** The gate's progress line. */
+  gateStatus(t: Messages): string {
+    return this.busy ? gateStatusText(this.meeting, t) : '';
   }
 
-  get statusText(): string {
-    return this.meeting && this.view === 'meeting' ? meetingStatusText(this.meeting, this.notice) : '';
+  /** Why the last attempt or meeting ended, for the gate; empty if it did not. */
+  errorText(t: Messages): string {
+    return this.failure === null ? '' : this.failure === ENDED ? t.meetingEnded : plainMessage(this.failure, t);
+  }
+
+  /** The status line of the meeting on screen. */
+  statusText(t: Messages): string {
+    if (!this.meeting || this.view !== 'meeting') return '';
+    return meetingStatusText(this.meeting, this.problem === null ? '' : plainMessage(this.problem, t), t);
   }
 
   disconnectPeer(id: string): void {
@@ -122,7 +135,7 @@ export class MeetingController implements ReactiveController {
 
   /**
    * Starts a meeting. Rejects with the failure (already reported through the
-   * `error` callback and `this.error`), or with an AbortError when `leave()`
+   * `error` callback and `errorText()`), or with an AbortError when `leave()`
    * or removal cut it short. `parts` brings core and the feature
    * controllers, fetched alongside the relay adapter.
    */
@@ -148,9 +161,8 @@ export class MeetingController implements ReactiveController {
     parts: () => Promise<MeetingParts>,
     ice: (() => Promise<IceCredentials>) | null,
   ): Promise<void> {
-    this.error = '';
-    this.notice = '';
-    this.noticeCode = '';
+    this.failure = null;
+    this.problem = null;
     this.hasJoined = false;
     this.host.requestUpdate();
 
@@ -203,8 +215,8 @@ export class MeetingController implements ReactiveController {
   }
 
   private fail(error: unknown): void {
-    this.error = plainMessage(error);
-    const err = error instanceof Error ? error : new Error(this.error);
+    this.failure = error;
+    const err = error instanceof Error ? error : new Error(plainMessage(error, en));
     if (this.reported.has(err)) return;
     this.reported.add(err);
     this.callbacks.error(err);
@@ -216,9 +228,11 @@ export class MeetingController implements ReactiveController {
       listen(meeting, 'state', (e) => {
         if (e.state === 'left' && this.hasJoined) {
           // Core ended the meeting on its own (a host removed us, a fatal relay error): back to the gate, saying why.
-          const reason = e.reason ? plainMessage(e.reason) : this.notice || 'The meeting ended.';
-          void this.leave(false, new Error(reason)).then(() => {
-            this.error = reason;
+          const reason = e.reason ?? this.problem ?? ENDED;
+          // The event's error is for the page's code: in English, as core's are.
+          const said = reason === ENDED ? en.meetingEnded : plainMessage(reason, en);
+          void this.leave(false, new Error(said)).then(() => {
+            this.failure = reason;
             this.host.requestUpdate();
           });
         }
@@ -226,7 +240,7 @@ export class MeetingController implements ReactiveController {
       }),
       listen(meeting, 'relaystate', () => {
         // Back online: relay trouble is over, but a missing camera is not.
-        if (meeting.relayState === 'open' && this.noticeCode !== 'media') this.notice = '';
+        if (meeting.relayState === 'open' && (this.problem as SecureMeetingError | null)?.code !== 'media') this.problem = null;
         update();
       }),
       listen(meeting, 'peerjoin', (e) => {
@@ -246,8 +260,7 @@ export class MeetingController implements ReactiveController {
           return;
         }
         // Core joins without camera/microphone when they fail (to watch and listen); that is worth saying.
-        this.notice = plainMessage(e.error);
-        this.noticeCode = e.error.code;
+        this.problem = e.error;
         this.reported.add(e.error);
         this.callbacks.error(e.error);
         update();
@@ -270,8 +283,7 @@ export class MeetingController implements ReactiveController {
       apply: (next) => meeting.setIceServers([...own, ...next.iceServers]),
       failed: (error) => {
         // The connections made go on; new ones may not get through a strict network until a refresh works.
-        this.notice = plainMessage(error);
-        this.noticeCode = (error as SecureMeetingError).code ?? '';
+        this.problem = error;
         this.callbacks.error(error instanceof Error ? error : new Error(String(error)));
         this.host.requestUpdate();
       },

@@ -116,7 +116,7 @@ export class MeetingView {
       ...(this.waitingRoom.mayAct ? [{ key: 'waiting-room', priority: 6, render: () => waitingRoomButton(this.waitingRoom) }] : []),
       {
         key: 'leave', pinned: true,
-        render: () => html`<button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>Leave</button>`,
+        render: () => html`<button part="button leave" class="leave" type="button" @click=${() => this.actions.leave()}>${this.memberState.i18n.t.toolbarLeave}</button>`,
       },
     ];
   }
@@ -131,7 +131,7 @@ export class MeetingView {
       ${knockList(this.waitingRoom)}
       ${announcements(this.announcer)}
       <div part="stage" class=${screens.length > 0 ? 'stage spotlit' : 'stage'}>
-        ${screens.length > 0 ? spotlight(screens) : nothing}
+        ${screens.length > 0 ? spotlight(screens, this.memberState.i18n.t) : nothing}
         ${participantsGrid(m, this.memberState, peers, (id) => this.actions.disconnectPeer(id), (id) => void this.showSafetyCode(id),
           { hands: this.hands.raised, speaker: this.speaker.current, first: this.speaker.last, quality: (id) => this.quality.tile(id) }, this.devices.speaker,
           this.gridSize, { strip: screens.length > 0, screens: this.screenShare.screenStreams }, this.videoFit)}

@@ -34,12 +34,17 @@ import { corners } from '../corners.styles.js';
 import { theme } from '../theme.styles.js';
 import { styles } from './secure-meeting.styles.js';
 import type { IceCredentials } from './ice-credentials.js';
+import { Localizer } from '../i18n/i18n.js';
 
 const GATE_PARTS = 'base:gate-base, input:gate-input, button:gate-button, status:gate-status, error:gate-error, devices:gate-devices';
 
 /**
  * Pick a channel and a shared password; the keys are derived in the browser
  * and the relay only ever carries sealed envelopes for a blinded topic.
+ *
+ * Speaks the `lang` of itself or its nearest ancestor, else the page's
+ * (English, German, Spanish, or one added with `defineLanguage()`), and
+ * follows it when it changes.
  *
  * @summary A whole end-to-end encrypted meeting: join form, video grid and controls.
  *
@@ -308,6 +313,8 @@ export class SecureMeeting extends LitElement {
     peerLeave: (peer) => this.dispatchEvent(new PeerLeaveEvent(peer)),
     error: (error) => this.dispatchEvent(new SecureMeetingErrorEvent(error)),
   });
+  /** The element's language: `lang` on it or an ancestor, else the page's. */
+  private readonly i18n = new Localizer(this);
   /** The grid, toolbar and panels with their feature controllers: fetched, with core, at the first Join. */
   private view: MeetingView | null = null;
 
@@ -348,7 +355,7 @@ export class SecureMeeting extends LitElement {
     const c = this.controller;
     return html`
       <div part="base">
-        <p part="status" role="status">${c.statusText}</p>
+        <p part="status" role="status">${c.statusText(this.i18n.t)}</p>
         ${c.view === 'meeting' && c.meeting && this.view ? this.view.render(c.meeting) : this.renderGate()}
       </div>
     `;
@@ -364,8 +371,8 @@ export class SecureMeeting extends LitElement {
         .name=${this.lastName ?? (this.name || (this.noPersist ? '' : rememberedName()))}
         .maxChannel=${this.maxChannel}
         .busy=${live(c.busy)}
-        .status=${c.gateStatus}
-        .error=${live(c.error)}
+        .status=${c.gateStatus(this.i18n.t)}
+        .error=${live(c.errorText(this.i18n.t))}
         @join-prepare=${this.onJoinPrepare}
         @join-request=${this.onJoinRequest}
       ></join-gate>

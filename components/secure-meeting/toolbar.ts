@@ -16,6 +16,7 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { overflowKeys } from './layout.js';
+import { localizer } from '../i18n/i18n.js';
 
 export interface ToolbarItem {
   /** Stable and unique: the item's measured width is remembered by it. */
@@ -87,7 +88,7 @@ export class ToolbarController implements ReactiveController {
     const last = shown.at(-1);
     const tool = (i: ToolbarItem) => html`<div class="tool" data-tool=${i.key}>${i.render()}</div>`;
     return html`
-      <div part="toolbar" role="group" aria-label="Meeting controls">
+      <div part="toolbar" role="group" aria-label=${localizer(this.host).t.toolbarLabel}>
         ${repeat(shown.slice(0, -1), (i) => i.key, tool)}
         ${hidden.length > 0 ? this.renderMore(hidden, tool) : nothing}
         ${last ? repeat([last], (i) => i.key, tool) : nothing}
@@ -104,11 +105,12 @@ export class ToolbarController implements ReactiveController {
   }
 
   private renderMore(hidden: readonly ToolbarItem[], tool: (i: ToolbarItem) => unknown) {
+    const t = localizer(this.host).t;
     return html`
       <div class="more" data-more>
         <button part="button more" type="button" aria-expanded=${this.open ? 'true' : 'false'} aria-controls="more-controls"
-          @click=${() => this.toggle()} @keydown=${(e: KeyboardEvent) => this.onButtonKey(e)}>More</button>
-        <div id="more-controls" part="more-menu" role="group" aria-label="More controls" ?hidden=${!this.open}
+          @click=${() => this.toggle()} @keydown=${(e: KeyboardEvent) => this.onButtonKey(e)}>${t.toolbarMore}</button>
+        <div id="more-controls" part="more-menu" role="group" aria-label=${t.toolbarMoreLabel} ?hidden=${!this.open}
           @keydown=${(e: KeyboardEvent) => this.onMenuKey(e)}>
           ${repeat(hidden, (i) => i.key, tool)}
         </div>

@@ -1,5 +1,6 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
+import { en } from '../../components/i18n/en.js';
 import { qualityLabel, type PeerTile } from '../../components/peer-tile/peer-tile.js';
 import type { SecureMeeting } from '../../components/secure-meeting/secure-meeting.js';
 import '../../components/index.js';
@@ -40,7 +41,7 @@ describe('<peer-tile>: connection quality', () => {
     const el = await fixture<PeerTile>(html`<peer-tile name="Bo" quality="poor" quality-detail="rtt 420 ms, loss 6 %"></peer-tile>`);
     const text = el.shadowRoot!.querySelector<HTMLElement>('[part~=quality-text]')!;
     expect(getComputedStyle(text).display).to.equal('none');
-    expect(text.textContent!.trim()).to.equal(qualityLabel('poor', 'rtt 420 ms, loss 6 %'));
+    expect(text.textContent!.trim()).to.equal(qualityLabel('poor', 'rtt 420 ms, loss 6 %', en));
     const before = document.createElement('button');
     before.textContent = 'before';
     el.before(before);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ICAL from 'ical.js';
+import { en } from '../../components/i18n/en.js';
 import { calendarFile, escapeText, foldLine, nextHalfHour, utcDateTime, type CalendarEvent } from '../../components/invite/ics.js';
 import { buildInvite } from '../../components/invite/invite.js';
 import { channelFromLink, channelKey, inviteLink, inviteText } from '../../components/invite/link.js';
@@ -20,7 +21,7 @@ function event(overrides: Partial<CalendarEvent> = {}): CalendarEvent {
     start: new Date(Date.UTC(2026, 11, 3, 14, 30)),
     minutes: 45,
     summary: 'Meeting on channel 42',
-    description: inviteText(42, url),
+    description: inviteText(42, url, en),
     url,
     uid: 'c0ffee@secure-meeting',
     stamp: new Date(Date.UTC(2026, 11, 1, 21, 40, 5)),
@@ -69,7 +70,7 @@ test('hostile or stale links are ignored, never thrown', { timeout: 5000 }, () =
 
 test('the invite text says to share the password another way, and has the link', { timeout: 5000 }, () => {
   const link = inviteLink(PAGE, 42);
-  assert.equal(inviteText(42, link), `Join channel 42 at ${link}. The password is shared separately: never send it with this link.`);
+  assert.equal(inviteText(42, link, en), `Join channel 42 at ${link}. The password is shared separately: never send it with this link.`);
 });
 
 test('the .ics parses with ical.js: start, duration, link, and a display reminder 15 minutes before', { timeout: 5000 }, () => {
@@ -100,7 +101,7 @@ test('the .ics parses with ical.js: start, duration, link, and a display reminde
 test('the invite never holds the password of the meeting it is built from', { timeout: 5000 }, () => {
   // What <secure-meeting> last joined with, password included: only the channel may come out.
   const joined = { channel: 42, password: PASSWORD, name: 'Ada', namespace: 'sales' };
-  const invite = buildInvite(joined, { page: PAGE, start: new Date(Date.UTC(2026, 11, 3, 14)), minutes: 60, uid: 'u@x' });
+  const invite = buildInvite(joined, { page: PAGE, start: new Date(Date.UTC(2026, 11, 3, 14)), minutes: 60, uid: 'u@x' }, en);
   assert.equal(channelFromLink(invite.link, 'sales'), 42);
   assert.ok(invite.ics.includes('URL:') && invite.text.includes(invite.link));
   const unfolded = invite.ics.replace(/\r\n /g, '');
