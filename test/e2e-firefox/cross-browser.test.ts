@@ -9,34 +9,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { Browser as Firefox, Page as FirefoxPage } from 'puppeteer-core';
-import type { AdapterName } from '../../components/index.js';
+import type { Browser } from 'playwright-core';
+import type { Browser as Firefox } from 'puppeteer-core';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
-import {
-  chatTexts,
-  eventually,
-  expectEveryoneSeesAndHearsEveryone,
-  joinThroughGate,
-  launchBrowser,
-  openMember,
-  sendChat,
-  toolbarControl,
-  useRelay,
-  type Evaluates,
-} from '../e2e/browser.js';
-import { firefoxChatTexts, firefoxStatusTexts, joinFirefox, launchFirefox, openFirefoxMember, pressFirefox, sendFirefoxChat } from './firefox.js';
+import { chatTexts, eventually, expectEveryoneSeesAndHearsEveryone, launchBrowser, sendChat, toolbarControl, type Evaluates } from '../e2e/browser.js';
+import { firefoxChatTexts, firefoxStatusTexts, launchFirefox, meetAcross, pressFirefox, sendFirefoxChat, type Relay } from './firefox.js';
 
 /** Whose hands are up, as the member's tiles show them. */
 const raisedHands = (page: Evaluates): Promise<string[]> =>
   page.evaluate(() =>
     [...document.querySelector('secure-meeting')!.shadowRoot!.querySelectorAll('peer-tile[hand-raised]')].map((t) => t.getAttribute('name') ?? ''));
-
-interface Relay {
-  adapter: AdapterName;
-  url: string;
-}
 
 describe('Chromium and Firefox members meet', () => {
   let demo: DemoServer;
@@ -61,36 +44,8 @@ describe('Chromium and Firefox members meet', () => {
     await demo?.close();
   }, { timeout: 60_000 });
 
-  async function meet(relay: Relay, channel: number, lineup: Array<['chromium' | 'firefox', string]>) {
-    const page = relay.adapter === 'mqtt' ? `${demo.url}?relay=mqtt` : demo.url;
-    const fields = { channel, password: `cross-browser-${channel}` };
-    const members = new Map<string, Evaluates>();
-    const chromiumPages: Page[] = [];
-    const firefoxPages: FirefoxPage[] = [];
-    for (const [kind, name] of lineup) {
-      if (kind === 'chromium') {
-        const member = await openMember(chromium, page);
-        await useRelay(member, relay.adapter, relay.url);
-        await joinThroughGate(member, { ...fields, name });
-        chromiumPages.push(member);
-        members.set(name, member);
-      } else {
-        const member = await openFirefoxMember(firefox, page);
-        await joinFirefox(member, relay, { ...fields, name });
-        firefoxPages.push(member);
-        members.set(name, member as unknown as Evaluates);
-      }
-    }
-    await expectEveryoneSeesAndHearsEveryone(members);
-    return {
-      chromiumPages,
-      firefoxPages,
-      close: async () => {
-        for (const member of chromiumPages) await member.context().close();
-        for (const member of firefoxPages) await member.browserContext().close();
-      },
-    };
-  }
+  const meet = (relay: Relay, channel: number, lineup: Array<['chromium' | 'firefox', string]>) =>
+    meetAcross({ chromium, firefox }, demo.url, relay, channel, lineup);
 
   test('in Firefox: a raised hand reaches Chromium and back; a screen share the browser refuses is said in words, and the meeting goes on', { timeout: 120_000 }, async () => {
     const meeting = await meet(relays['our ws relay']!(), 781, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);

@@ -4,8 +4,10 @@
  * camera and microphone and ICE on this machine's addresses. Members are
  * driven through the element's own API and DOM, as a page script would.
  */
+import type { Browser as Chromium, Page as ChromiumPage } from 'playwright-core';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { AdapterName } from '../../components/index.js';
+import { expectEveryoneSeesAndHearsEveryone, joinThroughGate, openMember, useRelay, type Evaluates } from '../e2e/browser.js';
 
 export const FIREFOX = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
 
@@ -41,20 +43,27 @@ export async function joinFirefox(
   page: Page,
   relay: { adapter: AdapterName; url: string; options?: Record<string, unknown> },
   fields: { channel: number; password: string; name: string },
+  { waitingRoom = false, wait = true }: { waitingRoom?: boolean; wait?: boolean } = {},
 ): Promise<void> {
   await page.evaluate(
-    async (r, f) => {
+    async (r, f, waitingRoom, wait) => {
       const el = document.querySelector('secure-meeting') as unknown as HTMLElement & {
         adapter: string;
         relay: string;
         adapterOptions: unknown;
+        waitingRoom: boolean;
         join(f: unknown): Promise<void>;
       };
-      Object.assign(el, { adapter: r.adapter, relay: r.url, adapterOptions: r.options ?? {} });
-      await el.join(f);
+      Object.assign(el, { adapter: r.adapter, relay: r.url, adapterOptions: r.options ?? {}, waitingRoom });
+      const joined = el.join(f);
+      // Not waited for (a waiting room holds it): a failure still shows on the page.
+      if (wait) await joined;
+      else joined.catch((e: unknown) => console.error(`[join failed] ${String(e)}`));
     },
     relay,
     fields,
+    waitingRoom,
+    wait,
   );
 }
 
@@ -82,7 +91,7 @@ export function firefoxStatusTexts(page: Page): Promise<string[]> {
 }
 
 /** Opens the chat panel (it is made when first opened) and waits for its message box. */
-function openChat(page: Page): Promise<void> {
+export function openFirefoxChat(page: Page): Promise<void> {
   return page.evaluate(`(async () => {
     ${DEEP}
     const find = (test) => [...deep(document)].find(test);
@@ -96,7 +105,7 @@ function openChat(page: Page): Promise<void> {
 
 /** Sends a message the way a person does: typed into the chat box, Enter pressed. */
 export async function sendFirefoxChat(page: Page, text: string): Promise<void> {
-  await openChat(page);
+  await openFirefoxChat(page);
   await page.evaluate(`(() => {
     ${DEEP}
     [...deep(document)].find((e) => e.tagName === 'CHAT-PANEL').shadowRoot.querySelector('#input').focus();
@@ -107,10 +116,71 @@ export async function sendFirefoxChat(page: Page, text: string): Promise<void> {
 
 /** The chat texts the member's panel shows (opening it if needed). */
 export async function firefoxChatTexts(page: Page): Promise<string[]> {
-  await openChat(page);
+  await openFirefoxChat(page);
   return page.evaluate(`(() => {
     ${DEEP}
     const panel = [...deep(document)].find((e) => e.tagName === 'CHAT-PANEL');
     return [...(panel?.shadowRoot?.querySelectorAll('[part~=text]') ?? [])].map((e) => e.textContent ?? '');
   })()`) as Promise<string[]>;
+}
+
+/** Runs `body` (a function's source, given `deep`, the walk through shadow roots) in the member's page. */
+export function inFirefox<T>(page: Page, body: string): Promise<T> {
+  return page.evaluate(`(async () => { ${DEEP}\n return (${body})(deep); })()`) as Promise<T>;
+}
+
+export interface Relay {
+  adapter: AdapterName;
+  url: string;
+}
+
+export interface CrossMeeting {
+  chromiumPages: ChromiumPage[];
+  firefoxPages: Page[];
+  /** Every member by name, each page as `Evaluates`. */
+  members: Map<string, Evaluates>;
+  close(): Promise<void>;
+}
+
+/**
+ * Members join in the order of `lineup`, each in its own context of its browser, on the demo page
+ * (`pageUrl`): Chromium through the form, Firefox through join(). Resolves once each decodes every
+ * other's video and receives their audio.
+ */
+export async function meetAcross(
+  browsers: { chromium: Chromium; firefox: Browser },
+  pageUrl: string,
+  relay: Relay,
+  channel: number,
+  lineup: Array<['chromium' | 'firefox', string]>,
+): Promise<CrossMeeting> {
+  const page = relay.adapter === 'mqtt' ? `${pageUrl}?relay=mqtt` : pageUrl;
+  const fields = { channel, password: `cross-browser-${channel}` };
+  const members = new Map<string, Evaluates>();
+  const chromiumPages: ChromiumPage[] = [];
+  const firefoxPages: Page[] = [];
+  for (const [kind, name] of lineup) {
+    if (kind === 'chromium') {
+      const member = await openMember(browsers.chromium, page);
+      await useRelay(member, relay.adapter, relay.url);
+      await joinThroughGate(member, { ...fields, name });
+      chromiumPages.push(member);
+      members.set(name, member);
+    } else {
+      const member = await openFirefoxMember(browsers.firefox, page);
+      await joinFirefox(member, relay, { ...fields, name });
+      firefoxPages.push(member);
+      members.set(name, member as unknown as Evaluates);
+    }
+  }
+  await expectEveryoneSeesAndHearsEveryone(members);
+  return {
+    chromiumPages,
+    firefoxPages,
+    members,
+    close: async () => {
+      for (const member of chromiumPages) await member.context().close();
+      for (const member of firefoxPages) await member.browserContext().close();
+    },
+  };
 }
