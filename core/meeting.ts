@@ -44,6 +44,9 @@ export function createMeeting(options: MeetingOptions): Meeting {
   return new Meeting(options);
 }
 
+/** The longest leave() waits for what the control channels still hold to go out. */
+const LEAVE_DRAIN_MS = 1000;
+
 /**
  * A meeting without any UI: join, see who is there and their streams, leave.
  * Every signaling message is sealed with a key derived from the channel and
@@ -341,6 +344,10 @@ export class Meeting extends EventTarget {
     await this.#features.leaving();
     if ((this.#state as MeetingState) === 'left') return;
     this.#mesh.byeAll();
+    // What was sent just before leaving (and the byes) reaches the members before the connections close,
+    // and before the relay's bye: a member told there first would stop reading us with it still on the way.
+    await this.#mesh.endControls(LEAVE_DRAIN_MS);
+    if ((this.#state as MeetingState) === 'left') return;
     if (this.#room.open) {
       this.#room.send({ type: 'bye', body: {} });
       await this.#room.flushed();

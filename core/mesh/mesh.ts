@@ -171,6 +171,22 @@ export class Mesh {
     for (const peer of this.peers.values()) this.send(peer, Bye, {});
   }
 
+  /**
+   * Ends every control channel gracefully (Peer.endControl), so what was sent
+   * just before leaving (a chat message, a roster, the byes) reaches the
+   * members; resolves when all are closed, or after `maxMs` for any that
+   * does not answer.
+   */
+  endControls(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#init.clock.setTimeout(resolve, maxMs);
+      void Promise.all([...this.peers.values()].map((p) => p.endControl())).then(() => {
+        this.#init.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Ends our connection with one member only; they are told, and see us leave. */
   disconnect(id: string): void {
     const peer = this.peers.get(id);

@@ -208,6 +208,21 @@ export class Peer implements RemotePeer {
     return this.#channel.readyState === 'open';
   }
 
+  /**
+   * Closes the control channel the graceful way, once what was sent on it has
+   * gone: resolves when it is closed. A data channel's close waits for its
+   * queue and then resets its stream, which the other side takes only after
+   * everything sent before it, so by then what we sent has arrived; closing
+   * the connection instead would drop what is still queued or in flight.
+   */
+  endControl(): Promise<void> {
+    if (this.#closed || this.#channel.readyState === 'closed') return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#channel.addEventListener('close', () => resolve(), { once: true });
+      this.#channel.close();
+    });
+  }
+
   /** The DTLS fingerprints each side's session description carries ("sha-256 AB:…"); null before they are set. */
   get fingerprints(): { local: string; remote: string } | null {
     const of = (d: RTCSessionDescription | null) => /^a=fingerprint:(.+)$/m.exec(d?.sdp ?? '')?.[1]?.trim();

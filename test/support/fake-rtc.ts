@@ -16,7 +16,7 @@ import type { FakeClock } from './fake-clock.js';
 
 type Handler = ((event?: unknown) => void) | null;
 
-export class FakeChannel {
+export class FakeChannel extends EventTarget {
   readyState: RTCDataChannelState = 'connecting';
   onopen: Handler = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
@@ -25,8 +25,11 @@ export class FakeChannel {
   send(data: string): void {
     this.sent.push(data);
   }
+  /** Closed, and its `close` event a moment later, as a browser's (leave() waits for it). */
   close(): void {
+    if (this.readyState === 'closed') return;
     this.readyState = 'closed';
+    queueMicrotask(() => this.dispatchEvent(new Event('close')));
   }
   /** The other side's channel opened too. */
   open(): void {
