@@ -27,6 +27,7 @@ import { floodCpu, openRates } from './identity.js';
 import { chatLatency } from './chat.js';
 import { fileFigures, printFileFigures } from './files.js';
 import { muteToSilence } from './moderation.js';
+import { turnLongFigures } from './turn-long.js';
 import { admitFigures } from './waiting-room.js';
 import { printVideoFitFigures, videoFitFigures } from './video-fit.js';
 import { demoMember, joinFigures, printJoinFigures } from './join.js';
@@ -350,6 +351,8 @@ const ALONE: Record<string, () => Promise<void>> = {
   mute: async () => console.log(JSON.stringify(await muteToSilence(browser, demo, 870, RUNS, median), null, 2)),
   // Admit pressed → the newcomer decodes frames from the first member and from all three.
   'waiting-room': async () => console.log(JSON.stringify(await admitFigures(browser, demo, 900, RUNS, median), null, 2)),
+  // A TURN-only meeting past its credentials' expiry and Chromium's first allocation refresh (11 minutes).
+  'turn-long': async () => console.log(JSON.stringify(await turnLongFigures(browser, demo), null, 2)),
   // Per-receiver video, 4 members: A's upload and CPU (off / thumbnails / large), thumbnail-to-full ratio, hidden → shown again.
   'video-fit': async () => printVideoFitFigures(await videoFitFigures(browser, demo, 950, RUNS, median)),
   // Felt join and join after keys against Trystero (MQTT) and the floor, 2 members and the 4th of 4, over Mosquitto and our ws relay.

@@ -300,3 +300,23 @@ export function demoAndBrowserForFile(): { readonly demo: DemoServer; readonly b
     get browser() { return held.browser as Browser; },
   };
 }
+
+/** The candidate types of the pair each open connection uses, on both ends (connections kept in `smConnections`). */
+export function selectedTypes(page: Page): Promise<Array<{ local: string; remote: string }>> {
+  return page.evaluate(async () => {
+    type Report = { type: string; selectedCandidatePairId?: string; localCandidateId?: string; remoteCandidateId?: string; candidateType?: string };
+    const out: Array<{ local: string; remote: string }> = [];
+    for (const pc of (window as unknown as { smConnections: RTCPeerConnection[] }).smConnections) {
+      if (pc.connectionState !== 'connected') continue;
+      const stats = await pc.getStats();
+      stats.forEach((r: Report) => {
+        if (r.type !== 'transport' || r.selectedCandidatePairId === undefined) return;
+        const pair = stats.get(r.selectedCandidatePairId) as Report | undefined;
+        const local = (stats.get(pair?.localCandidateId ?? '') as Report | undefined)?.candidateType;
+        const remote = (stats.get(pair?.remoteCandidateId ?? '') as Report | undefined)?.candidateType;
+        if (local && remote) out.push({ local, remote });
+      });
+    }
+    return out;
+  });
+}

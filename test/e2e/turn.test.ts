@@ -13,29 +13,9 @@ import { startRelay, type RunningRelay } from '../../adapters/cli/relay.js';
 import { turnCredentials } from '../../adapters/cli/turn.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
-import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openMember, useRelay } from './browser.js';
+import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openMember, selectedTypes, useRelay } from './browser.js';
 
 const API_KEY = 'site-key-5120';
-
-/** The candidate types of the pair each open connection uses, on both ends. */
-function selectedTypes(page: Page): Promise<Array<{ local: string; remote: string }>> {
-  return page.evaluate(async () => {
-    type Report = { type: string; selectedCandidatePairId?: string; localCandidateId?: string; remoteCandidateId?: string; candidateType?: string };
-    const out: Array<{ local: string; remote: string }> = [];
-    for (const pc of (window as unknown as { smConnections: RTCPeerConnection[] }).smConnections) {
-      if (pc.connectionState !== 'connected') continue;
-      const stats = await pc.getStats();
-      stats.forEach((r: Report) => {
-        if (r.type !== 'transport' || r.selectedCandidatePairId === undefined) return;
-        const pair = stats.get(r.selectedCandidatePairId) as Report | undefined;
-        const local = (stats.get(pair?.localCandidateId ?? '') as Report | undefined)?.candidateType;
-        const remote = (stats.get(pair?.remoteCandidateId ?? '') as Report | undefined)?.candidateType;
-        if (local && remote) out.push({ local, remote });
-      });
-    }
-    return out;
-  });
-}
 
 describe('TURN with short-lived credentials from the relay CLI', () => {
   let coturn: Coturn;

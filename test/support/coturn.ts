@@ -52,7 +52,8 @@ function stunAnswers(port: number, ms: number): Promise<boolean> {
   });
 }
 
-export async function startCoturn(): Promise<Coturn> {
+/** `verbose`: coturn logs each session's allocations and refreshes (bench/turn-long.ts reads them). */
+export async function startCoturn({ verbose = false }: { verbose?: boolean } = {}): Promise<Coturn> {
   const binary = findTurnserver();
   const dir = mkdtempSync(join(tmpdir(), 'secure-meeting-coturn-'));
   const port = await freePort();
@@ -63,6 +64,7 @@ export async function startCoturn(): Promise<Coturn> {
     '--no-tls', '--no-dtls', '--no-tcp', '--no-cli', '--allow-loopback-peers', '--fingerprint',
     '--min-port=49160', '--max-port=49200', '--log-file=stdout', '--simple-log',
     `--pidfile=${join(dir, 'turnserver.pid')}`, `--userdb=${join(dir, 'turndb')}`,
+    ...(verbose ? ['--verbose'] : []),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
