@@ -4,7 +4,8 @@
  * Chromium), over our ws relay: files both ways with the same bytes; the
  * waiting room and a host's controls acting on a Firefox member whose page
  * speaks German; connection quality and per-receiver video with Firefox as
- * the receiver and as the sender. Run by `npm run test:firefox` in
+ * the receiver and as the sender; a Chromium screen shown in Firefox, the
+ * safety codes both compute, and the join window locked from Firefox. Run by `npm run test:firefox` in
  * test/hermetic-firefox.sh's namespace.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Browser as Firefox, Page as FirefoxPage } from 'puppeteer-core';
 import de from '../../components/i18n/de.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openChat, openMember, openParticipants, type Evaluates } from '../e2e/browser.js';
+import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openChat, openMember, openParticipants, toolbarControl, type Evaluates } from '../e2e/browser.js';
 import { inFirefox, joinFirefox, launchFirefox, meetAcross, openFirefoxChat, openFirefoxMember, pressFirefox, type Relay } from './firefox.js';
 
 /** The bytes each side sends: a pattern both the test and the page can make. */
@@ -208,6 +209,48 @@ describe('Firefox members use every feature', () => {
           return h > 0 && tile < 150 && h <= Math.min(1.5 * tile, capture / 2) ? { h, tile } : null;
         }, 40_000);
       }
+    } finally {
+      await meeting.close();
+    }
+  });
+
+  test('Firefox shows a screen Chromium shares, the two agree on their safety codes, and Firefox locks joining for both', { timeout: 150_000 }, async () => {
+    const meeting = await meetAcross({ chromium, firefox }, demo.url, relay, 804, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
+    try {
+      const [a] = meeting.chromiumPages;
+      const [f] = meeting.firefoxPages;
+      // Chromium's fake display capture (1280×720) goes to Firefox's spotlight, decoding, with who presents.
+      await (await toolbarControl(a!, /^Share screen/)).click();
+      const shown = () => inFirefox<{ caption: string; width: number } | null>(f!, `(deep) => {
+        const frame = [...deep(document)].find((e) => (e.getAttribute('part') ?? '').split(' ').includes('screen-frame'));
+        return frame ? { caption: frame.querySelector('[part~=presenter]').textContent.trim(), width: frame.querySelector('video').videoWidth } : null;
+      }`);
+      const screen = await eventually('Firefox to show Chromium\'s screen, decoded', async () => {
+        const s = await shown();
+        return s && s.width >= 640 ? s : null;
+      }, 40_000);
+      assert.equal(screen!.caption, 'Chromium A is presenting');
+      await (await toolbarControl(a!, /^Share screen/)).click();
+      await eventually('the screen to leave Firefox\'s spotlight when Chromium stops', async () => (await shown()) === null, 30_000);
+
+      // Safety codes: each side computes the pair's code and the room's from the keys it holds; they must agree.
+      const codes = (page: Evaluates) => page.evaluate(async () => {
+        const m = (document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, unknown>; safetyCode(id: string): Promise<string | null>; roomCode(): Promise<string | null> } }).meeting;
+        return { pair: await m.safetyCode([...m.peers.keys()][0]!), room: await m.roomCode() };
+      });
+      const [fromA, fromF] = [await codes(a!), await codes(f as unknown as Evaluates)];
+      assert.match(fromF.pair ?? '', /^\d{5} \d{5} \d{5} \d{5}$/);
+      assert.deepEqual(fromF, fromA, 'Firefox and Chromium compute the same pair and room codes');
+      await pressFirefox(f!, /^Safety codes/);
+      await eventually('Firefox\'s safety panel to show the pair code', async () =>
+        (await inFirefox<string[]>(f!, `(deep) => [...deep(document)].filter((e) => (e.getAttribute('part') ?? '').split(' ').includes('safety-code')).map((e) => e.textContent.trim())`)).includes(fromA.pair!));
+
+      // Lock now, pressed in Firefox: joining closes for both.
+      await pressFirefox(f!, /^Lock now$/);
+      const joinStatus = (page: Evaluates) => page.evaluate(() => document.querySelector('secure-meeting')!.shadowRoot!.querySelector('[part~=join-status]')?.textContent?.trim() ?? '');
+      await eventually('joining to close for Firefox', async () => (await joinStatus(f as unknown as Evaluates)) === 'Joining closed', 30_000);
+      await eventually('joining to close for Chromium too', async () => (await joinStatus(a!)) === 'Joining closed', 30_000);
+      await expectEveryoneSeesAndHearsEveryone(meeting.members);
     } finally {
       await meeting.close();
     }
