@@ -6,7 +6,7 @@ import type { Meeting } from '../../core/index.js';
 import { chat, type ChatMessage } from '../../core/features/chat.js';
 import type { ChatSendEvent } from '../chat-panel/chat-panel.js';
 import { FeatureController, listen } from './feature.js';
-import { failureReason } from './permission-hint.js';
+import { failureReason } from '../secure-meeting/status.js';
 
 type PanelModule = typeof import('../chat-panel/chat-panel.js');
 

@@ -9,7 +9,7 @@ import { loadChoices } from '../devices/choices.js';
 import type { DeviceChangeEvent } from '../devices/device-check.js';
 import '../devices/device-check.js';
 import { FeatureController } from './feature.js';
-import { failureReason } from './permission-hint.js';
+import { failureReason } from '../secure-meeting/status.js';
 
 export class DevicesController extends FeatureController {
   open = false;

@@ -9,7 +9,7 @@ import { files } from '../../core/features/files.js';
 import type { FileTransfer } from '../../core/features/file-events.js';
 import type { FileTransferCancelEvent } from '../file-transfer/file-transfer.js';
 import { FeatureController, listen } from './feature.js';
-import { failureReason } from './permission-hint.js';
+import { failureReason } from '../secure-meeting/status.js';
 
 export class FilesController extends FeatureController {
   /** Why the last file could not be sent; put in words when shown. */

@@ -1,12 +1,8 @@
 // A toolbar control a host has not allowed: it stays focusable (aria-disabled
 // rather than disabled, which would drop it from the tab order and hide the
 // reason from keyboard users), does nothing when pressed, and says why as its
-// accessible description and as a tip shown on hover and on focus. Also the
-// words for why a toolbar action failed ("Not sent: …", "Could not switch: …").
+// accessible description and as a tip shown on hover and on focus.
 import { html, nothing, type TemplateResult } from 'lit';
-import { en } from '../i18n/en.js';
-import type { Messages } from '../i18n/i18n.js';
-import { plainMessage } from '../secure-meeting/status.js';
 
 /** What the wrapped button needs: its described-by and disabled state, and whether its click should do anything. */
 export interface HintAttributes {
@@ -26,13 +22,3 @@ export function withReason(id: string, reason: string | null, button: (a: HintAt
     id=${id} part="forbidden-hint" role="tooltip" class="hint" ?hidden=${!blocked}>${reason ?? ''}</span></span>`;
 }
 
-/**
- * Why an action failed, for a message such as `t.chatNotSent(reason)`: in
- * English core's own words (no library prefix, no final stop), as
- * plainMessage keeps them; in another language, plainMessage's sentence for
- * the error's code (core's details are English).
- */
-export function failureReason(error: unknown, t: Messages): string {
-  if (t !== en) return plainMessage(error, t);
-  return error instanceof Error ? error.message.replace(/^secure-meeting: /, '') : String(error);
-}

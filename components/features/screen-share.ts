@@ -5,7 +5,8 @@ import type { Meeting } from '../../core/index.js';
 import { permissions } from '../../core/features/permissions.js';
 import { screenShare } from '../../core/features/screen-share.js';
 import { FeatureController, listen } from './feature.js';
-import { failureReason, withReason } from './permission-hint.js';
+import { failureReason } from '../secure-meeting/status.js';
+import { withReason } from './permission-hint.js';
 
 /** One screen in the spotlight: whose, and its stream once it has arrived. */
 export interface SharedScreen {

@@ -30,11 +30,25 @@ function codeSentence(code: SecureMeetingErrorCode | undefined, t: Messages): st
  */
 export function plainMessage(error: unknown, t: Messages = en): string {
   if (t !== en) return codeSentence((error as { code?: SecureMeetingErrorCode } | null)?.code, t);
-  const raw = error instanceof Error ? error.message : '';
-  const text = (raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw).trim();
+  const text = coreWords(error);
   if (text === '') return t.errorGeneric;
   const sentence = text[0]!.toUpperCase() + text.slice(1);
   return /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/** An error's own message without the library prefix ('' for none). */
+function coreWords(error: unknown): string {
+  const raw = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  return (raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw).trim();
+}
+
+/**
+ * Why an action failed, to go inside a sentence such as `t.chatNotSent(reason)`:
+ * in English core's own words as they are (no prefix, no capital, no stop); in
+ * another language plainMessage's sentence for the error's code.
+ */
+export function failureReason(error: unknown, t: Messages): string {
+  return t === en ? coreWords(error) || String(error) : plainMessage(error, t);
 }
 
 /** The gate's progress line while a join is under way. */
