@@ -10,13 +10,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { Browser as Firefox, Page as FirefoxPage } from 'puppeteer-core';
+import { describe, test } from 'node:test';
+import type { Page as FirefoxPage } from 'puppeteer-core';
 import de from '../../components/i18n/de.js';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openChat, openMember, openParticipants, toolbarControl, type Evaluates } from '../e2e/browser.js';
-import { inFirefox, joinFirefox, launchFirefox, meetAcross, openFirefoxChat, openFirefoxMember, pressFirefox, type Relay } from './firefox.js';
+import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, openChat, openMember, openParticipants, toolbarControl, type Evaluates } from '../e2e/browser.js';
+import { bothBrowsersForFile, inFirefox, joinFirefox, meetAcross, openFirefoxChat, openFirefoxMember, pressFirefox } from './firefox.js';
 
 /** The bytes each side sends: a pattern both the test and the page can make. */
 const pattern = (length: number, mul: number, add: number, mod: number) => Buffer.from(Array.from({ length }, (_, i) => (i * mul + add) % mod));
@@ -55,26 +53,10 @@ const firefoxPart = (page: FirefoxPage, part: string) => inFirefox<{ text: strin
 }`);
 
 describe('Firefox members use every feature', () => {
-  let demo: DemoServer;
-  let chromium: Browser;
-  let firefox: Firefox;
-  let relay: Relay;
-
-  before(async () => {
-    demo = await startDemoServer({ port: 0 });
-    chromium = await launchBrowser();
-    firefox = await launchFirefox();
-    relay = { adapter: 'ws', url: `${demo.url.replace(/^http/, 'ws').replace(/\/$/, '')}/relay/[TOPIC]` };
-  }, { timeout: 90_000 });
-
-  after(async () => {
-    await firefox?.close();
-    await chromium?.close();
-    await demo?.close();
-  }, { timeout: 60_000 });
+  const both = bothBrowsersForFile();
 
   test('files both ways: each side saves the bytes the other sent', { timeout: 150_000 }, async () => {
-    const meeting = await meetAcross({ chromium, firefox }, demo.url, relay, 801, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
+    const meeting = await meetAcross(both, both.demo.url, both.relay, 801, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
     try {
       const [a] = meeting.chromiumPages;
       const [f] = meeting.firefoxPages;
@@ -137,7 +119,7 @@ describe('Firefox members use every feature', () => {
 
   test('a Firefox member in German waits until the Chromium host admits it; the host mutes it and lowers its hand, and it is told in German', { timeout: 150_000 }, async () => {
     const fields = { channel: 802, password: 'firefox-waiting-room' };
-    const a = await openMember(chromium, demo.url);
+    const a = await openMember(both.chromium, both.demo.url);
     let f: FirefoxPage | null = null;
     try {
       await a.evaluate(() => Object.assign(document.querySelector('secure-meeting')!, { waitingRoom: true }));
@@ -145,9 +127,9 @@ describe('Firefox members use every feature', () => {
       await eventually('Chromium A to host', () => a.evaluate(() =>
         document.querySelector('secure-meeting')!.shadowRoot!.querySelector('[part~=waiting-room]')?.getAttribute('aria-pressed') === 'true'), 30_000);
 
-      f = await openFirefoxMember(firefox, demo.url);
+      f = await openFirefoxMember(both.firefox, both.demo.url);
       await f.evaluate(() => void (document.documentElement.lang = 'de'));
-      await joinFirefox(f, relay, { ...fields, name: 'Firefox F' }, { waitingRoom: true, wait: false });
+      await joinFirefox(f, both.relay, { ...fields, name: 'Firefox F' }, { waitingRoom: true, wait: false });
       await eventually('Firefox to be told to wait, in German', async () => (await firefoxPart(f!, 'waiting-message'))?.text === de.waitingTitle, 30_000);
       await a.getByRole('button', { name: 'Admit Firefox F', exact: true }).click();
       await eventually('the waiting screen to give way to the meeting', async () => (await firefoxPart(f!, 'waiting-message')) === null, 30_000);
@@ -175,7 +157,7 @@ describe('Firefox members use every feature', () => {
   });
 
   test('quality and per-receiver video: Firefox rates its link, and a small tile gets a small picture whichever browser shows it', { timeout: 150_000 }, async () => {
-    const meeting = await meetAcross({ chromium, firefox }, demo.url, relay, 803, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
+    const meeting = await meetAcross(both, both.demo.url, both.relay, 803, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
     try {
       const [a] = meeting.chromiumPages;
       const [f] = meeting.firefoxPages;
@@ -215,7 +197,7 @@ describe('Firefox members use every feature', () => {
   });
 
   test('Firefox shows a screen Chromium shares, the two agree on their safety codes, and Firefox locks joining for both', { timeout: 150_000 }, async () => {
-    const meeting = await meetAcross({ chromium, firefox }, demo.url, relay, 804, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
+    const meeting = await meetAcross(both, both.demo.url, both.relay, 804, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
     try {
       const [a] = meeting.chromiumPages;
       const [f] = meeting.firefoxPages;

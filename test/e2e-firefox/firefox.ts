@@ -5,17 +5,26 @@
  * driven through the element's own API and DOM, as a page script would.
  */
 import type { Browser as Chromium, Page as ChromiumPage } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { AdapterName } from '../../components/index.js';
-import { expectEveryoneSeesAndHearsEveryone, joinThroughGate, openMember, useRelay, type Evaluates } from '../e2e/browser.js';
+import { after, before } from 'node:test';
+import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { TRACK_CONNECTIONS, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openMember, useRelay, type Evaluates } from '../e2e/browser.js';
 
 export const FIREFOX = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
 
-export function launchFirefox(): Promise<Browser> {
+/**
+ * Firefox, headless unless given an X `display` (startDisplay): on one it runs headful, and a screen share
+ * captures that display (headless Firefox has no screen to capture).
+ */
+export function launchFirefox({ display }: { display?: string } = {}): Promise<Browser> {
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
-    headless: true,
+    headless: display === undefined,
+    ...(display === undefined ? {} : { env: { ...process.env, DISPLAY: display } }),
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
       'media.navigator.permission.disabled': true,
@@ -28,10 +37,35 @@ export function launchFirefox(): Promise<Browser> {
   });
 }
 
-/** A new member in its own browser context (own storage), on the demo page. */
+/** A virtual X display (Debian's Xvfb, 1280×720) for a headful Firefox; Xvfb picks a free display number. */
+export async function startDisplay(): Promise<{ display: string; close(): void }> {
+  const xvfb = spawn(process.env['XVFB_PATH'] ?? 'Xvfb', ['-displayfd', '3', '-screen', '0', '1280x720x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  let errors = '';
+  xvfb.stderr!.on('data', (chunk: Buffer) => void (errors = (errors + chunk.toString()).slice(-2000)));
+  const number = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    (xvfb.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    xvfb.once('error', (error) => reject(new Error(`secure-meeting tests: Xvfb did not start (${error.message}); install xvfb`)));
+    xvfb.once('exit', (code) => reject(new Error(`secure-meeting tests: Xvfb exited with ${code}: ${errors.trim()}`)));
+  });
+  return { display: `:${number}`, close: () => void xvfb.kill() };
+}
+
+/**
+ * A new member in its own browser context (own storage) and its own window, on the demo page. Its own
+ * window keeps it in view: a tab behind another is hidden, and a hidden page asks for no video.
+ */
 export async function openFirefoxMember(browser: Browser, url: string): Promise<Page> {
   const context = await browser.createBrowserContext();
-  const page = await context.newPage();
+  const page = await context.newPage({ type: 'window' });
+  // As in Chromium (openMember): window.smConnections, and the __name helper tsx's keepNames needs.
+  await page.evaluateOnNewDocument('globalThis.__name ??= (fn) => fn');
+  await page.evaluateOnNewDocument(TRACK_CONNECTIONS);
   page.on('pageerror', (error) => console.error(`[firefox page error] ${String(error)}`));
   await page.goto(url);
   await page.waitForFunction(() => customElements.get('secure-meeting') !== undefined);
@@ -82,6 +116,29 @@ export async function pressFirefox(page: Page, name: RegExp): Promise<void> {
   if (!pressed) throw new Error(`no button ${name} on the Firefox member's page`);
 }
 
+/**
+ * Presses one of the member's buttons with a real key press (Enter on it, focused), for what a browser allows only on
+ * a person's own gesture (a screen share). A button the toolbar moved under "More" is reached by opening More first.
+ */
+export async function pressFirefoxByKey(page: Page, name: RegExp): Promise<void> {
+  const focused = await page.evaluate(`(async () => {
+    ${DEEP}
+    const label = (e) => (e.getAttribute('aria-label') ?? e.textContent ?? '').trim();
+    const find = (test) => [...deep(document)].find((e) => e.tagName === 'BUTTON' && test(label(e)));
+    const button = find((l) => ${name}.test(l));
+    if (!button) return false;
+    if (!button.checkVisibility()) {
+      const more = find((l) => l === 'More');
+      if (more && more.getAttribute('aria-expanded') !== 'true') more.click();
+      for (let i = 0; i < 50 && !button.checkVisibility(); i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    button.focus();
+    return button.getRootNode().activeElement === button;
+  })()`);
+  if (!focused) throw new Error(`no button ${name} to focus on the Firefox member's page`);
+  await page.keyboard.press('Enter');
+}
+
 /** Every status line and alert the member's page shows now. */
 export function firefoxStatusTexts(page: Page): Promise<string[]> {
   return page.evaluate(`(() => {
@@ -124,10 +181,24 @@ export async function firefoxChatTexts(page: Page): Promise<string[]> {
   })()`) as Promise<string[]>;
 }
 
-/** Runs `body` (a function's source, given `deep`, the walk through shadow roots) in the member's page. */
-export function inFirefox<T>(page: Page, body: string): Promise<T> {
+/** A page of either driver that evaluates an expression's source. */
+export interface EvaluatesSource {
+  evaluate(expression: string): Promise<unknown>;
+}
+
+/** Runs `body` (a function's source, given `deep`, the walk through shadow roots) in a member's page, of either browser. */
+export function inPage<T>(page: EvaluatesSource, body: string): Promise<T> {
   return page.evaluate(`(async () => { ${DEEP}\n return (${body})(deep); })()`) as Promise<T>;
 }
+
+/** Runs `body` as `inPage` does, in the Firefox member's page. */
+export const inFirefox = <T>(page: Page, body: string): Promise<T> => inPage<T>(page, body);
+
+/** Whether the member's page has a button whose accessible text matches `name` now. */
+export const firefoxHasButton = (page: Page, name: RegExp): Promise<boolean> => inFirefox<boolean>(page, `(deep) => {
+  const label = (e) => (e.getAttribute('aria-label') ?? e.textContent ?? '').trim();
+  return [...deep(document)].some((e) => e.tagName === 'BUTTON' && ${name}.test(label(e)));
+}`);
 
 export interface Relay {
   adapter: AdapterName;
@@ -153,6 +224,8 @@ export async function meetAcross(
   relay: Relay,
   channel: number,
   lineup: Array<['chromium' | 'firefox', string]>,
+  /** Run on each member's page before it joins (to lend it media, say). */
+  prepare: (name: string, page: Evaluates) => Promise<void> = async () => {},
 ): Promise<CrossMeeting> {
   const page = relay.adapter === 'mqtt' ? `${pageUrl}?relay=mqtt` : pageUrl;
   const fields = { channel, password: `cross-browser-${channel}` };
@@ -163,11 +236,13 @@ export async function meetAcross(
     if (kind === 'chromium') {
       const member = await openMember(browsers.chromium, page);
       await useRelay(member, relay.adapter, relay.url);
+      await prepare(name, member);
       await joinThroughGate(member, { ...fields, name });
       chromiumPages.push(member);
       members.set(name, member);
     } else {
       const member = await openFirefoxMember(browsers.firefox, page);
+      await prepare(name, member as unknown as Evaluates);
       await joinFirefox(member, relay, { ...fields, name });
       firefoxPages.push(member);
       members.set(name, member as unknown as Evaluates);
@@ -182,5 +257,40 @@ export async function meetAcross(
       for (const member of chromiumPages) await member.context().close();
       for (const member of firefoxPages) await member.browserContext().close();
     },
+  };
+}
+
+/** What a file of cross-browser tests shares: the demo server (its ws relay), Chromium and Firefox. */
+export interface BothBrowsers {
+  readonly demo: DemoServer;
+  readonly chromium: Chromium;
+  readonly firefox: Browser;
+  /** The demo's own WebSocket relay. */
+  readonly relay: Relay;
+}
+
+/**
+ * Starts the demo, Chromium and Firefox before the file's tests (in the `describe` it is called in) and stops them
+ * after. With `display`, Firefox runs headful on a virtual X display of its own (startDisplay).
+ */
+export function bothBrowsersForFile({ display = false }: { display?: boolean } = {}): BothBrowsers {
+  const held: { demo?: DemoServer; chromium?: Chromium; firefox?: Browser; screen?: { display: string; close(): void } } = {};
+  before(async () => {
+    held.demo = await startDemoServer({ port: 0 });
+    held.chromium = await launchBrowser();
+    if (display) held.screen = await startDisplay();
+    held.firefox = await launchFirefox(held.screen ? { display: held.screen.display } : {});
+  }, { timeout: 90_000 });
+  after(async () => {
+    await held.firefox?.close();
+    held.screen?.close();
+    await held.chromium?.close();
+    await held.demo?.close();
+  }, { timeout: 60_000 });
+  return {
+    get demo() { return held.demo as DemoServer; },
+    get chromium() { return held.chromium as Chromium; },
+    get firefox() { return held.firefox as Browser; },
+    get relay(): Relay { return { adapter: 'ws', url: `${held.demo!.url.replace(/^http/, 'ws').replace(/\/$/, '')}/relay/[TOPIC]` }; },
   };
 }

@@ -3,9 +3,10 @@
  * member's microphone, and the level another member receives of it.
  */
 import type { Page } from 'playwright-core';
+import type { Evaluates } from './browser.js';
 
 /** Gives the page's <secure-meeting> a camera and, for a microphone, a steady tone at full scale (before Join). */
-export const lendLoudMicrophone = (page: Page) => page.evaluate(async () => {
+export const lendLoudMicrophone = (page: Evaluates) => page.evaluate(async () => {
   const context = new AudioContext();
   const tone = context.createOscillator();
   const out = context.createMediaStreamDestination();

@@ -51,7 +51,7 @@ export async function openMember(browser: Browser, url: string): Promise<Page> {
  * Keeps every RTCPeerConnection the page makes in `window.smConnections`, so
  * a test can find one pair's sockets (connectionPorts) and cut that link.
  */
-const TRACK_CONNECTIONS = `{
+export const TRACK_CONNECTIONS = `{
   const Native = RTCPeerConnection;
   const all = [];
   class Tracked extends Native {
