@@ -5,7 +5,7 @@
  * waiting room and a host's controls acting on a Firefox member whose page
  * speaks German; connection quality and per-receiver video with Firefox as
  * the receiver and as the sender; a Chromium screen shown in Firefox, the
- * safety codes both compute, and the join window locked from Firefox. Run by `npm run test:firefox` in
+ * safety codes both compute, and the join window locked and opened again from Firefox. Run by `npm run test:firefox` in
  * test/hermetic-firefox.sh's namespace.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { Page as FirefoxPage } from 'puppeteer-core';
 import de from '../../components/i18n/de.js';
-import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, openChat, openMember, openParticipants, toolbarControl, type Evaluates } from '../e2e/browser.js';
+import { eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, openChat, openMember, openParticipants, toolbarControl, useRelay, type Evaluates } from '../e2e/browser.js';
 import { bothBrowsersForFile, inFirefox, joinFirefox, meetAcross, openFirefoxChat, openFirefoxMember, pressFirefox } from './firefox.js';
 
 /** The bytes each side sends: a pattern both the test and the page can make. */
@@ -196,7 +196,7 @@ describe('Firefox members use every feature', () => {
     }
   });
 
-  test('Firefox shows a screen Chromium shares, the two agree on their safety codes, and Firefox locks joining for both', { timeout: 150_000 }, async () => {
+  test('Firefox shows a screen Chromium shares, the two agree on their safety codes, and Firefox locks joining for both and opens it again for a newcomer', { timeout: 150_000 }, async () => {
     const meeting = await meetAcross(both, both.demo.url, both.relay, 804, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
     try {
       const [a] = meeting.chromiumPages;
@@ -233,6 +233,18 @@ describe('Firefox members use every feature', () => {
       await eventually('joining to close for Firefox', async () => (await joinStatus(f as unknown as Evaluates)) === 'Joining closed', 30_000);
       await eventually('joining to close for Chromium too', async () => (await joinStatus(a!)) === 'Joining closed', 30_000);
       await expectEveryoneSeesAndHearsEveryone(meeting.members);
+
+      // Allow joining, pressed in Firefox: it opens for both, and a newcomer gets in.
+      await pressFirefox(f!, /^Allow joining$/);
+      await eventually('joining to open for Chromium', async () => (await joinStatus(a!)).startsWith('Joining open'), 30_000);
+      const c = await openMember(both.chromium, both.demo.url);
+      try {
+        await useRelay(c, both.relay.adapter, both.relay.url);
+        await joinThroughGate(c, { channel: 804, password: 'cross-browser-804', name: 'Chromium C' });
+        await expectEveryoneSeesAndHearsEveryone(new Map([...meeting.members, ['Chromium C', c]]));
+      } finally {
+        await c.context().close();
+      }
     } finally {
       await meeting.close();
     }

@@ -3,7 +3,8 @@
  * through puppeteer-core, Playwright's Chromium), over our ws relay, each
  * member driven through its own participants panel as a person would: a
  * Chromium host makes a Firefox member co-host and leaves, the role passes to
- * Firefox, and Firefox appoints a co-host of its own; a Firefox host removes
+ * Firefox, and Firefox appoints a co-host of its own; what members may use,
+ * taken and given back by a host in either browser; a Firefox host removes
  * a Firefox member, which is told, reads the new password from its notice,
  * and the old password then leads nowhere while the new one reaches
  * everyone. Each host action is signed in one browser and checked in the
@@ -15,7 +16,7 @@ import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Page as FirefoxPage } from 'puppeteer-core';
 import {
-  eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, openMember, openParticipants, remoteTileNames, sameMembers, useRelay, type Evaluates,
+  eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, openMember, openParticipants, receiveStats, remoteTileNames, sameMembers, useRelay, type Evaluates,
 } from '../e2e/browser.js';
 import { bothBrowsersForFile, firefoxHasButton, inFirefox, inPage, joinFirefox, openFirefoxMember, pressFirefox, type EvaluatesSource } from './firefox.js';
 
@@ -101,6 +102,69 @@ describe('Firefox members host, hand over, and remove', () => {
       await a.context().close();
       await b?.context().close();
       await f?.browserContext().close();
+    }
+  });
+
+  test('what members may use, both ways: a Chromium host takes Firefox\'s camera and gives it back; a Firefox host takes Chromium\'s microphone', { timeout: 180_000 }, async () => {
+    const camera = (page: FirefoxPage) => inFirefox<{ pressed: string | null; disabled: string | null; why: string }>(page, `(deep) => {
+      const b = [...deep(document)].find((e) => e.tagName === 'BUTTON' && (e.getAttribute('part') ?? '').split(' ').includes('camera'));
+      const why = b.getAttribute('aria-describedby');
+      return { pressed: b.getAttribute('aria-pressed'), disabled: b.getAttribute('aria-disabled'), why: why ? b.getRootNode().getElementById(why)?.textContent.trim() ?? '' : '' };
+    }`);
+    const cameraOff = (page: Evaluates) => page.evaluate(() => Object.fromEntries(
+      [...document.querySelector('secure-meeting')!.shadowRoot!.querySelectorAll('peer-tile:not([local])')].map((t) => [t.getAttribute('name'), t.hasAttribute('camera-off')])));
+
+    // A Chromium host, a Firefox member.
+    const first = { channel: 813, password: 'firefox-permissions-1' };
+    const a = await chromiumMember({ ...first, name: 'Chromium A' });
+    const f = await openFirefoxMember(both.firefox, both.demo.url);
+    const pages: { close(): Promise<void> }[] = [a.context(), f.browserContext()];
+    try {
+      await openParticipants(a);
+      await eventually('Chromium A to host', async () => (await rolesShown(a))['(me)'] === 'host', 30_000);
+      await joinFirefox(f, both.relay, { ...first, name: 'Firefox F' });
+      await expectEveryoneSeesAndHearsEveryone(new Map<string, Evaluates>([['Chromium A', a], ['Firefox F', f as unknown as Evaluates]]));
+      const firefoxMayUse = a.getByRole('region', { name: /^Participants/ }).getByRole('group', { name: 'Firefox F may use' });
+      await firefoxMayUse.getByRole('checkbox', { name: 'Camera' }).uncheck();
+      const taken = await eventually('Firefox\'s camera toggle to say a host has not allowed it', async () => {
+        const c = await camera(f);
+        return c.disabled === 'true' ? c : null;
+      }, 30_000);
+      assert.deepEqual(taken, { pressed: 'false', disabled: 'true', why: 'A host has not allowed your camera' });
+      await eventually('Chromium to show Firefox\'s camera off', async () => (await cameraOff(a))['Firefox F'] === true, 30_000);
+
+      await firefoxMayUse.getByRole('checkbox', { name: 'Camera' }).check();
+      await eventually('Firefox\'s camera toggle to be usable again', async () => (await camera(f)).disabled === null, 30_000);
+      await pressFirefox(f, /^Camera$/);
+      await eventually('Firefox\'s camera to be on again', async () => (await camera(f)).pressed === 'true', 20_000);
+      const at = (await receiveStats(a))['Firefox F']?.framesDecoded ?? 0;
+      await eventually('Chromium to decode Firefox\'s camera again', async () => ((await receiveStats(a))['Firefox F']?.framesDecoded ?? 0) > at + 20, 30_000);
+      assert.equal((await cameraOff(a))['Firefox F'], false);
+
+      // A Firefox host, a Chromium member: the host action signed in Firefox, obeyed in Chromium.
+      const second = { channel: 814, password: 'firefox-permissions-2' };
+      const h = await openFirefoxMember(both.firefox, both.demo.url);
+      pages.push(h.browserContext());
+      await joinFirefox(h, both.relay, { ...second, name: 'Firefox H' });
+      await openFirefoxParticipants(h);
+      await eventually('Firefox H to host', async () => (await rolesShown(h))['(me)'] === 'host', 30_000);
+      const b = await chromiumMember({ ...second, name: 'Chromium B' });
+      pages.push(b.context());
+      await expectEveryoneSeesAndHearsEveryone(new Map<string, Evaluates>([['Firefox H', h as unknown as Evaluates], ['Chromium B', b]]));
+      await eventually('Firefox H to take Chromium B\'s microphone', () => inFirefox<boolean>(h, `(deep) => {
+        const group = [...deep(document)].find((e) => e.tagName === 'FIELDSET' && e.querySelector('legend')?.textContent.trim() === 'Chromium B may use');
+        const box = group?.querySelector('input[data-permission=microphone]');
+        if (!box) return false;
+        if (box.checked) box.click();
+        return !box.checked;
+      }`), 20_000);
+      const microphone = b.getByRole('group', { name: 'Meeting controls' }).getByRole('button', { name: 'Microphone', exact: true });
+      await eventually('Chromium B\'s microphone toggle to say a host has not allowed it', async () => (await microphone.getAttribute('aria-disabled')) === 'true', 30_000);
+      assert.equal(await microphone.getAttribute('aria-pressed'), 'false');
+      await eventually('Firefox H to show Chromium B\'s microphone off', () => (h as unknown as Evaluates).evaluate(() =>
+        document.querySelector('secure-meeting')!.shadowRoot!.querySelector('peer-tile[name="Chromium B"]')?.hasAttribute('audio-muted') === true), 30_000);
+    } finally {
+      for (const page of pages) await page.close();
     }
   });
 

@@ -11,38 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { chatTexts, eventually, joinThroughGate, launchBrowser, meetThroughGate, openChat, openMember, sendChat, toolbarControl } from './browser.js';
+import { chatTexts, dumpIndexedDb, eventually, joinThroughGate, launchBrowser, meetThroughGate, openChat, openMember, sendChat, toolbarControl } from './browser.js';
 
 const CHANNEL = 612;
 const PASSWORD = 'chat-test-pw';
 const XSS = '<img src=x onerror=alert(1)>';
-
-/** Everything in every IndexedDB database of the page, bytes read as UTF-8, Latin-1 and UTF-16, with the names of databases and stores. */
-const dumpIndexedDb = (page: Page) => page.evaluate(async () => {
-  const show = (v: unknown): string => {
-    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
-      const b = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-      return [new TextDecoder().decode(b), Array.from(b, (c) => String.fromCharCode(c)).join(''), new TextDecoder('utf-16le').decode(b)].join('|');
-    }
-    if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}:${show(x)}`).join(',');
-    return String(v);
-  };
-  const ask = <T>(r: IDBRequest<T>) => new Promise<T>((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-  const lines: string[] = [];
-  let records = 0;
-  for (const { name } of await indexedDB.databases()) {
-    const open = indexedDB.open(name!);
-    const db = await ask(open);
-    for (const store of db.objectStoreNames) {
-      const s = db.transaction(store).objectStore(store);
-      const [values, keys] = [await ask(s.getAll()), await ask(db.transaction(store).objectStore(store).getAllKeys())];
-      records += values.length;
-      lines.push(`${name}/${store}: ${keys.map(show).join(' ')} ${values.map(show).join('\n')}`);
-    }
-    db.close();
-  }
-  return { dump: lines.join('\n'), records };
-});
 
 describe('chat, end to end', () => {
   let demo: DemoServer;
