@@ -33,6 +33,11 @@ export const GENESIS_WAIT_MS = 2000;
 export const ROSTER_DELAY_MS = 250;
 /** A newcomer may still switch to the chain most members show it this long after adopting one. */
 export const ADOPT_GRACE_MS = 10_000;
+/**
+ * How long after making our own genesis, alone, we still give it up when a meeting that was there first tells us to
+ * wait (its answer to our hello came after GENESIS_WAIT_MS): see undoLoneGenesis.
+ */
+export const LONE_GENESIS_GRACE_MS = 15_000;
 const MAX_QUEUED = 64;
 const MAX_HELD_ACTIONS = 16;
 const MAX_REPLAY = 4096;
@@ -101,6 +106,12 @@ export interface RolesApi {
   verify<B extends object>(type: ActionType<B>, signed: SignedAction): Promise<HostAction<B> | null>;
   /** Don't become host while this says so (a newcomer waiting to be let in). */
   holdGenesisWhile(waiting: () => boolean): void;
+  /**
+   * Gives up the host role of a meeting we started ourselves, when it still has no one else in it and is under
+   * LONE_GENESIS_GRACE_MS old: a meeting that was there first answered our hello late (a waiting room telling us
+   * to wait). True when given up: we host nothing, and make no genesis while a hold says so.
+   */
+  undoLoneGenesis(): boolean;
   readonly dropped: Readonly<Record<RoleDropReason, number>>;
 }
 
@@ -462,6 +473,19 @@ export const roles = defineFeature({
       },
       verify: (type, signed) => check(signed, type),
       holdGenesisWhile: (waiting) => void holds.push(waiting),
+      undoLoneGenesis() {
+        const t = term;
+        if (!t || !genesis || t.n !== 0 || t.start.by !== ctx.self.id || [...ctx.peers()].length > 0) return false;
+        if (ctx.clock.now() - t.start.ts > LONE_GENESIS_GRACE_MS) return false;
+        term = null;
+        genesis = null;
+        rosterSigned = null;
+        basisSigned = null;
+        ctx.clock.clearTimeout(rosterTimer);
+        rosterTimer = undefined;
+        changed();
+        return true;
+      },
       get dropped() { return { ...dropped }; },
     };
   },

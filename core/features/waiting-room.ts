@@ -183,7 +183,9 @@ export const waitingRoom = defineFeature({
       knocked(_from, body) {
         if (state === 'denied' || state === 'admitted' || linked.size > 0) return;
         if (body.state === 'waiting') {
-          if (state === 'waiting' || inMeeting()) return;
+          if (state === 'waiting') return;
+          // In a meeting only of our own making, alone: the meeting that was here answered our hello late. We wait for it.
+          if (inMeeting() && !(linked.size === 0 && host.undoLoneGenesis())) return;
           state = 'waiting';
           knockTimer = ctx.clock.setInterval(() => gate.knockAgain(), KNOCK_AGAIN_MS);
           return changed();

@@ -220,9 +220,23 @@ export class FakeRelay {
     for (const m of [...this.members]) if (m !== from) m.arrive(from, 'hello');
   }
 
+  /** While true, knocks wait in `late` until deliverLate(): a relay (or a member) slow to answer. */
+  slowKnocks = false;
+  readonly late: Array<() => void> = [];
+
   knock(from: Member, to: string, body: KnockBody): void {
     if (!this.members.has(from)) return;
-    for (const m of this.members) if (m.id === to) m.gate.knocked({ id: from.id, key: from.key }, body);
+    const deliver = () => {
+      for (const m of this.members) if (m.id === to) m.gate.knocked({ id: from.id, key: from.key }, body);
+    };
+    if (this.slowKnocks) this.late.push(deliver);
+    else deliver();
+  }
+
+  /** Delivers the knocks held while slowKnocks was on, in order, and turns it off. */
+  deliverLate(): void {
+    this.slowKnocks = false;
+    for (const deliver of this.late.splice(0)) deliver();
   }
 }
 

@@ -2,7 +2,8 @@
  * The waiting room (core/features/waiting-room.ts) on a fake clock, with real
  * roles and real signatures: members on a FakeRelay reach each other only
  * through each one's real gate (core/mesh/gate.ts). A newcomer waits and is
- * told so; the host admits it and every member connects to it; a denied one
+ * told so, also when the answer comes after it made itself host alone; the
+ * host admits it and every member connects to it; a denied one
  * is told, leaves the relay and reaches no one, also when it knocks again;
  * the toggle lets everyone waiting in; with the host gone the next host sees
  * who is waiting. The e2e suite shows the same in browsers.
@@ -10,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HELD_TTL_MS, KNOCK_AGAIN_MS } from '../../core/mesh/gate.js';
-import { GENESIS_WAIT_MS, ROSTER_DELAY_MS, roles } from '../../core/features/roles.js';
+import { GENESIS_WAIT_MS, LONE_GENESIS_GRACE_MS, ROSTER_DELAY_MS, roles } from '../../core/features/roles.js';
 import { KnockEvent, waitingRoom, WaitingRoomEvent } from '../../core/features/waiting-room.js';
 import { SecureMeetingError } from '../../core/errors.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -51,6 +52,19 @@ async function hostAndMember(clock: FakeClock) {
   return { relay, host, bo };
 }
 
+/**
+ * Bo arrives at a hosted meeting whose "wait" is slower than Bo's genesis timer (knocks held in the relay): Bo
+ * takes itself for the first member and hosts a meeting of its own. The held knocks wait for relay.deliverLate().
+ */
+async function answeredLate(clock: FakeClock) {
+  const { relay, host } = await hosted(clock);
+  relay.slowKnocks = true;
+  const bo = await arrive(clock, relay, 'Bo');
+  clock.advance(GENESIS_WAIT_MS);
+  await settle(() => rolesOf(bo).host === bo.id);
+  return { relay, host, bo };
+}
+
 /** Lets roles settle after links opened: chains checked, the roster signed, what the waiting room looks at again. */
 async function settleRoles(clock: FakeClock, all: readonly Member[], host: Member) {
   await settle(() => all.every((m) => rolesOf(m).host === host.id));
@@ -85,6 +99,36 @@ test('a newcomer waits, is told so and does not host; the host sees it knock, ad
   await settleRoles(clock, [host, bo], host);
   assert.equal(wr(bo).on, true, 'the newcomer (option off) follows its host: the room waits');
   assert.equal(await wr(host).admit(bo.id), false, 'no one left to admit');
+});
+
+test('a newcomer told to wait only after it made itself host, alone, gives that up, waits, and is admitted into the meeting that was there', { timeout: 10_000 }, async () => {
+  const clock = new FakeClock();
+  const { relay, host, bo } = await answeredLate(clock);
+  assert.equal(rolesOf(bo).host, bo.id, 'alone with no answer, Bo made itself host');
+  assert.equal(wr(bo).state, 'none');
+
+  relay.deliverLate();
+  await settle(() => wr(bo).state === 'waiting');
+  assert.equal(wr(bo).state, 'waiting', 'the late answer is heeded');
+  assert.equal(rolesOf(bo).host, null, 'Bo hosts nothing now');
+  clock.advance(GENESIS_WAIT_MS * 3);
+  await settle();
+  assert.equal(rolesOf(bo).host, null, 'and does not make itself host again while it waits');
+
+  assert.equal(await wr(host).admit(bo.id), true);
+  assert.ok(host.peers.has(bo.id) && bo.peers.has(host.id), 'connected once admitted');
+  await settleRoles(clock, [host, bo], host);
+  assert.equal(rolesOf(bo).host, host.id, 'Bo is in the host\'s meeting');
+});
+
+test('a first member that has hosted alone for longer than LONE_GENESIS_GRACE_MS keeps its meeting when told to wait', { timeout: 10_000 }, async () => {
+  const clock = new FakeClock();
+  const { relay, host, bo } = await answeredLate(clock);
+  clock.advance(LONE_GENESIS_GRACE_MS + 1);
+  relay.deliverLate();
+  await settle();
+  assert.deepEqual([wr(bo).state, rolesOf(bo).host], ['none', bo.id], 'a "wait" that late is not heeded: the meeting is Bo\'s own');
+  assert.equal(rolesOf(host).host, host.id);
 });
 
 test('every member holds a newcomer until the host admits it, then each connects to it: it reaches everyone', { timeout: 10_000 }, async () => {
