@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { RemotePeer } from '../events.js';
 import type { DescriptionBody, CandidateBody, LinkSignal } from '../wire/signals.js';
+import { heldRole, offerKeepingRole } from './dtls-role.js';
 import { LinkMonitor } from './liveness.js';
 import { addOfferTracks, prepareConnection, type Prepared } from './prepared.js';
 import { ReceivedStreams, type TrackRule } from './received.js';
@@ -489,7 +490,9 @@ export class Peer implements RemotePeer {
     const local = this.#pc.localDescription;
     if (!local || (local.type !== 'offer' && local.type !== 'answer')) return;
     this.#timed('localDescription');
-    this.#signal({ type: 'description', body: { description: { type: local.type, sdp: local.sdp }, name: this.#init.selfName() } });
+    // A renegotiation's offer keeps the DTLS role we hold (dtls-role.ts): Firefox answering "actpass" may take ours.
+    const sdp = local.type === 'offer' ? offerKeepingRole(local.sdp, heldRole(this.#pc.currentLocalDescription, this.#pc.currentRemoteDescription)) : local.sdp;
+    this.#signal({ type: 'description', body: { description: { type: local.type, sdp }, name: this.#init.selfName() } });
     this.#trickle.described(local.sdp, this.#pc.iceGatheringState === 'complete');
   }
 
