@@ -240,7 +240,7 @@ describe('Firefox members use every feature', () => {
       const c = await openMember(both.chromium, both.demo.url);
       try {
         await useRelay(c, both.relay.adapter, both.relay.url);
-        await joinThroughGate(c, { channel: 804, password: 'cross-browser-804', name: 'Chromium C' });
+        await joinThroughGate(c, { channel: 804, password: meeting.password, name: 'Chromium C' });
         await expectEveryoneSeesAndHearsEveryone(new Map([...meeting.members, ['Chromium C', c]]));
       } finally {
         await c.context().close();

@@ -11,7 +11,9 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { AdapterName } from '../../components/index.js';
 import { after, before } from 'node:test';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { TRACK_CONNECTIONS, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openMember, useRelay, type Evaluates } from '../e2e/browser.js';
+import { TRACK_CONNECTIONS, expectEveryoneSeesAndHearsEveryone, joinThroughGate, launchBrowser, openMember, useRelay, type Evaluates, type EvaluatesSource } from '../e2e/browser.js';
+
+export type { EvaluatesSource };
 
 export const FIREFOX = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
 
@@ -181,11 +183,6 @@ export async function firefoxChatTexts(page: Page): Promise<string[]> {
   })()`) as Promise<string[]>;
 }
 
-/** A page of either driver that evaluates an expression's source. */
-export interface EvaluatesSource {
-  evaluate(expression: string): Promise<unknown>;
-}
-
 /** Runs `body` (a function's source, given `deep`, the walk through shadow roots) in a member's page, of either browser. */
 export function inPage<T>(page: EvaluatesSource, body: string): Promise<T> {
   return page.evaluate(`(async () => { ${DEEP}\n return (${body})(deep); })()`) as Promise<T>;
@@ -206,6 +203,8 @@ export interface Relay {
 }
 
 export interface CrossMeeting {
+  /** The password everyone joined with, for a newcomer (or a rejoin) in a test. */
+  password: string;
   chromiumPages: ChromiumPage[];
   firefoxPages: Page[];
   /** Every member by name, each page as `Evaluates`. */
@@ -250,6 +249,7 @@ export async function meetAcross(
   }
   await expectEveryoneSeesAndHearsEveryone(members);
   return {
+    password: fields.password,
     chromiumPages,
     firefoxPages,
     members,

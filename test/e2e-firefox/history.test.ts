@@ -17,8 +17,8 @@ describe('Firefox announces what happens, remembers its name and keeps its chat 
 
   test('announced in Firefox: a hand raised and lowered, a message, a join and a leave; after a reload its name and history are back', { timeout: 180_000 }, async () => {
     const channel = 841;
-    const password = `cross-browser-${channel}`; // meetAcross's
     const meeting = await meetAcross(both, both.demo.url, both.relay, channel, [['chromium', 'Chromium A'], ['firefox', 'Firefox F']]);
+    const password = meeting.password;
     try {
       const [a] = meeting.chromiumPages;
       const [f] = meeting.firefoxPages;

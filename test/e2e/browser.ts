@@ -49,7 +49,7 @@ export async function openMember(browser: Browser, url: string): Promise<Page> {
 
 /**
  * Keeps every RTCPeerConnection the page makes in `window.smConnections`, so
- * a test can find one pair's sockets (connectionPorts) and cut that link.
+ * a test can find one pair's sockets (links.ts's connectionPorts) and cut that link.
  */
 export const TRACK_CONNECTIONS = `{
   const Native = RTCPeerConnection;
@@ -60,45 +60,6 @@ export const TRACK_CONNECTIONS = `{
   Object.defineProperty(Tracked, 'generateCertificate', { value: Native.generateCertificate.bind(Native) });
   Object.assign(window, { RTCPeerConnection: Tracked, smConnections: all });
 }`;
-
-/** One open connection's sockets: the local port of every ICE candidate it gathered, and the pair in use. */
-export interface ConnectionPorts { local: number[]; selected: { local: number; remote: number } | null }
-
-/** The sockets of each of the page's open connections (pages opened with openMember). */
-export function connectionPorts(page: Page): Promise<ConnectionPorts[]> {
-  return page.evaluate(async () => {
-    type Report = { type: string; id: string; port?: number; selectedCandidatePairId?: string; localCandidateId?: string; remoteCandidateId?: string };
-    const out: ConnectionPorts[] = [];
-    for (const pc of (window as unknown as { smConnections: RTCPeerConnection[] }).smConnections) {
-      if (pc.connectionState === 'closed') continue;
-      const stats = await pc.getStats();
-      const get = (id: string | undefined) => (id === undefined ? undefined : (stats.get(id) as Report | undefined));
-      const local: number[] = [];
-      let selected: ConnectionPorts['selected'] = null;
-      stats.forEach((r: Report) => {
-        if (r.type === 'local-candidate' && r.port !== undefined) local.push(r.port);
-        const pair = r.type === 'transport' ? get(r.selectedCandidatePairId) : undefined;
-        const [l, rem] = [get(pair?.localCandidateId)?.port, get(pair?.remoteCandidateId)?.port];
-        if (l !== undefined && rem !== undefined) selected = { local: l, remote: rem };
-      });
-      out.push({ local, selected });
-    }
-    return out;
-  });
-}
-
-/**
- * The sockets of the link between two members: on each side, the connection
- * whose pair in use points at a socket of the other's. Null when they have none.
- */
-export async function linkBetween(a: Page, b: Page): Promise<{ a: ConnectionPorts; b: ConnectionPorts } | null> {
-  const [ours, theirs] = [await connectionPorts(a), await connectionPorts(b)];
-  for (const x of ours) {
-    const y = theirs.find((c) => x.selected !== null && c.selected?.local === x.selected.remote && c.selected.remote === x.selected.local);
-    if (y) return { a: x, b: y };
-  }
-  return null;
-}
 
 /** Fills the join gate the way a person would, and presses Join. */
 export async function joinThroughGate(page: Page, { channel, password, name }: { channel: number; password: string; name: string }): Promise<void> {
@@ -135,6 +96,11 @@ export async function openParticipants(page: Page): Promise<void> {
  */
 export interface Evaluates {
   evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+}
+
+/** A page of either driver that evaluates an expression's source. */
+export interface EvaluatesSource {
+  evaluate(expression: string): Promise<unknown>;
 }
 
 /** The toolbar's Chat button. */

@@ -14,18 +14,17 @@ import { deriveRoomKeys } from '../../core/crypto.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { NetCut } from '../support/netcut.js';
 import {
-  connectionPorts,
   eventually,
   expectEveryoneSeesAndHearsEveryone,
   joinThroughGate,
   launchBrowser,
-  linkBetween,
   openMember,
   receiveStats,
   remoteTileNames,
   sameMembers,
   toolbarControl,
 } from './browser.js';
+import { connectionPorts, everyonesIds, expectCutLinkRepaired, expectMediaFlowing } from './links.js';
 
 const NAMES = ['Alice', 'Bertrand', 'Carol'];
 
@@ -69,63 +68,6 @@ async function meet(browser: Browser, demo: DemoServer, channel: number, passwor
 async function lockNow(members: Map<string, Page>, demo: DemoServer, topic: string): Promise<void> {
   await (await toolbarControl(members.get('Carol')!, 'Lock now')).click();
   await eventually('the relay to be empty', async () => demo.relay.connections(topic) === 0);
-}
-
-/** Frames keep decoding from every other member (checked twice, a second apart). */
-async function expectMediaFlowing(members: Map<string, Page>): Promise<void> {
-  for (const [name, page] of members) {
-    const first = await receiveStats(page);
-    await eventually(`${name}'s media to keep flowing`, async () => {
-      const now = await receiveStats(page);
-      return Object.keys(first).length === members.size - 1 &&
-        Object.entries(first).every(([n, s]) => (now[n]?.framesDecoded ?? 0) > s.framesDecoded + 5);
-    });
-  }
-}
-
-/** Each remote member's id, by name: a member who left and came back would have a new one. */
-const memberIds = (page: Page) => page.evaluate(() => {
-  const el = document.querySelector('secure-meeting') as unknown as { meeting: { peers: Map<string, { name: string }> } };
-  return Object.fromEntries([...el.meeting.peers].map(([id, p]) => [p.name, id]));
-});
-
-/** Every member's view of who is there, with ids. */
-async function everyonesIds(members: Map<string, Page>): Promise<string> {
-  const views: Record<string, Record<string, string>> = {};
-  for (const [name, page] of members) views[name] = await memberIds(page);
-  return JSON.stringify(views);
-}
-
-/** Whether this member's tile for `name` says its link is being repaired. */
-const showsReconnecting = (page: Page, name: string) => page.evaluate((n) => {
-  const tile = [...document.querySelector('secure-meeting')!.shadowRoot!.querySelectorAll('peer-tile')].find((t) => t.getAttribute('name') === n);
-  return tile?.hasAttribute('reconnecting') === true && /Reconnecting/.test(tile.shadowRoot?.textContent ?? '');
-}, name);
-
-/**
- * Cuts every socket of the link between two members, on both sides, so that
- * pair's network is gone; then `watcher`'s tile for the other says
- * "Reconnecting…", ICE restarts round the cut (new sockets), media decodes
- * everywhere again, and no one left or rejoined.
- */
-async function expectCutLinkRepaired(members: Map<string, Page>, watcher: string, other: string): Promise<void> {
-  const [w, o] = [members.get(watcher)!, members.get(other)!];
-  const ids = await everyonesIds(members);
-  const link = await linkBetween(w, o);
-  assert.ok(link, `${watcher} and ${other} have a link`);
-  const cut = await NetCut.create();
-  try {
-    await cut.block([...link.a.local, ...link.b.local]);
-    await eventually(`${watcher} to show ${other} reconnecting`, () => showsReconnecting(w, other), 10_000);
-    await expectMediaFlowing(members);
-    const repaired = await linkBetween(w, o);
-    assert.ok(repaired, `${watcher} and ${other} have a link again`);
-    assert.ok(!link.a.local.includes(repaired.a.selected!.local), 'the link runs on new sockets: ICE restarted');
-    assert.equal(await everyonesIds(members), ids, 'no one left or rejoined');
-    await eventually(`${watcher}'s tile to stop saying Reconnecting`, async () => !(await showsReconnecting(w, other)), 5000);
-  } finally {
-    await cut.close();
-  }
 }
 
 const closeAll = (members: Iterable<Page>) => Promise.all([...members].map((p) => p.context().close()));

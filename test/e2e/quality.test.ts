@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { NetCut } from '../support/netcut.js';
-import { demoMeeting, eventually, linkBetween } from './browser.js';
+import { demoMeeting, eventually } from './browser.js';
+import { linkBetween } from './links.js';
 
 const LEVELS = ['good', 'fair', 'poor', 'bad'];
 /**

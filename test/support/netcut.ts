@@ -22,12 +22,17 @@ export class NetCut {
     this.#table = table;
   }
 
-  static async create(): Promise<NetCut> {
+  /**
+   * A table of our own, its rules in one chain on the `output` hook (default) or the `input` one. On loopback every
+   * packet passes each hook once, whichever way it goes. A drop on output fails the sender's send() (EPERM), which
+   * Firefox takes as the path gone at once; a drop on input is lost in transit, as on a network, and the sender
+   * notices only by its checks going unanswered.
+   */
+  static async create({ hook = 'output' }: { hook?: 'output' | 'input' } = {}): Promise<NetCut> {
     if (process.env['SM_HERMETIC'] !== '1') throw new Error('NetCut runs only inside test/hermetic.sh, never on the host network');
     const cut = new NetCut(`sm_cut_${process.pid}_${tables++}`);
-    // On loopback every packet leaves through the output hook once, whichever way it goes.
     await cut.#nft('add', 'table', 'inet', cut.#table);
-    await cut.#nft('add', 'chain', 'inet', cut.#table, 'out', '{ type filter hook output priority 0; policy accept; }');
+    await cut.#nft('add', 'chain', 'inet', cut.#table, 'out', `{ type filter hook ${hook} priority 0; policy accept; }`);
     return cut;
   }
 
