@@ -103,6 +103,35 @@ export async function joinFirefox(
   );
 }
 
+/**
+ * Joins as a person does in the form: the relay set on the element as a page would, then each field focused and
+ * typed into, the given boxes ticked (by their label), and Join pressed with a real key press.
+ */
+export async function joinFirefoxThroughGate(
+  page: Page, relay: { adapter: AdapterName; url: string }, fields: { channel: number; password: string; name: string }, tick: readonly string[] = [],
+): Promise<void> {
+  await page.evaluate((r) => void Object.assign(document.querySelector('secure-meeting')!, { adapter: r.adapter, relay: r.url }), relay);
+  const focus = (id: string) => inFirefox<boolean>(page, `(deep) => {
+    const input = [...deep(document)].find((e) => e.tagName === 'INPUT' && e.id === ${JSON.stringify(id)});
+    input?.focus();
+    if (input) input.value = '';
+    return input !== undefined;
+  }`);
+  for (const [id, text] of [['channel', String(fields.channel)], ['password', fields.password], ['name', fields.name]] as const) {
+    if (!(await focus(id))) throw new Error(`no #${id} in the Firefox member's join form`);
+    await page.keyboard.type(text);
+  }
+  for (const label of tick) {
+    const ticked = await inFirefox<boolean>(page, `(deep) => {
+      const box = [...deep(document)].find((e) => e.tagName === 'LABEL' && e.textContent.trim() === ${JSON.stringify(label)})?.querySelector('input[type=checkbox]');
+      if (box && !box.checked) box.click();
+      return box?.checked === true;
+    }`);
+    if (!ticked) throw new Error(`no box "${label}" to tick in the Firefox member's join form`);
+  }
+  await pressFirefoxByKey(page, /^Join$/);
+}
+
 /** Every element under `root`, through open shadow roots: the page's own way to find the chat box. */
 const DEEP = `function* deep(root) { for (const el of root.querySelectorAll('*')) { yield el; if (el.shadowRoot) yield* deep(el.shadowRoot); } }`;
 

@@ -4,7 +4,9 @@
  * member driven through its own participants panel as a person would: a
  * Chromium host makes a Firefox member co-host and leaves, the role passes to
  * Firefox, and Firefox appoints a co-host of its own; what members may use,
- * taken and given back by a host in either browser; a Firefox host removes
+ * taken and given back by a host in either browser; a Firefox member joining
+ * through its form with the camera off, then asked to mute with everyone; a
+ * Firefox host removes
  * a Firefox member, which is told, reads the new password from its notice,
  * and the old password then leads nowhere while the new one reaches
  * everyone. Each host action is signed in one browser and checked in the
@@ -18,7 +20,9 @@ import type { Page as FirefoxPage } from 'puppeteer-core';
 import {
   eventually, expectEveryoneSeesAndHearsEveryone, joinThroughGate, openMember, openParticipants, receiveStats, remoteTileNames, sameMembers, useRelay, type Evaluates,
 } from '../e2e/browser.js';
-import { bothBrowsersForFile, firefoxHasButton, inFirefox, inPage, joinFirefox, openFirefoxMember, pressFirefox, type EvaluatesSource } from './firefox.js';
+import {
+  bothBrowsersForFile, firefoxHasButton, inFirefox, inPage, joinFirefox, joinFirefoxThroughGate, openFirefoxMember, pressFirefox, type EvaluatesSource,
+} from './firefox.js';
 
 /** Each member's role as this page's participants panel shows it (the panel must be open): name → 'host', 'cohost' or 'member'; ours as "(me)". */
 const rolesShown = (page: EvaluatesSource) => inPage<Record<string, string>>(page, `(deep) => {
@@ -165,6 +169,41 @@ describe('Firefox members host, hand over, and remove', () => {
         document.querySelector('secure-meeting')!.shadowRoot!.querySelector('peer-tile[name="Chromium B"]')?.hasAttribute('audio-muted') === true), 30_000);
     } finally {
       for (const page of pages) await page.close();
+    }
+  });
+
+  test('a Firefox member who joins through the form with its camera off is seen so, and remembers it; the host\'s Mute everyone mutes it', { timeout: 180_000 }, async () => {
+    const fields = { channel: 815, password: 'firefox-camera-off' };
+    const a = await chromiumMember({ ...fields, name: 'Chromium A' });
+    const f = await openFirefoxMember(both.firefox, both.demo.url);
+    try {
+      await openParticipants(a);
+      await eventually('Chromium A to host', async () => (await rolesShown(a))['(me)'] === 'host', 30_000);
+      await joinFirefoxThroughGate(f, both.relay, { ...fields, name: 'Firefox F' }, ['Join with camera off']);
+      await eventually('Chromium to see Firefox with its camera off', () => a.evaluate(() =>
+        document.querySelector('secure-meeting')!.shadowRoot!.querySelector('peer-tile[name="Firefox F"]')?.hasAttribute('camera-off') === true), 30_000);
+      const own = () => f.evaluate(() => {
+        const m = (document.querySelector('secure-meeting') as unknown as { meeting: { localStream: MediaStream | null } }).meeting;
+        return { camera: m.localStream?.getVideoTracks()[0]?.enabled ?? null, microphone: m.localStream?.getAudioTracks()[0]?.enabled ?? null };
+      });
+      assert.deepEqual(await own(), { camera: false, microphone: true }, 'Firefox\'s camera track is off from the start');
+
+      // Mute everyone, pressed by the Chromium host: Firefox's microphone goes off, and it is told who asked.
+      await eventually('Chromium to hear Firefox', async () => ((await receiveStats(a))['Firefox F']?.audioPacketsReceived ?? 0) > 20, 30_000);
+      await a.getByRole('button', { name: 'Mute everyone', exact: true }).click();
+      await eventually('Firefox\'s microphone to go off', async () => (await own()).microphone === false, 30_000);
+      await eventually('Firefox to say who asked', async () => (await inFirefox<string | null>(f, `(deep) =>
+        [...deep(document)].find((e) => (e.getAttribute('part') ?? '').split(' ').includes('host-request'))?.textContent.trim() ?? null`)) ===
+        'Chromium A asked everyone to mute: your microphone is off', 20_000);
+
+      // Remembered on this device: after a reload, Firefox's form has the box ticked.
+      await f.reload();
+      await f.waitForFunction(() => customElements.get('secure-meeting') !== undefined);
+      assert.equal(await eventually('Firefox\'s form to be back', () => inFirefox<boolean | null>(f, `(deep) =>
+        [...deep(document)].find((e) => e.tagName === 'LABEL' && e.textContent.trim() === 'Join with camera off')?.querySelector('input')?.checked ?? null`), 20_000), true);
+    } finally {
+      await a.context().close();
+      await f.browserContext().close();
     }
   });
 
